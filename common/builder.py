@@ -1,0 +1,192 @@
+"""The shared model builder: a recurrent trunk (optionally behind a Conv1D front-end) and a task head.
+
+Sections: custom layers and losses (serialisable, so ``.keras`` files round-trip), the trunk, the
+heads, and ``build_model`` which assembles and compiles the functional model.
+
+Defaults keep Keras' cuDNN kernel eligible on a GPU (tanh/sigmoid activations, no recurrent dropout,
+no unrolling); see ``ModelSpec`` for the options that break eligibility.
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+from .config import ModelSpec
+
+PAD_VALUE = -99.0  # value of left-padded steps; the Masking layer skips steps equal to it in every feature
+
+# --- serialisable pieces ------------------------------------------------------------------------
+
+
+@keras.saving.register_keras_serializable(package="lstm_suite")
+class BroadcastToSteps(layers.Layer):
+    """Repeat a static vector ``(batch, k)`` along the time axis of ``sequence`` -> ``(batch, T, k)``."""
+
+    def call(self, static, sequence):
+        steps = ops.shape(sequence)[1]
+        return ops.repeat(ops.expand_dims(static, 1), steps, axis=1)
+
+    def compute_output_shape(self, static_shape, sequence_shape):
+        return (static_shape[0], sequence_shape[1], static_shape[-1])
+
+
+@keras.saving.register_keras_serializable(package="lstm_suite")
+class NanMaskedLoss(keras.losses.Loss):
+    """MSE / MAE / Huber that ignores targets equal to NaN (missing observations are never filled).
+
+    loss = sum_i w_i * l(y_i, yhat_i) / max(1, sum_i w_i), with w_i = 0 where y_i is NaN, summed over
+    every non-batch axis (``per_step=False``) or over the last axis only (``per_step=True``, for per-step
+    sequence outputs, so that Keras can apply a time mask to the per-step values).
+    """
+
+    def __init__(self, kind: str = "mse", delta: float = 1.0, per_step: bool = False, name: str | None = None,
+                 **kwargs):
+        super().__init__(name=name or f"nan_masked_{kind}", **kwargs)
+        if kind not in ("mse", "mae", "huber"):
+            raise ValueError(f"unknown loss kind {kind!r}")
+        self.kind, self.delta, self.per_step = kind, delta, per_step
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, y_pred.dtype)
+        valid = ops.logical_not(ops.isnan(y_true))
+        err = ops.where(valid, y_pred - ops.where(valid, y_true, 0.0), 0.0)
+        if self.kind == "mse":
+            per = ops.square(err)
+        elif self.kind == "mae":
+            per = ops.abs(err)
+        else:
+            a = ops.abs(err)
+            per = ops.where(a <= self.delta, 0.5 * ops.square(err), self.delta * (a - 0.5 * self.delta))
+        w = ops.cast(valid, y_pred.dtype)
+        axes = (-1,) if self.per_step else tuple(range(1, len(per.shape)))
+        return ops.sum(per, axis=axes) / ops.maximum(ops.sum(w, axis=axes), 1.0) if axes else per
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind, "delta": self.delta, "per_step": self.per_step}
+
+
+@keras.saving.register_keras_serializable(package="lstm_suite")
+class PinballLoss(keras.losses.Loss):
+    """Quantile (pinball) loss averaged over quantiles: mean_q max(q (y - yhat_q), (q - 1)(y - yhat_q)).
+
+    Predictions carry the quantiles on the last axis; targets lack that axis. NaN targets are ignored.
+    Reference: Koenker & Bassett (1978), Econometrica 46(1).
+    """
+
+    def __init__(self, quantiles=(0.1, 0.5, 0.9), name: str = "pinball", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.quantiles = tuple(float(q) for q in quantiles)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.expand_dims(ops.cast(y_true, y_pred.dtype), -1)
+        valid = ops.logical_not(ops.isnan(y_true))
+        diff = ops.where(valid, y_true, 0.0) - y_pred
+        q = ops.convert_to_tensor(self.quantiles, dtype=y_pred.dtype)
+        per = ops.where(valid, ops.maximum(q * diff, (q - 1.0) * diff), 0.0)
+        w = ops.cast(valid, y_pred.dtype) * ops.ones_like(per)
+        axes = tuple(range(1, len(per.shape)))
+        return ops.sum(per, axis=axes) / ops.maximum(ops.sum(w, axis=axes), 1.0)
+
+    def get_config(self):
+        return {**super().get_config(), "quantiles": list(self.quantiles)}
+
+
+# --- trunk -------------------------------------------------------------------------------------
+
+_CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple_rnn": layers.SimpleRNN}
+
+
+def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index: int, require_cudnn: bool):
+    kwargs = dict(units=units, return_sequences=return_sequences, recurrent_dropout=spec.recurrent_dropout,
+                  name=f"{spec.cell}_{index}")
+    if spec.cell == "lstm":
+        kwargs["unit_forget_bias"] = spec.unit_forget_bias
+    if spec.cell in ("lstm", "gru"):
+        kwargs["use_cudnn"] = True if require_cudnn else "auto"
+    layer = _CELLS[spec.cell](**kwargs)
+    if spec.bidirectional:
+        layer = layers.Bidirectional(layer, name=f"bi_{spec.cell}_{index}")
+    return layer
+
+
+def _trunk(spec: ModelSpec, x, sequence_output: bool, require_cudnn: bool):
+    if spec.conv_filters:
+        x = layers.Conv1D(spec.conv_filters, spec.conv_kernel, padding="same", activation="relu", name="conv")(x)
+        if spec.conv_pool > 1:
+            x = layers.MaxPooling1D(spec.conv_pool, name="conv_pool")(x)
+        if spec.dropout:
+            x = layers.Dropout(spec.dropout, name="conv_dropout")(x)
+    for i, units in enumerate(spec.units):
+        last = i == len(spec.units) - 1
+        x = _recurrent_layer(spec, units, return_sequences=(not last) or sequence_output, index=i,
+                             require_cudnn=require_cudnn)(x)
+        if spec.dropout:
+            x = layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
+    return x
+
+
+# --- heads -------------------------------------------------------------------------------------
+
+
+def _head(spec: ModelSpec, x):
+    if spec.head_units:
+        x = layers.Dense(spec.head_units, activation="relu", name="head_hidden")(x)
+    if spec.head == "regression" or spec.head == "sequence":
+        return layers.Dense(spec.n_targets, name="output")(x), _loss(spec)
+    if spec.head == "forecast":
+        y = layers.Dense(spec.horizon * spec.n_targets, name="output_flat")(x)
+        return layers.Reshape((spec.horizon, spec.n_targets), name="output")(y), _loss(spec)
+    if spec.head == "quantile":
+        nq = len(spec.quantiles)
+        y = layers.Dense(spec.horizon * spec.n_targets * nq, name="output_flat")(x)
+        return layers.Reshape((spec.horizon, spec.n_targets, nq), name="output")(y), PinballLoss(spec.quantiles)
+    if spec.head == "binary":
+        return layers.Dense(1, activation="sigmoid", name="output")(x), "binary_crossentropy"
+    return layers.Dense(spec.n_classes, activation="softmax", name="output")(x), "sparse_categorical_crossentropy"
+
+
+def _loss(spec: ModelSpec):
+    return NanMaskedLoss("mse" if spec.loss == "auto" else spec.loss, per_step=spec.head == "sequence")
+
+
+# --- assembly ----------------------------------------------------------------------------------
+
+
+def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, n_static: int = 0,
+                *, require_cudnn: bool = False, compile: bool = True) -> keras.Model:
+    """Build (and compile) the model for ``spec``.
+
+    Inputs: ``sequence`` of shape (timesteps, n_features); with ``n_static > 0`` also ``static`` of shape
+    (n_static,), joined to every step (``static_join="step"``) or to the head (``"head"``).
+    ``require_cudnn=True`` makes Keras raise instead of silently falling back from cuDNN (GPU checks).
+
+    >>> m = build_model(ModelSpec(units=(4,), head="forecast", horizon=3, n_targets=2), n_features=5, timesteps=7)
+    >>> tuple(m.output.shape)
+    (None, 3, 2)
+    """
+    if n_static and spec.static_join == "none":
+        raise ValueError("static features given but model.static_join is 'none'; choose 'step' or 'head'")
+    if spec.static_join != "none" and not n_static:
+        raise ValueError(f"model.static_join={spec.static_join!r} but the data has no static features")
+    sequence = keras.Input((timesteps, n_features), name="sequence")
+    inputs = [sequence]
+    x = sequence
+    static = None
+    if n_static:
+        static = keras.Input((n_static,), name="static")
+        inputs.append(static)
+    if spec.masking:
+        x = layers.Masking(mask_value=PAD_VALUE, name="mask")(x)
+    if static is not None and spec.static_join == "step":
+        x = layers.Concatenate(name="join_static")([x, BroadcastToSteps(name="static_steps")(static, x)])
+    x = _trunk(spec, x, sequence_output=spec.head == "sequence", require_cudnn=require_cudnn)
+    if static is not None and spec.static_join == "head":
+        x = layers.Concatenate(name="join_static")([x, static])
+    output, loss = _head(spec, x)
+    model = keras.Model(inputs if len(inputs) > 1 else sequence, output, name=f"{spec.cell}_{spec.head}")
+    if compile:
+        opt = keras.optimizers.Adam(spec.learning_rate, clipnorm=spec.clipnorm or None)
+        metrics = ["accuracy", keras.metrics.AUC(name="auc")] if spec.head == "binary" else (
+            ["accuracy"] if spec.head == "multiclass" else None)
+        model.compile(optimizer=opt, loss=loss, metrics=metrics)
+    return model

@@ -1,0 +1,195 @@
+"""``lstm-suite``: list, fetch, train, compare, run. ``--help`` and ``list`` never import TensorFlow."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+def _user_errors() -> tuple[type, ...]:
+    from .config import ConfigError
+    from .domain import DataError, UnknownDomain
+    from .download import ChecksumError, DatasetUnavailable, UnsafeArchive
+    from .registry import UnknownDataset
+
+    errors = (ConfigError, DataError, UnknownDomain, ChecksumError, DatasetUnavailable, UnsafeArchive, UnknownDataset)
+    try:
+        from .training import TrainingDiverged
+
+        errors += (TrainingDiverged,)
+    except ImportError:  # pragma: no cover
+        pass
+    return errors
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lstm-suite", description="LSTM models for applied domains, compared with "
+                                "honest baselines and published results.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="domains, datasets, and which datasets are cached")
+    f = sub.add_parser("fetch", help="fetch a dataset (or all) into the cache, verifying sha256")
+    f.add_argument("dataset", help="dataset id or 'all'")
+
+    def experiment_args(sp, many: bool = False):
+        sp.add_argument("domain", help="domain name" + (" or 'all'" if many else ""))
+        sp.add_argument("--dataset", help="dataset id (default: the domain's default)")
+        sp.add_argument("--config", help="TOML run config; flags below override it")
+        sp.add_argument("--profile", choices=["quick", "full"], help="default config profile (default quick)")
+        sp.add_argument("--seeds", type=int, help="number of seeds (training.seeds)")
+        sp.add_argument("--epochs", type=int, help="maximum epochs (training.epochs)")
+        sp.add_argument("--out", help="folder for run directories (default runs)")
+        sp.add_argument("--run-name", help="run directory suffix; reuse it to resume an interrupted run")
+        sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config key, e.g. --set model.units=[32,32] (repeatable)")
+
+    experiment_args(sub.add_parser("train", help="train the LSTM and baselines on one domain"))
+    experiment_args(sub.add_parser("compare", help="LSTM vs baselines vs published figures (latest run, "
+                                   "or a new default run when there is none)"), many=True)
+    r = sub.add_parser("run", help="the main job: every domain's default experiment (quick profile) and a summary")
+    r.add_argument("--out", default="runs", help="folder for run directories (default runs)")
+    r.add_argument("--profile", choices=["quick", "full"], default="quick")
+    return p
+
+
+def _config(args, domain):
+    from .config import apply_overrides, load_config, parse_override
+
+    overrides = dict(parse_override(s) for s in args.set)
+    for flag, key in (("seeds", "training.seeds"), ("epochs", "training.epochs"), ("out", "out"),
+                      ("dataset", "dataset")):
+        if getattr(args, flag, None) is not None:
+            overrides[key] = getattr(args, flag)
+    if args.config:
+        cfg = load_config(args.config, overrides)
+        if cfg.domain != domain.name:
+            from .config import ConfigError
+
+            raise ConfigError(f"{args.config}: config is for domain {cfg.domain!r}, not {domain.name!r}")
+        return cfg
+    return apply_overrides(domain.default_config(args.profile or "quick"), overrides)
+
+
+def cmd_list(_args) -> int:
+    from domains import DOMAINS
+
+    from .registry import cache_root, cached_state, load_registry, mirror_root
+
+    print("Domains:")
+    for name, (_, desc) in DOMAINS.items():
+        print(f"  {name:14s} {desc}")
+    print(f"\nDatasets (cache {cache_root()}; mirror {mirror_root() or 'not set'}):")
+    for ds_id, ds in sorted(load_registry().items()):
+        print(f"  {ds_id:36s} {ds.domain:14s} {cached_state(ds):8s} {len(ds.files):3d} files  {ds.title}")
+    return 0
+
+
+def cmd_fetch(args) -> int:
+    from .download import fetch_dataset
+    from .registry import load_registry
+
+    ids = sorted(load_registry()) if args.dataset == "all" else [args.dataset]
+    failed = 0
+    for ds_id in ids:
+        t0 = time.perf_counter()
+        try:
+            folder, reports = fetch_dataset(ds_id, verify_cache=True, log=lambda m: print("  " + m))
+        except _user_errors() as err:
+            failed += 1
+            print(f"{ds_id}: FAILED: {err}", file=sys.stderr)
+            continue
+        origins = sorted({r.origin if r.origin in ("cache", "mirror") else "download" for r in reports})
+        print(f"{ds_id}: cached, {len(reports)} files verified by sha256 (from {', '.join(origins)}; "
+              f"{time.perf_counter() - t0:.1f}s) -> {folder}")
+    return 1 if failed else 0
+
+
+def _print_result(res) -> None:
+    print(f"\n{res.table.to_string(index=False)}\n")
+    print(f"Data: {res.data_label}. Took {res.seconds:.1f}s. Results in {res.run_dir}")
+
+
+def cmd_train(args) -> int:
+    from domains import get_domain
+
+    from .experiment import run_experiment
+
+    domain = get_domain(args.domain)
+    _print_result(run_experiment(_config(args, domain), domain, run_name=args.run_name))
+    return 0
+
+
+def _latest_run(out: Path, name: str) -> Path | None:
+    runs = sorted((p for p in out.glob(f"{name}-*") if (p / "comparison.md").is_file()), key=lambda p: p.stat().st_mtime)
+    return runs[-1] if runs else None
+
+
+def cmd_compare(args) -> int:
+    from domains import DOMAINS
+
+    names = list(DOMAINS) if args.domain == "all" else [args.domain]
+    for name in names:
+        latest = _latest_run(Path(args.out or "runs"), name)
+        if latest is None or args.config or args.set:
+            print(f"[{name}] no finished run under {args.out or 'runs'}; running the default experiment")
+            args.domain = name
+            cmd_train(args)
+            continue
+        print(latest.joinpath("comparison.md").read_text(encoding="utf-8"))
+        print(f"(from {latest})")
+    return 0
+
+
+def cmd_run(args) -> int:
+    import pandas as pd
+
+    from domains import DOMAINS, get_domain
+
+    from .experiment import run_experiment
+
+    start, rows, stamp = time.perf_counter(), [], time.strftime("%Y%m%d-%H%M%S")
+    for name in DOMAINS:
+        domain = get_domain(name)
+        from .config import apply_overrides
+
+        cfg = apply_overrides(domain.default_config(args.profile), {"out": args.out})
+        res = run_experiment(cfg, domain, run_name=stamp)
+        first = res.table.columns[2]
+        lstm_row, rest = res.table.iloc[0], res.table[res.table["source"] == "this run, baseline"]
+        best = _best_baseline(rest, first)
+        rows.append({"domain": name, "dataset": cfg.dataset, "data": res.data_label, "metric": first,
+                     "LSTM": lstm_row[first], "best baseline": best, "seconds": f"{res.seconds:.0f}",
+                     "run directory": str(res.run_dir)})
+    summary = pd.DataFrame(rows)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"summary-{stamp}.md"
+    path.write_text("# lstm-suite run\n\n" + summary.to_markdown(index=False) + "\n", encoding="utf-8")
+    print("\n" + summary.drop(columns=["run directory"]).to_string(index=False))
+    print(f"\nAll done in {time.perf_counter() - start:.0f}s. Summary: {path}; run directories under {out}/")
+    return 0
+
+
+def _best_baseline(rows, metric: str) -> str:
+    from .metrics import GREATER_IS_BETTER
+
+    vals = [(float(v), m) for v, m in zip(rows[metric], rows["model"]) if str(v) not in ("", "nan")]
+    if not vals:
+        return ""
+    v, m = (max if GREATER_IS_BETTER.get(metric, False) else min)(vals)
+    return f"{m}: {v:.4g}"
+
+
+COMMANDS = {"list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare, "run": cmd_run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except _user_errors() as err:
+        print(f"lstm-suite: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Run configuration: a frozen, validated config read from TOML or built in code.
+
+Config flows one way: file -> ``load_config`` (strict: unknown keys and wrong types are errors
+naming the key and the file) -> ``RunConfig`` -> data -> model -> fit -> evaluate -> results.
+
+>>> cfg = RunConfig(domain="demo")
+>>> cfg.model.cell, cfg.training.epochs
+('lstm', 20)
+>>> apply_overrides(cfg, {"training.epochs": 3, "model.units": [8, 8]}).model.units
+(8, 8)
+"""
+from __future__ import annotations
+
+import collections.abc
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+Cell = Literal["lstm", "gru", "simple_rnn"]
+Head = Literal["regression", "forecast", "binary", "multiclass", "sequence", "quantile"]
+
+
+class ConfigError(ValueError):
+    """A config value is unknown, missing or of the wrong type; the message names key and source."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything the shared builder needs apart from the input shapes (those come from data).
+
+    Options that make Keras fall back from the fused cuDNN kernel on a GPU: ``recurrent_dropout > 0``,
+    ``cell="simple_rnn"`` (no cuDNN kernel exists), and masks that are not right-padded
+    (left-padded windows are masked correctly but run on the generic kernel).
+    """
+
+    cell: Cell = "lstm"
+    units: tuple[int, ...] = (64,)
+    bidirectional: bool = False
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    unit_forget_bias: bool = True
+    conv_filters: int = 0
+    conv_kernel: int = 9
+    conv_pool: int = 1
+    masking: bool = False
+    static_join: Literal["none", "step", "head"] = "none"
+    head: Head = "regression"
+    n_targets: int = 1
+    horizon: int = 1
+    n_classes: int = 2
+    quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
+    head_units: int = 0
+    loss: Literal["auto", "mse", "mae", "huber"] = "auto"
+    learning_rate: float = 1e-3
+    clipnorm: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check(len(self.units) >= 1 and all(u > 0 for u in self.units), "model.units", "needs at least one positive layer size")
+        _check(0.0 <= self.dropout < 1.0, "model.dropout", "must be in [0, 1)")
+        _check(0.0 <= self.recurrent_dropout < 1.0, "model.recurrent_dropout", "must be in [0, 1)")
+        _check(self.conv_filters >= 0 and self.conv_kernel > 0 and self.conv_pool > 0, "model.conv_*", "filters >= 0, kernel and pool > 0")
+        _check(not (self.masking and self.conv_filters), "model.masking",
+               "cannot be combined with a Conv1D front-end (Conv1D ignores masks); pad with zeros instead")
+        _check(self.n_targets > 0 and self.horizon > 0, "model.n_targets/horizon", "must be positive")
+        _check(self.n_classes >= 2, "model.n_classes", "must be at least 2")
+        _check(len(self.quantiles) > 0 and all(0 < q < 1 for q in self.quantiles)
+               and list(self.quantiles) == sorted(set(self.quantiles)), "model.quantiles", "must be increasing values in (0, 1)")
+        _check(self.learning_rate > 0, "model.learning_rate", "must be positive")
+
+    @property
+    def cudnn_eligible(self) -> bool:
+        """True when the recurrent layers can use Keras' fused cuDNN kernel on a GPU."""
+        return self.cell in ("lstm", "gru") and self.recurrent_dropout == 0.0
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    epochs: int = 20
+    batch_size: int = 64
+    patience: int = 5
+    lr_schedule: Literal["none", "plateau", "cosine"] = "none"
+    seed: int = 0
+    seeds: int = 1
+    deterministic: bool = True
+
+    def __post_init__(self) -> None:
+        _check(self.epochs > 0, "training.epochs", "must be positive")
+        _check(self.batch_size > 0, "training.batch_size", "must be positive")
+        _check(self.patience > 0, "training.patience", "must be positive")
+        _check(self.seeds > 0, "training.seeds", "must be positive")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One experiment: which domain and dataset, the model, the training, and domain data options.
+
+    ``data`` holds the domain's own options; the domain validates them with its ``DataOptions``.
+    """
+
+    domain: str
+    dataset: str = ""
+    profile: Literal["quick", "full"] = "quick"
+    out: str = "runs"
+    model: ModelSpec = field(default_factory=ModelSpec)
+    training: TrainSpec = field(default_factory=TrainSpec)
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+
+def _check(ok: bool, key: str, problem: str) -> None:
+    if not ok:
+        raise ConfigError(f"{key}: {problem}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _convert(value: Any, hint: Any, key: str) -> Any:
+    """Check ``value`` against the type ``hint`` (strictly: no silent casts) and return it."""
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        if isinstance(value, hint):
+            return value
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key}: expected a table, got {type(value).__name__}")
+        return from_mapping(hint, value, prefix=f"{key}.")
+    if origin is Literal:
+        if value not in typing.get_args(hint):
+            raise ConfigError(f"{key}: {value!r} is not one of {list(typing.get_args(hint))}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        for option in typing.get_args(hint):
+            try:
+                return _convert(value, option, key)
+            except ConfigError:
+                continue
+        raise ConfigError(f"{key}: {value!r} does not match {hint}")
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key}: expected a list, got {type(value).__name__} {value!r}")
+        item = typing.get_args(hint)[0]
+        return tuple(_convert(v, item, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin in (collections.abc.Mapping, dict) or hint in (collections.abc.Mapping, Mapping, dict):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{key}: expected a table, got {type(value).__name__}")
+        return dict(value)
+    if hint is Any:
+        return value
+    if hint is type(None):
+        if value is not None:
+            raise ConfigError(f"{key}: expected nothing, got {value!r}")
+        return None
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected a number, got {type(value).__name__} {value!r}")
+        return float(value)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {type(value).__name__} {value!r}")
+        return value
+    if hint in (bool, str):
+        if not isinstance(value, hint):
+            raise ConfigError(f"{key}: expected {hint.__name__}, got {type(value).__name__} {value!r}")
+        return value
+    raise ConfigError(f"{key}: unsupported type {hint}")  # pragma: no cover - a bug in a spec class
+
+
+def from_mapping(cls: type, mapping: Mapping[str, Any], prefix: str = "") -> Any:
+    """Build dataclass ``cls`` from a mapping; unknown keys and wrong types raise ``ConfigError``."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(mapping) - names)
+    if unknown:
+        raise ConfigError(f"unknown key {prefix}{unknown[0]!s} (known keys here: {', '.join(sorted(names))})")
+    kwargs = {k: _convert(v, hints[k], prefix + k) for k, v in mapping.items()}
+    try:
+        return cls(**kwargs)
+    except TypeError as err:  # a required key is missing
+        raise ConfigError(f"{prefix or 'config'}: {err}") from None
+
+
+def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> RunConfig:
+    """Read a TOML run config; every error names the file."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err})") from None
+    try:
+        cfg = from_mapping(RunConfig, raw)
+        return apply_overrides(cfg, overrides or {})
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from None
+
+
+def apply_overrides(cfg: RunConfig, overrides: Mapping[str, Any]) -> RunConfig:
+    """Return a new config with dotted keys replaced, e.g. ``{"training.epochs": 3}``; validated again."""
+    if not overrides:
+        return cfg
+    tree = cfg.to_dict()
+    for dotted, value in overrides.items():
+        node = tree
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                raise ConfigError(f"unknown key {dotted}")
+            node = node[part]
+        if parents and parents[0] == "data":
+            node[leaf] = value  # domain options are checked by the domain's DataOptions
+        elif leaf not in node:
+            raise ConfigError(f"unknown key {dotted}")
+        else:
+            node[leaf] = value
+    return from_mapping(RunConfig, tree)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse one ``key=value`` command-line override; the value is read as TOML (bare words as strings)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"override {text!r} must look like key=value, e.g. training.epochs=5")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    return key.strip(), parsed
+
+
+def save_config(cfg: RunConfig, path: str | Path) -> None:
+    import tomli_w
+
+    Path(path).write_text(tomli_w.dumps(cfg.to_dict()), encoding="utf-8")
+
+
+def validate_options(cls: type, options: Mapping[str, Any], domain: str) -> Any:
+    """Validate a domain's ``[data]`` table against its options dataclass."""
+    try:
+        return from_mapping(cls, options, prefix="data.")
+    except ConfigError as err:
+        raise ConfigError(f"domain {domain}: {err}") from None

@@ -1,0 +1,74 @@
+"""The small interface every domain exposes, so one conformance test covers them all.
+
+A domain module defines ``DOMAIN = Domain(...)``:
+
+- ``datasets``: the registry ids it uses (each must be in ``common/datasets.toml``);
+- ``options``: a frozen dataclass of its ``[data]`` config options (validated strictly);
+- ``default_config(profile)``: a ``RunConfig`` for ``"quick"`` (``lstm-suite run``) or ``"full"``;
+- ``prepare(config, options)``: data -> ``Prepared`` (splits, fitted scalers, leakage audit);
+- ``baselines(prepared, config)``: name -> estimator with ``fit(X, y)`` / ``predict(X)``;
+- ``published``: path of its published-results CSV (facts with citations), or None.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from .evaluation import LeakageReport
+
+
+class DataError(ValueError):
+    """Bad input data (malformed file, missing column, too-short series); the message names file and problem."""
+
+
+class UnknownDomain(ValueError):
+    pass
+
+
+@dataclass
+class Prepared:
+    """Model-ready splits. ``y_*`` are in training units; ``to_report_units`` maps targets and predictions
+    to the units metrics are reported in (identity when None).
+
+    ``train_raw`` holds the raw training rows the scalers were fitted on, and ``scalers`` the fitted
+    statistics (saved with the run), so the conformance test can check that nothing else was used.
+    """
+
+    X_train: Any
+    y_train: np.ndarray
+    X_val: Any
+    y_val: np.ndarray
+    X_test: Any
+    y_test: np.ndarray
+    metrics: tuple[str, ...]
+    data_label: str
+    model_overrides: Mapping[str, Any] = field(default_factory=dict)
+    scalers: Mapping[str, dict] = field(default_factory=dict)
+    train_raw: np.ndarray | None = None
+    split: Mapping[str, Any] = field(default_factory=dict)
+    audit: LeakageReport = field(default_factory=LeakageReport)
+    metric_context: Mapping[str, Any] = field(default_factory=dict)
+    to_report_units: Callable[[np.ndarray], np.ndarray] | None = None
+    published_key: tuple[str, str] = ("", "")  # (dataset, setting) rows of the published table
+    fixed_length: bool = True
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    description: str
+    datasets: tuple[str, ...]
+    options: type
+    default_config: Callable[[str], Any]
+    prepare: Callable[[Any, Any], Prepared]
+    baselines: Callable[[Prepared, Any], Mapping[str, Any]]
+    published: Path | None = None
+    generated: bool = False  # True when the default data are generated (labelled as simulated)
+
+
+def load_domain(module: str) -> Domain:
+    return importlib.import_module(module).DOMAIN

@@ -1,0 +1,116 @@
+"""One experiment, end to end: config -> prepare -> build -> fit (per seed) -> evaluate -> run directory.
+
+The run directory holds: ``config.toml`` (resolved), ``scalers.json``, ``leakage.json``,
+``environment.json``, ``metrics.json`` (per seed, summary, baselines), ``predictions.csv``,
+``comparison.md`` / ``comparison.csv``, and per seed ``seed<k>/model.keras`` and ``seed<k>/history.csv``.
+Running again with the same ``run_name`` resumes interrupted seeds from their per-epoch backups.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .config import RunConfig, save_config, validate_options
+from .domain import Domain, Prepared
+from .evaluation import comparison_table, load_published, summarize_seeds, write_table
+from .metrics import compute
+from .training import LSTMEstimator, environment_record, write_json
+
+REQUIRED_RUN_FILES = ("config.toml", "scalers.json", "leakage.json", "environment.json", "metrics.json",
+                      "predictions.csv", "comparison.md", "comparison.csv")
+
+
+@dataclass
+class ExperimentResult:
+    run_dir: Path
+    table: pd.DataFrame
+    lstm: dict
+    baselines: dict
+    data_label: str
+    seconds: float
+
+
+def _report_units(prep: Prepared, a: np.ndarray) -> np.ndarray:
+    return prep.to_report_units(a) if prep.to_report_units else a
+
+
+def score(prep: Prepared, y_pred: np.ndarray, y_quantiles: np.ndarray | None = None,
+          quantiles: tuple[float, ...] = ()) -> dict[str, float]:
+    """Metrics of one model's test predictions, in reporting units; interval metrics need quantiles."""
+    y_true = _report_units(prep, np.asarray(prep.y_test, dtype=float))
+    point = _report_units(prep, np.asarray(y_pred, dtype=float))
+    point_names = [m for m in prep.metrics if m not in ("pinball", "coverage")]
+    out = compute(point_names, y_true, point, **prep.metric_context)
+    for m in ("pinball", "coverage"):
+        if m not in prep.metrics:
+            continue
+        if y_quantiles is None:
+            out[m] = float("nan")
+            continue
+        q = np.moveaxis(_report_units(prep, np.moveaxis(np.asarray(y_quantiles, float), -1, 0)), 0, -1)
+        out[m] = compute([m], y_true, q if m == "pinball" else q[..., [0, -1]], quantiles=quantiles)[m]
+    return out
+
+
+def _predictions_frame(prep: Prepared, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    y = np.asarray(prep.y_test, dtype=float)
+    n = len(y)
+    y2 = _report_units(prep, y).reshape(n, -1)
+    frame = {"sample": np.repeat(np.arange(n), y2.shape[1]), "position": np.tile(np.arange(y2.shape[1]), n),
+             "y_true": y2.ravel()}
+    for name, pred in columns.items():
+        frame[name] = _report_units(prep, np.asarray(pred, dtype=float)).reshape(n, -1).ravel()
+    return pd.DataFrame(frame)
+
+
+def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = None,
+                   log: Callable[[str], None] = print) -> ExperimentResult:
+    start = time.perf_counter()
+    options = validate_options(domain.options, cfg.data, domain.name)
+    prep = domain.prepare(cfg, options)
+    spec = dataclasses.replace(cfg.model, **prep.model_overrides)
+    dataset = cfg.dataset or "default"
+    run_dir = Path(cfg.out) / f"{domain.name}-{dataset}-{run_name or time.strftime('%Y%m%d-%H%M%S')}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, run_dir / "config.toml")
+    write_json(run_dir / "scalers.json", prep.scalers)
+    write_json(run_dir / "leakage.json", prep.audit.to_dict())
+    write_json(run_dir / "environment.json", environment_record(cfg.training.seed))
+    log(f"[{domain.name}] data: {prep.data_label}; leakage audit: {prep.audit.summary()}")
+
+    per_seed, columns = [], {}
+    for k in range(cfg.training.seeds):
+        seed = cfg.training.seed + k
+        est = LSTMEstimator(spec, cfg.training, run_dir=run_dir / f"seed{k}", seed=seed, fixed_length=prep.fixed_length)
+        est.fit(prep.X_train, prep.y_train, prep.X_val, prep.y_val)
+        pred = est.predict(prep.X_test)
+        quant = est.predict_quantiles(prep.X_test) if spec.head == "quantile" else None
+        per_seed.append(score(prep, pred, quant, spec.quantiles))
+        columns[f"lstm_seed{seed}"] = pred
+        est.save(run_dir / f"seed{k}" / "model.keras")
+        log(f"[{domain.name}] LSTM seed {seed}: " + ", ".join(f"{m}={v:.4g}" for m, v in per_seed[-1].items()))
+    lstm = summarize_seeds(per_seed)
+
+    base_scores = {}
+    for name, model in domain.baselines(prep, cfg).items():
+        model.fit(prep.X_train, prep.y_train)
+        pred = model.predict(prep.X_test)
+        columns[name] = pred
+        base_scores[name] = score(prep, pred)
+    published = load_published(domain.published, *prep.published_key)
+    table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"LSTM ({spec.cell})")
+    write_json(run_dir / "metrics.json", {"data": prep.data_label, "lstm_per_seed": per_seed, "lstm_summary": lstm,
+                                          "baselines": base_scores, "leakage": prep.audit.to_dict(),
+                                          "seconds": time.perf_counter() - start})
+    _predictions_frame(prep, columns).to_csv(run_dir / "predictions.csv", index=False)
+    header = (f"# {domain.name}: {dataset}\n\nData: {prep.data_label}. Test-set metrics. "
+              f"Leakage audit: {prep.audit.summary()}.")
+    write_table(table, run_dir, header=header)
+    seconds = time.perf_counter() - start
+    return ExperimentResult(run_dir, table, lstm, base_scores, prep.data_label, seconds)

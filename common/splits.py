@@ -1,0 +1,128 @@
+"""Leak-free splits and scalers fitted on training rows only.
+
+>>> s = chronological_split(100, train=0.7, test=0.2, lookback=10)
+>>> (s.train, s.val, s.test)
+((0, 70), (60, 80), (70, 100))
+>>> s.targets("test")
+(80, 100)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ChronoSplit:
+    """Row ranges ``[a, b)`` of each split, including the look-back context borrowed from the split before.
+
+    ``n_train``, ``n_val`` and ``n_test`` count the rows whose targets belong to each split.
+    """
+
+    n: int
+    lookback: int
+    n_train: int
+    n_val: int
+    n_test: int
+
+    @property
+    def train(self) -> tuple[int, int]:
+        return 0, self.n_train
+
+    @property
+    def val(self) -> tuple[int, int]:
+        return self.n_train - self.lookback, self.n_train + self.n_val
+
+    @property
+    def test(self) -> tuple[int, int]:
+        return self.n - self.n_test - self.lookback, self.n
+
+    def targets(self, name: str) -> tuple[int, int]:
+        """Rows whose values are targets of split ``name`` (no overlap between splits)."""
+        return {"train": (0, self.n_train), "val": (self.n_train, self.n_train + self.n_val),
+                "test": (self.n - self.n_test, self.n)}[name]
+
+
+def chronological_split(n: int, train: float = 0.7, test: float = 0.2, lookback: int = 0) -> ChronoSplit:
+    """Train = int(train * n) first rows, test = int(test * n) last rows, validation the rest.
+
+    This is the split of the long-horizon forecasting code (Autoformer/DLinear/PatchTST ``Dataset_Custom``):
+    validation and test windows may look back ``lookback`` rows into the preceding split.
+    """
+    n_train, n_test = int(n * train), int(n * test)
+    n_val = n - n_train - n_test
+    if min(n_train, n_val, n_test) <= 0:
+        raise ValueError(f"series of {n} rows is too short for a {train:.0%}/{1 - train - test:.0%}/{test:.0%} split")
+    if lookback > n_train:
+        raise ValueError(f"look-back {lookback} exceeds the {n_train} training rows of a {n}-row series")
+    return ChronoSplit(n=n, lookback=lookback, n_train=n_train, n_val=n_val, n_test=n_test)
+
+
+def date_split(dates, periods: dict[str, tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Boolean row masks for named inclusive date periods; overlapping periods are an error."""
+    import pandas as pd
+
+    dates = pd.DatetimeIndex(dates)
+    masks = {name: np.asarray((dates >= pd.Timestamp(a)) & (dates <= pd.Timestamp(b))) for name, (a, b) in periods.items()}
+    names = list(periods)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            lo = max(pd.Timestamp(periods[a][0]), pd.Timestamp(periods[b][0]))
+            hi = min(pd.Timestamp(periods[a][1]), pd.Timestamp(periods[b][1]))
+            if lo <= hi:
+                raise ValueError(f"periods {a} and {b} overlap ({lo.date()}..{hi.date()})")
+    return masks
+
+
+def group_split(groups, val_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Split entities (engines, basins, stations), not rows: returns boolean row masks (train, val)."""
+    groups = np.asarray(groups)
+    uniq = np.unique(groups)
+    if len(uniq) < 2:
+        raise ValueError("a grouped split needs at least two entities")
+    n_val = min(len(uniq) - 1, max(1, int(round(val_fraction * len(uniq)))))
+    val_ids = np.random.default_rng(seed).choice(uniq, size=n_val, replace=False)
+    val = np.isin(groups, val_ids)
+    return ~val, val
+
+
+def stratified_folds(labels, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified k-fold (train index, validation index) pairs (scikit-learn's StratifiedKFold, shuffled)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = np.asarray(labels)
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels))
+
+
+@dataclass
+class Standardizer:
+    """Per-feature z-score fitted on training rows only; NaNs are ignored when fitting and kept when applying.
+
+    Features with zero training variance get scale 1 (they carry no information, and dividing by zero
+    would turn them into NaN).
+    """
+
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    def fit(self, rows: np.ndarray) -> "Standardizer":
+        rows = np.asarray(rows, dtype=float)
+        rows = rows.reshape(-1, rows.shape[-1]) if rows.ndim > 1 else rows[:, None]
+        self.mean = np.nanmean(rows, axis=0)
+        std = np.nanstd(rows, axis=0)
+        self.scale = np.where(np.isfinite(std) & (std > 0), std, 1.0)
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        return (np.asarray(x, dtype=float) - self.mean) / self.scale
+
+    def inverse_transform(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, dtype=float) * self.scale + self.mean
+
+    def to_dict(self) -> dict:
+        return {"kind": "standard", "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Standardizer":
+        return cls(mean=np.asarray(d["mean"]), scale=np.asarray(d["scale"]))

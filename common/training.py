@@ -1,0 +1,155 @@
+"""Training: seeding, callbacks, the LSTM estimator (same fit/predict shape as the baselines), run records.
+
+``LSTMEstimator.fit`` uses early stopping on validation loss with best-weight restore, an optional
+learning-rate schedule, ``TerminateOnNaN`` (turned into a clear ``TrainingDiverged`` error), a per-epoch
+backup so an interrupted run resumes where it stopped, and a per-epoch history CSV.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .config import ModelSpec, TrainSpec
+
+
+class TrainingDiverged(RuntimeError):
+    pass
+
+
+def quiet() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def set_seed(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and the backend (``keras.utils.set_random_seed``) and enable TF op determinism."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def _inputs(X):
+    if isinstance(X, dict):
+        return {k: np.asarray(v, dtype="float32") for k, v in X.items()}
+    return np.asarray(X, dtype="float32")
+
+
+def _shapes(X) -> tuple[int, int, int]:
+    seq = X["sequence"] if isinstance(X, dict) else X
+    n_static = X["static"].shape[1] if isinstance(X, dict) and "static" in X else 0
+    return seq.shape[1], seq.shape[2], n_static
+
+
+class LSTMEstimator:
+    """The shared builder's model wrapped as an estimator: ``fit(X, y, X_val, y_val)``, ``predict(X)``.
+
+    For a quantile head ``predict`` returns the median (point forecast) and ``predict_quantiles`` all
+    quantiles; for classification heads it returns probabilities (binary: (n, 1)).
+    """
+
+    def __init__(self, spec: ModelSpec, train: TrainSpec, run_dir: str | Path | None = None, seed: int | None = None,
+                 fixed_length: bool = True):
+        self.spec, self.train, self.run_dir = spec, train, Path(run_dir) if run_dir else None
+        self.seed = train.seed if seed is None else seed
+        self.fixed_length = fixed_length
+        self.model = None
+        self.history: dict[str, list[float]] = {}
+
+    def fit(self, X, y, X_val=None, y_val=None):
+        import keras
+
+        from .builder import build_model
+
+        set_seed(self.seed, self.train.deterministic)
+        timesteps, n_features, n_static = _shapes(X)
+        self.model = build_model(self.spec, n_features, timesteps if self.fixed_length else None, n_static)
+        y = np.asarray(y, dtype="float32")
+        has_val = X_val is not None and y_val is not None and len(y_val) > 0
+        monitor = "val_loss" if has_val else "loss"
+        callbacks = [keras.callbacks.TerminateOnNaN(),
+                     keras.callbacks.EarlyStopping(monitor=monitor, patience=self.train.patience,
+                                                   restore_best_weights=True)]
+        if self.train.lr_schedule == "plateau":
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
+                                                               patience=max(1, self.train.patience // 2)))
+        elif self.train.lr_schedule == "cosine":
+            base, epochs = self.spec.learning_rate, self.train.epochs
+            callbacks.append(keras.callbacks.LearningRateScheduler(
+                lambda e, lr: float(base * 0.5 * (1 + np.cos(np.pi * e / epochs)))))
+        if self.run_dir:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            callbacks += [keras.callbacks.BackupAndRestore(str(self.run_dir / "backup")),
+                          keras.callbacks.CSVLogger(str(self.run_dir / "history.csv"), append=True)]
+        hist = self.model.fit(_inputs(X), y, validation_data=(_inputs(X_val), np.asarray(y_val, "float32")) if has_val else None,
+                              epochs=self.train.epochs, batch_size=self.train.batch_size, shuffle=True,
+                              callbacks=callbacks, verbose=0 if quiet() else "auto")
+        self.history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+        losses = self.history.get("loss", [])
+        if losses and not np.isfinite(losses[-1]):
+            raise TrainingDiverged(
+                f"training loss became {losses[-1]} at epoch {len(losses)} (TerminateOnNaN stopped it); "
+                "lower model.learning_rate, set model.clipnorm, or check the inputs for NaN/inf values")
+        if self.run_dir:
+            shutil.rmtree(self.run_dir / "backup", ignore_errors=True)  # finished: nothing to resume
+        return self
+
+    def _raw(self, X) -> np.ndarray:
+        if self.model is None:
+            raise RuntimeError("call fit() before predict()")
+        return np.asarray(self.model.predict(_inputs(X), verbose=0, batch_size=1024))
+
+    def predict(self, X) -> np.ndarray:
+        out = self._raw(X)
+        if self.spec.head == "quantile":
+            qs = np.asarray(self.spec.quantiles)
+            return out[..., int(np.argmin(np.abs(qs - 0.5)))]
+        return out
+
+    def predict_quantiles(self, X) -> np.ndarray:
+        return self._raw(X)
+
+    def save(self, path: str | Path) -> None:
+        self.model.save(str(path))
+
+
+def environment_record(seed: int | None = None) -> dict:
+    """Package versions, Python, platform, seed and the devices TensorFlow sees."""
+    packages = {}
+    for name in ("tensorflow", "keras", "numpy", "pandas", "scikit-learn", "scipy", "statsmodels", "biopython",
+                 "lstm-suite"):
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            packages[name] = None
+    record = {"python": platform.python_version(), "platform": platform.platform(), "processor": platform.processor(),
+              "cpu_count": os.cpu_count(), "packages": packages, "seed": seed}
+    try:
+        import tensorflow as tf
+
+        record["devices"] = [f"{d.device_type}:{d.name}" for d in tf.config.list_physical_devices()]
+        record["cuda_build"] = bool(tf.test.is_built_with_cuda())
+    except Exception as err:  # pragma: no cover - recorded, not fatal
+        record["devices"] = f"unavailable: {err}"
+    return record
+
+
+def write_json(path: Path, obj) -> None:
+    path.write_text(json.dumps(obj, indent=2, default=_json_default), encoding="utf-8")
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"cannot serialise {type(o).__name__}")

@@ -1,0 +1,17 @@
+"""Registered domains: name -> (module, one-line description).
+
+Kept as plain strings so that ``lstm-suite list`` answers without importing any domain (or TensorFlow).
+"""
+from __future__ import annotations
+
+DOMAINS: dict[str, tuple[str, str]] = {
+    "demo": ("domains.demo", "generated seasonal series forecast (simulated data; stands in until real domains land)"),
+}
+
+
+def get_domain(name: str):
+    from common.domain import UnknownDomain, load_domain
+
+    if name not in DOMAINS:
+        raise UnknownDomain(f"unknown domain {name!r}; registered: {', '.join(DOMAINS)}")
+    return load_domain(DOMAINS[name][0])

@@ -7,6 +7,7 @@ A domain module defines ``DOMAIN = Domain(...)``:
 - ``default_config(profile)``: a ``RunConfig`` for ``"quick"`` (``lstm-suite run``) or ``"full"``;
 - ``prepare(config, options)``: data -> ``Prepared`` (splits, fitted scalers, leakage audit);
 - ``baselines(prepared, config)``: name -> estimator with ``fit(X, y)`` / ``predict(X)``;
+- ``smoke_config()``: a tiny config (generated fixtures or a small slice) for the conformance test;
 - ``published``: path of its published-results CSV (facts with citations), or None.
 """
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Domain:
     default_config: Callable[[str], Any]
     prepare: Callable[[Any, Any], Prepared]
     baselines: Callable[[Prepared, Any], Mapping[str, Any]]
+    smoke_config: Callable[[], Any] | None = None  # tiny, fast config for the conformance test
     published: Path | None = None
     generated: bool = False  # True when the default data are generated (labelled as simulated)
 

@@ -64,7 +64,8 @@ def prepare(cfg: RunConfig, opt: DemoOptions) -> Prepared:
         data_label="generated (simulated) seasonal series, not real data",
         model_overrides={"head": "forecast", "horizon": opt.horizon, "n_targets": 1},
         scalers={"inputs": scaler.to_dict()}, train_raw=raw[slice(*split.train)],
-        split={"kind": "chronological", "train": split.train, "val": split.val, "test": split.test},
+        split={"kind": "chronological", "inputs": {k: getattr(split, k) for k in ("train", "val", "test")},
+               "targets": {k: split.targets(k) for k in ("train", "val", "test")}},
         audit=rep,
         metric_context={"y_train": raw[slice(*split.train), 0], "season": SEASON},
         to_report_units=lambda a: np.asarray(a) * scale + mean,
@@ -85,5 +86,11 @@ def default_config(profile: str = "quick") -> RunConfig:
                      data={} if quick else {"n": 8000})
 
 
+def smoke_config() -> RunConfig:
+    return RunConfig(domain="demo", dataset="generated", model=ModelSpec(units=(4,)),
+                     training=TrainSpec(epochs=1, batch_size=64), data={"n": 400, "lookback": 24, "horizon": 3})
+
+
 DOMAIN = Domain(name="demo", description=__doc__.splitlines()[0], datasets=(), options=DemoOptions,
-                default_config=default_config, prepare=prepare, baselines=baselines, published=None, generated=True)
+                default_config=default_config, prepare=prepare, baselines=baselines, smoke_config=smoke_config,
+                published=None, generated=True)

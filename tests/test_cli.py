@@ -1,0 +1,73 @@
+import os
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from common.cli import main
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "common.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=600)
+
+
+def test_help_and_list_do_not_import_tensorflow():
+    code = ("import sys; from common.cli import main; main(['list']); "
+            "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; assert not bad, bad")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "demo" in res.stdout and "cmapss" in res.stdout
+    assert run_cli("--help").returncode == 0
+
+
+def test_list_shows_cache_state(tmp_path, monkeypatch, capsys):
+    mirror = tmp_path / "m"
+    monkeypatch.setenv("LSTM_SUITE_MIRROR", str(mirror))
+    main(["list"])
+    out = capsys.readouterr().out
+    assert f"mirror {mirror}" in out and "absent" in out
+
+
+def test_fetch_unknown_and_offline_errors_are_clear(capsys, monkeypatch, tmp_path):
+    assert main(["fetch", "no_such_set"]) == 1
+    assert "unknown dataset id 'no_such_set'" in capsys.readouterr().err
+    monkeypatch.setenv("LSTM_SUITE_MIRROR", str(tmp_path / "empty"))
+    monkeypatch.setattr("common.download.TIMEOUT_S", 2)
+    monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
+    assert main(["fetch", "ili_national_illness"]) == 1
+    err = capsys.readouterr().err
+    assert "ili_national_illness" in err and "LSTM_SUITE_MIRROR" in err and "https://" in err
+
+
+def test_bad_config_file_exits_2_with_the_key(tmp_path, capsys):
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('domain = "demo"\n[training]\nepochz = 3\n')
+    assert main(["train", "demo", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "training.epochz" in err and "Traceback" not in err
+    assert main(["train", "nodomain"]) == 2
+    assert "unknown domain 'nodomain'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_with_flags_and_module_entry_point(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "domains.demo.train", "--epochs", "1", "--out", str(tmp_path),
+                          "--set", "data.n=400", "--set", "model.units=[4]", "--run-name", "t"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    run = tmp_path / "demo-generated-t"
+    config = tomllib.loads((run / "config.toml").read_text())
+    assert config["training"]["epochs"] == 1 and config["model"]["units"] == [4] and config["data"]["n"] == 400
+    assert "seasonal naive" in (run / "comparison.md").read_text()
+    res = run_cli("compare", "demo", "--out", str(tmp_path))
+    assert res.returncode == 0 and "seasonal naive" in res.stdout and str(run) in res.stdout
+
+
+@pytest.mark.slow
+def test_run_main_job_prints_summary(tmp_path):
+    res = run_cli("run", "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "best baseline" in res.stdout and "Summary:" in res.stdout
+    assert list(tmp_path.glob("summary-*.md"))

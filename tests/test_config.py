@@ -1,0 +1,81 @@
+import pytest
+
+from common.config import (ConfigError, ModelSpec, RunConfig, apply_overrides, load_config, parse_override,
+                           save_config, validate_options)
+
+
+def write(tmp_path, text):
+    p = tmp_path / "run.toml"
+    p.write_text(text)
+    return p
+
+
+def test_file_round_trip(tmp_path):
+    cfg = RunConfig(domain="demo", model=ModelSpec(units=(8, 4), bidirectional=True), data={"n": 500})
+    save_config(cfg, tmp_path / "c.toml")
+    assert load_config(tmp_path / "c.toml") == cfg
+
+
+def test_unknown_key_names_key_and_file(tmp_path):
+    p = write(tmp_path, 'domain = "demo"\n[model]\nunitz = [8]\n')
+    with pytest.raises(ConfigError, match=r"run\.toml.*model\.unitz"):
+        load_config(p)
+
+
+def test_wrong_type_names_key_and_file(tmp_path):
+    p = write(tmp_path, 'domain = "demo"\n[training]\nepochs = "ten"\n')
+    with pytest.raises(ConfigError, match=r"run\.toml: training\.epochs: expected an integer"):
+        load_config(p)
+
+
+def test_bad_literal_and_missing_domain(tmp_path):
+    with pytest.raises(ConfigError, match="model.cell: 'transformer' is not one of"):
+        load_config(write(tmp_path, 'domain = "demo"\n[model]\ncell = "transformer"\n'))
+    with pytest.raises(ConfigError, match="domain"):
+        load_config(write(tmp_path, '[model]\ncell = "gru"\n'))
+
+
+def test_invalid_toml_and_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "domain = \n"))
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_overrides_beat_file_values(tmp_path):
+    p = write(tmp_path, 'domain = "demo"\n[training]\nepochs = 10\n')
+    cfg = load_config(p, {"training.epochs": 2, "model.units": [3]})
+    assert cfg.training.epochs == 2 and cfg.model.units == (3,)
+    with pytest.raises(ConfigError, match="unknown key training.epoch"):
+        apply_overrides(cfg, {"training.epoch": 1})
+
+
+def test_parse_override_reads_toml_values():
+    assert parse_override("model.units=[32, 32]") == ("model.units", [32, 32])
+    assert parse_override("model.cell=gru") == ("model.cell", "gru")
+    assert parse_override("model.dropout=0.2") == ("model.dropout", 0.2)
+    with pytest.raises(ConfigError):
+        parse_override("nonsense")
+
+
+def test_spec_checks_values():
+    with pytest.raises(ConfigError, match="model.dropout"):
+        ModelSpec(dropout=1.5)
+    with pytest.raises(ConfigError, match="Conv1D"):
+        ModelSpec(masking=True, conv_filters=8)
+    with pytest.raises(ConfigError, match="quantiles"):
+        ModelSpec(quantiles=(0.9, 0.1))
+
+
+def test_cudnn_eligibility_flag():
+    assert ModelSpec().cudnn_eligible
+    assert not ModelSpec(recurrent_dropout=0.1).cudnn_eligible
+    assert not ModelSpec(cell="simple_rnn").cudnn_eligible
+
+
+def test_domain_options_are_strict():
+    from domains.demo.domain import DemoOptions
+
+    assert validate_options(DemoOptions, {"n": 400}, "demo").n == 400
+    with pytest.raises(ConfigError, match="domain demo: unknown key data.lookbak"):
+        validate_options(DemoOptions, {"lookbak": 3}, "demo")

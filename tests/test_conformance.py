@@ -1,0 +1,81 @@
+"""One conformance suite, parametrized over every registered domain (scikit-learn's check_estimator idea)."""
+import numpy as np
+import pytest
+
+from common.config import RunConfig, validate_options
+from common.domain import Domain, Prepared
+from common.evaluation import LeakageReport
+from common.registry import load_registry
+from common.splits import Standardizer
+from domains import DOMAINS, get_domain
+
+NAMES = list(DOMAINS)
+
+
+@pytest.fixture(params=NAMES)
+def domain(request) -> Domain:
+    return get_domain(request.param)
+
+
+@pytest.fixture
+def smoke(domain):
+    cfg = domain.smoke_config()
+    return cfg, domain.prepare(cfg, validate_options(domain.options, cfg.data, domain.name))
+
+
+def test_datasets_are_registered(domain):
+    registry = load_registry()
+    for ds in domain.datasets:
+        assert ds in registry, f"{domain.name} uses unregistered dataset {ds}"
+        assert registry[ds].domain == domain.name
+    assert domain.datasets or domain.generated, "a domain without registered data must be labelled generated"
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_default_config_validates(domain, profile):
+    cfg = domain.default_config(profile)
+    assert isinstance(cfg, RunConfig) and cfg.domain == domain.name and cfg.profile == profile
+    validate_options(domain.options, cfg.data, domain.name)
+
+
+def test_prepare_splits_and_scalers(smoke):
+    cfg, prep = smoke
+    assert isinstance(prep, Prepared) and isinstance(prep.audit, LeakageReport)
+    assert prep.data_label, "every result must say what data it came from"
+    assert prep.split.get("kind") in {"chronological", "grouped", "stratified", "periods"}
+    for X, y in ((prep.X_train, prep.y_train), (prep.X_val, prep.y_val), (prep.X_test, prep.y_test)):
+        seq = X["sequence"] if isinstance(X, dict) else X
+        assert len(seq) == len(y) > 0
+    if prep.split["kind"] == "chronological":  # target periods in time order, never overlapping
+        t = prep.split["targets"]
+        assert t["train"][1] <= t["val"][0] and t["val"][1] <= t["test"][0]
+    # the saved scaler is exactly the one refitted on the training rows, and only those
+    refit = Standardizer().fit(prep.train_raw)
+    saved = Standardizer.from_dict(prep.scalers["inputs"])
+    np.testing.assert_allclose(saved.mean, refit.mean)
+    np.testing.assert_allclose(saved.scale, refit.scale)
+
+
+def test_baselines_fit_and_predict(smoke):
+    cfg, prep = smoke
+    models = get_domain(cfg.domain).baselines(prep, cfg)
+    assert models, "every domain needs baselines"
+    for name, model in models.items():
+        pred = model.fit(prep.X_train, prep.y_train).predict(prep.X_test)
+        assert np.asarray(pred).shape[0] == len(prep.y_test), name
+        assert np.isfinite(np.asarray(pred, dtype=float)).all(), name
+
+
+@pytest.mark.slow
+def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
+    pytest.importorskip("keras")
+    from common.config import apply_overrides
+    from common.experiment import REQUIRED_RUN_FILES, run_experiment
+
+    cfg = apply_overrides(domain.smoke_config(), {"out": str(tmp_path), "training.epochs": 1})
+    res = run_experiment(cfg, domain, run_name="conformance", log=lambda m: None)
+    for name in REQUIRED_RUN_FILES:
+        assert (res.run_dir / name).is_file(), name
+    assert (res.run_dir / "seed0" / "model.keras").is_file() and (res.run_dir / "seed0" / "history.csv").is_file()
+    assert all(np.isfinite(s["mean"]) for s in res.lstm.values())
+    assert list(res.table["model"])[0].startswith("LSTM")

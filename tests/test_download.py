@@ -1,0 +1,148 @@
+"""The download path: cache -> mirror -> download, sha256 checks, archives, errors that name things."""
+import gzip
+import hashlib
+import re
+import zipfile
+
+import pytest
+
+from common.download import (ChecksumError, DatasetUnavailable, UnsafeArchive, fetch_dataset, safe_extract_all,
+                             sha256_of)
+from common.registry import UnknownDataset, cache_root, load_registry, parse_registry
+
+CONTENT = b"unit,cycle\n1,1\n1,2\n"
+SHA = hashlib.sha256(CONTENT).hexdigest()
+
+
+def registry(**sources):
+    src = sources.get("sources", [{"url": "https://example.invalid/tiny/a.csv"}])
+    return parse_registry({"tiny": {"domain": "demo", "title": "tiny", "files": [
+        {"path": "sub/a.csv", "sha256": SHA, "bytes": len(CONTENT), "sources": src}]}})
+
+
+@pytest.fixture
+def mirror(tmp_path, monkeypatch):
+    root = tmp_path / "mirror"
+    (root / "tiny" / "sub").mkdir(parents=True)
+    monkeypatch.setenv("LSTM_SUITE_MIRROR", str(root))
+    return root
+
+
+def test_mirror_file_is_verified_and_cached(mirror):
+    (mirror / "tiny" / "sub" / "a.csv").write_bytes(CONTENT)
+    folder, reports = fetch_dataset("tiny", registry())
+    assert (folder / "sub" / "a.csv").read_bytes() == CONTENT
+    assert [r.origin for r in reports] == ["mirror"]
+    assert folder == cache_root() / "tiny"
+    # second time it comes from the cache, even with the mirror gone
+    (mirror / "tiny" / "sub" / "a.csv").unlink()
+    assert [r.origin for r in fetch_dataset("tiny", registry(), verify_cache=True)[1]] == ["cache"]
+
+
+def test_corrupted_mirror_file_is_refused_with_both_hashes(mirror):
+    (mirror / "tiny" / "sub" / "a.csv").write_bytes(CONTENT + b"junk")
+    with pytest.raises(ChecksumError) as err:
+        fetch_dataset("tiny", registry())
+    msg = str(err.value)
+    assert "sub/a.csv" in msg and SHA in msg and hashlib.sha256(CONTENT + b"junk").hexdigest() in msg
+    assert not (cache_root() / "tiny" / "sub" / "a.csv").exists()
+    assert not list((cache_root() / "tiny" / "sub").glob("*.part")), "no temporary file left behind"
+
+
+def test_corrupted_cache_file_is_replaced(mirror):
+    (mirror / "tiny" / "sub" / "a.csv").write_bytes(CONTENT)
+    target = cache_root() / "tiny" / "sub" / "a.csv"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"x" * len(CONTENT))  # same size, wrong bytes
+    _, reports = fetch_dataset("tiny", registry(), verify_cache=True)
+    assert reports[0].origin == "mirror" and target.read_bytes() == CONTENT
+
+
+def test_missing_file_offline_names_dataset_url_and_variables(mirror):
+    with pytest.raises(DatasetUnavailable) as err:
+        fetch_dataset("tiny", registry())
+    msg = str(err.value)
+    for part in ("tiny", "sub/a.csv", "https://example.invalid/tiny/a.csv", "LSTM_SUITE_DATA", "LSTM_SUITE_MIRROR"):
+        assert part in msg
+
+
+def test_unknown_dataset_lists_known_ids():
+    with pytest.raises(UnknownDataset, match="unknown dataset id 'nope'.*cmapss"):
+        fetch_dataset("nope")
+
+
+def test_download_plain_gzip_and_zip_member(tmp_path, monkeypatch):
+    monkeypatch.delenv("LSTM_SUITE_MIRROR", raising=False)
+    plain = tmp_path / "a.csv"
+    plain.write_bytes(CONTENT)
+    gz = tmp_path / "a.csv.gz"
+    gz.write_bytes(gzip.compress(CONTENT))
+    zp = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(zp, "w") as zf:
+        zf.writestr("folder/a.csv", CONTENT)
+        zf.writestr("folder/other.csv", b"other")
+    for source in ({"url": plain.as_uri()}, {"url": gz.as_uri(), "archive": "gzip"},
+                   {"url": zp.as_uri(), "archive": "zip", "member": "folder/a.csv"}):
+        monkeypatch.setenv("LSTM_SUITE_DATA", str(tmp_path / f"cache-{source.get('archive', 'plain')}"))
+        folder, reports = fetch_dataset("tiny", registry(sources=[source]))
+        assert (folder / "sub" / "a.csv").read_bytes() == CONTENT and reports[0].origin == source["url"]
+
+
+def test_download_falls_back_to_next_source_and_rejects_bad_bytes(tmp_path, monkeypatch):
+    monkeypatch.delenv("LSTM_SUITE_MIRROR", raising=False)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"tampered")
+    good = tmp_path / "good.csv"
+    good.write_bytes(CONTENT)
+    missing = (tmp_path / "missing.csv").as_uri()
+    _, reports = fetch_dataset("tiny", registry(sources=[{"url": missing}, {"url": good.as_uri()}]))
+    assert reports[0].origin == good.as_uri()
+    monkeypatch.setenv("LSTM_SUITE_DATA", str(tmp_path / "cache2"))
+    with pytest.raises(ChecksumError, match="downloaded from"):
+        fetch_dataset("tiny", registry(sources=[{"url": bad.as_uri()}]))
+
+
+def test_archive_members_escaping_the_target_are_refused(tmp_path):
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("ok.txt", b"fine")
+        zf.writestr("../escaped.txt", b"bad")
+    with pytest.raises(UnsafeArchive, match="escaped.txt"):
+        safe_extract_all(evil, tmp_path / "out")
+    assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "out" / "ok.txt").exists()
+    with pytest.raises(UnsafeArchive):
+        fetch_dataset("tiny", registry(sources=[{"url": evil.as_uri(), "archive": "zip", "member": "../escaped.txt"}]))
+
+
+def test_registry_paths_cannot_escape():
+    with pytest.raises(ValueError, match="inside the dataset folder"):
+        parse_registry({"x": {"domain": "d", "title": "t", "files": [{"path": "../x", "sha256": SHA}]}})
+
+
+def test_shipped_registry_is_well_formed():
+    reg = load_registry()
+    assert len(reg) == 13
+    for ds in reg.values():
+        assert ds.domain in {"genomics", "environmental", "engineering", "social"} and ds.citation
+        for f in ds.files:
+            assert re.fullmatch(r"[0-9a-f]{64}", f.sha256) and f.bytes and f.sources
+            assert all(s.url.startswith("https://") for s in f.sources)
+
+
+@pytest.mark.realdata
+def test_every_mirror_file_is_registered_and_verifies():
+    """Every file of the mirror (CI: ../shared/data) is in the registry, and fetch verifies it by sha256."""
+    from common.registry import mirror_root
+
+    root = mirror_root()
+    if root is None or not root.is_dir():
+        pytest.skip("LSTM_SUITE_MIRROR is not set; CI points it at ../shared/data")
+    reg = load_registry()
+    on_disk = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.name not in ("SOURCE.md", "README.md")}
+    registered = {f"{ds.id}/{f.path}" for ds in reg.values() for f in ds.files}
+    assert on_disk == registered
+    for ds_id in reg:
+        folder, reports = fetch_dataset(ds_id, verify_cache=True)
+        assert all(r.origin == "mirror" for r in reports)
+        for f in reg[ds_id].files:
+            assert sha256_of(folder / f.path) == f.sha256

@@ -1,0 +1,75 @@
+import math
+
+import numpy as np
+import pytest
+
+from common.metrics import GREATER_IS_BETTER, METRICS, compute
+
+Y = [3.0, -0.5, 2.0, 7.0]
+P = [2.5, 0.0, 2.0, 8.0]
+
+
+def test_registry_is_complete_and_documented():
+    expected = {"rmse", "mae", "mse", "mape", "smape", "mase", "nse", "kge", "accuracy", "mcc", "sensitivity",
+                "specificity", "auroc", "auprc", "f1", "pinball", "coverage", "phm08"}
+    assert expected <= set(METRICS) and set(METRICS) == set(GREATER_IS_BETTER)
+    for name, fn in METRICS.items():
+        assert fn.__doc__ and ":" in fn.__doc__, f"{name} needs a docstring with its formula"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("mse", 0.375), ("rmse", math.sqrt(0.375)), ("mae", 0.5),
+    ("mape", 100 * (0.5 / 3 + 0.5 / 0.5 + 0 + 1 / 7) / 4),
+    ("smape", 100 * (2 * 0.5 / 5.5 + 2 * 0.5 / 0.5 + 0 + 2 * 1 / 15) / 4),
+    ("nse", 1 - 1.5 / 29.1875),
+])
+def test_regression_by_hand(name, value):
+    assert METRICS[name](Y, P) == pytest.approx(value)
+
+
+def test_nan_targets_are_ignored():
+    assert METRICS["mae"]([1.0, np.nan, 3.0], [2.0, 100.0, 3.0]) == pytest.approx(0.5)
+
+
+def test_mase_by_hand():
+    # training diffs |2-1|,|4-2|,|3-4| -> mean 4/3; MAE 0.5 -> 0.375
+    assert METRICS["mase"](Y, P, y_train=[1, 2, 4, 3], season=1) == pytest.approx(0.375)
+    assert METRICS["mase"]([1, 2], [1, 3], y_train=[0, 0, 1, 1, 3, 3], season=2) == pytest.approx(0.5 / 1.5)
+
+
+def test_kge_by_hand():
+    t, p = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 4.0, 6.0, 8.0])
+    # r = 1, alpha = 2, beta = 2 -> 1 - sqrt(2)
+    assert METRICS["kge"](t, p) == pytest.approx(1 - math.sqrt(2))
+    assert METRICS["kge"](t, t) == pytest.approx(1.0)
+
+
+def test_phm08_by_hand():
+    # d = -13 -> e - 1 ; d = +10 -> e - 1 ; d = 0 -> 0
+    assert METRICS["phm08"]([50, 50, 50], [37, 60, 50]) == pytest.approx(2 * (math.e - 1))
+
+
+def test_pinball_and_coverage_by_hand():
+    # y = 1; quantiles 0.1/0.5/0.9 predicted 0, 1, 3 -> losses 0.1*1, 0, 0.1*2 -> mean 0.1
+    assert METRICS["pinball"]([1.0], [[0.0, 1.0, 3.0]], quantiles=(0.1, 0.5, 0.9)) == pytest.approx(0.1)
+    assert METRICS["coverage"]([1.0, 5.0], [[0.0, 2.0], [0.0, 2.0]]) == pytest.approx(0.5)
+
+
+def test_classification_by_hand():
+    y = [1, 1, 1, 0, 0, 0, 0, 1]
+    s = [0.9, 0.8, 0.3, 0.2, 0.6, 0.1, 0.4, 0.7]  # TP=3 FN=1 TN=3 FP=1
+    r = compute(["accuracy", "sensitivity", "specificity", "f1", "mcc"], y, s)
+    assert r == pytest.approx({"accuracy": 0.75, "sensitivity": 0.75, "specificity": 0.75, "f1": 0.75, "mcc": 0.5})
+    # AUROC: positives {.9,.8,.3,.7} vs negatives {.2,.6,.1,.4}: 4+4+4+2 = 14 of 16 pairs ordered
+    assert METRICS["auroc"](y, s) == pytest.approx(14 / 16)
+    # AP: ranks .9(+) .8(+) .7(+) .6(-) .4(-) .3(+) ... -> (1 + 1 + 1 + 4/6) / 4
+    assert METRICS["auprc"](y, s) == pytest.approx((3 + 4 / 6) / 4)
+
+
+def test_multiclass_accuracy_uses_argmax():
+    assert METRICS["accuracy"]([0, 2, 1], [[0.8, 0.1, 0.1], [0.1, 0.2, 0.7], [0.5, 0.4, 0.1]]) == pytest.approx(2 / 3)
+
+
+def test_unknown_metric_is_named():
+    with pytest.raises(KeyError, match="nsee"):
+        compute(["nsee"], [1], [1])

@@ -1,0 +1,87 @@
+import json
+
+import numpy as np
+import pytest
+
+from common.config import ModelSpec, TrainSpec
+
+pytest.importorskip("keras")
+from common.training import LSTMEstimator, TrainingDiverged, environment_record  # noqa: E402
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 5, 2)).astype("float32")
+    return X, X[:, -1, :1] * 2.0
+
+
+def test_same_seed_same_predictions():
+    X, y = data()
+    spec, train = ModelSpec(units=(4,)), TrainSpec(epochs=2, batch_size=16)
+    a = LSTMEstimator(spec, train, seed=3).fit(X, y, X[:16], y[:16]).predict(X)
+    b = LSTMEstimator(spec, train, seed=3).fit(X, y, X[:16], y[:16]).predict(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_divergence_is_a_clear_error():
+    X, y = data()
+    y = y.copy()
+    y[0, 0] = np.inf
+    with pytest.raises(TrainingDiverged, match="learning_rate"):
+        LSTMEstimator(ModelSpec(units=(4,)), TrainSpec(epochs=3)).fit(X, y)
+
+
+def test_early_stopping_restores_best_and_writes_history(tmp_path):
+    X, y = data()
+    est = LSTMEstimator(ModelSpec(units=(4,)), TrainSpec(epochs=30, patience=2, lr_schedule="plateau"),
+                        run_dir=tmp_path / "seed0")
+    est.fit(X, y, X[:16], y[:16])
+    hist = (tmp_path / "seed0" / "history.csv").read_text().splitlines()
+    assert hist[0].startswith("epoch") and len(hist) - 1 == len(est.history["loss"])
+    assert not (tmp_path / "seed0" / "backup").exists()
+
+
+def test_interrupted_run_resumes_from_its_backup(tmp_path):
+    import keras
+
+    X, y = data()
+    run_dir = tmp_path / "seed0"
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    est = LSTMEstimator(ModelSpec(units=(4,)), TrainSpec(epochs=4, patience=10), run_dir=run_dir)
+    original_fit = keras.Model.fit
+
+    def fit_with_interrupt(self, *a, **kw):
+        kw["callbacks"] = [*kw["callbacks"], Interrupt()]
+        return original_fit(self, *a, **kw)
+
+    keras.Model.fit = fit_with_interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            est.fit(X, y)
+    finally:
+        keras.Model.fit = original_fit
+    assert (run_dir / "backup").exists()
+    resumed = LSTMEstimator(ModelSpec(units=(4,)), TrainSpec(epochs=4, patience=10), run_dir=run_dir).fit(X, y)
+    assert len(resumed.history["loss"]) == 2, "only the two remaining epochs run after a resume"
+    epochs = [line.split(",")[0] for line in (run_dir / "history.csv").read_text().splitlines()[1:]]
+    assert epochs == ["0", "1", "2", "3"]
+
+
+def test_quantile_head_predicts_median_and_all_quantiles():
+    X, y = data()
+    est = LSTMEstimator(ModelSpec(units=(4,), head="quantile", quantiles=(0.1, 0.5, 0.9)), TrainSpec(epochs=1))
+    est.fit(X, y[:, None, :])
+    q = est.predict_quantiles(X)
+    assert q.shape == (64, 1, 1, 3)
+    np.testing.assert_array_equal(est.predict(X), q[..., 1])
+
+
+def test_environment_record_is_json():
+    rec = environment_record(seed=7)
+    assert rec["seed"] == 7 and rec["packages"]["keras"] and "devices" in rec
+    json.dumps(rec)

@@ -1,0 +1,116 @@
+import numpy as np
+import pytest
+
+from common.splits import Standardizer, chronological_split, date_split, group_split, stratified_folds
+from common.windows import PAD_VALUE, make_windows, window_ends, windows_by_group
+
+
+def slow_windows(x, lookback, horizon, start, stop):
+    X, Y = [], []
+    for t in range(len(x) + 1):
+        if t - lookback < 0:
+            continue
+        rows = [t - 1] if horizon == 0 else list(range(t, t + horizon))
+        if rows[-1] >= min(stop, len(x)) or rows[0] < start:
+            continue
+        X.append(x[t - lookback:t])
+        Y.append(x[rows[0]] if horizon == 0 else x[rows])
+    return np.array(X), np.array(Y)
+
+
+@pytest.mark.parametrize("trial", range(25))
+def test_make_windows_matches_slow_reference(trial):
+    rng = np.random.default_rng(trial)
+    n, f = rng.integers(5, 60), rng.integers(1, 4)
+    x = rng.normal(size=(n, f))
+    lookback, horizon = int(rng.integers(1, 8)), int(rng.integers(0, 5))
+    start = int(rng.integers(0, n // 2))
+    stop = int(rng.integers(start, n + 1))
+    X, Y = make_windows(x, lookback, horizon, start=start, stop=stop)
+    Xr, Yr = slow_windows(x, lookback, horizon, start, stop)
+    assert X.shape[0] == Xr.shape[0]
+    if len(Xr):
+        np.testing.assert_array_equal(X, Xr)
+        np.testing.assert_array_equal(Y, Yr)
+
+
+def test_test_window_count_follows_the_long_horizon_protocol():
+    n, lookback, horizon = 966, 36, 24  # ILI-sized series
+    s = chronological_split(n, 0.7, 0.2, lookback)
+    assert (s.n_train, s.n_test, s.n_val) == (int(0.7 * n), int(0.2 * n), n - int(0.7 * n) - int(0.2 * n))
+    a, b = s.test
+    assert (a, b) == (n - s.n_test - lookback, n)
+    X, _ = make_windows(np.zeros((n, 1))[a:b], lookback, horizon, start=lookback)
+    assert len(X) == s.n_test - horizon + 1
+
+
+def test_split_targets_never_overlap_and_bad_sizes_fail():
+    s = chronological_split(100, lookback=10)
+    tr, va, te = (s.targets(k) for k in ("train", "val", "test"))
+    assert tr[1] == va[0] and va[1] == te[0] and te[1] == 100
+    with pytest.raises(ValueError, match="too short"):
+        chronological_split(3)
+    with pytest.raises(ValueError, match="look-back"):
+        chronological_split(20, lookback=50)
+
+
+def test_date_split_refuses_overlapping_periods():
+    import pandas as pd
+
+    dates = pd.date_range("2000-01-01", periods=10)
+    m = date_split(dates, {"train": ("2000-01-01", "2000-01-05"), "test": ("2000-01-06", "2000-01-10")})
+    assert m["train"].sum() == 5 and not (m["train"] & m["test"]).any()
+    with pytest.raises(ValueError, match="overlap"):
+        date_split(dates, {"train": ("2000-01-01", "2000-01-06"), "test": ("2000-01-06", "2000-01-10")})
+
+
+def test_group_windows_never_cross_entities_and_keep_short_ones():
+    rng = np.random.default_rng(0)
+    lengths = [12, 3, 7, 1]
+    groups = np.repeat(np.arange(4), lengths)
+    x = rng.normal(size=(len(groups), 2))
+    gw = windows_by_group(x, groups.astype(float), groups, lookback=5)
+    assert set(gw.groups) == {0, 1, 2, 3}, "short entities are kept, not dropped"
+    real = gw.X[..., 0] != PAD_VALUE
+    for i in range(len(gw.X)):
+        # every non-padded step of a window belongs to the window's entity
+        rows = np.flatnonzero(groups == gw.groups[i])[: gw.ends[i]][-5:]
+        np.testing.assert_array_equal(gw.X[i][real[i]], x[rows])
+        assert gw.padded[i] == 5 - len(rows) == (~real[i]).sum()
+    last = windows_by_group(x, groups.astype(float), groups, lookback=5, last_only=True)
+    assert list(last.groups) == [0, 1, 2, 3] and list(last.ends) == lengths
+    with pytest.raises(ValueError, match="shorter than the window"):
+        windows_by_group(x, x, groups, lookback=5, pad_short=False)
+    with pytest.raises(ValueError, match="contiguous"):
+        windows_by_group(x[:4], x[:4], np.array([0, 1, 0, 1]), lookback=2)
+
+
+def test_window_ends_empty_when_series_too_short():
+    assert len(window_ends(5, lookback=10, horizon=1)) == 0
+
+
+def test_group_split_is_disjoint_by_entity():
+    groups = np.repeat(np.arange(10), 5)
+    tr, va = group_split(groups, 0.2, seed=1)
+    assert set(groups[tr]).isdisjoint(groups[va]) and len(set(groups[va])) == 2 and (tr | va).all()
+
+
+def test_stratified_folds_keep_class_balance():
+    y = np.r_[np.zeros(50), np.ones(50)]
+    for tr, va in stratified_folds(y, k=5):
+        assert len(va) == 20 and y[va].mean() == 0.5 and set(tr).isdisjoint(va)
+
+
+def test_standardizer_uses_only_the_rows_it_is_given():
+    rng = np.random.default_rng(0)
+    train, test = rng.normal(size=(50, 3)), rng.normal(100, 5, size=(20, 3))
+    a = Standardizer().fit(train)
+    b = Standardizer().fit(train)
+    b.transform(np.vstack([train, test * 10]))  # applying never refits
+    np.testing.assert_array_equal(a.mean, b.mean)
+    z = a.transform(train)
+    np.testing.assert_allclose(z.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(a.inverse_transform(z), train)
+    const = Standardizer().fit(np.c_[np.ones(5), np.arange(5.0)])
+    assert np.isfinite(const.transform(np.ones((1, 2)))).all()
+    assert Standardizer.from_dict(a.to_dict()).transform(train) == pytest.approx(z)

@@ -14,3 +14,21 @@ def test_docstring_examples(name):
         pytest.importorskip("keras")
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_readme_config_examples_validate():
+    """Every TOML example in the README is a valid run config for its domain."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from common.config import from_mapping, RunConfig, validate_options
+    from domains import get_domain
+
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
+    assert blocks
+    for block in blocks:
+        cfg = from_mapping(RunConfig, tomllib.loads(block))
+        domain = get_domain(cfg.domain)
+        validate_options(domain.options, cfg.data, domain.name)

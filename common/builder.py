@@ -96,20 +96,20 @@ class PinballLoss(keras.losses.Loss):
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple_rnn": layers.SimpleRNN}
 
 
-def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index: int, require_cudnn: bool):
+def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index: int, cudnn: str):
     kwargs = dict(units=units, return_sequences=return_sequences, recurrent_dropout=spec.recurrent_dropout,
                   name=f"{spec.cell}_{index}")
     if spec.cell == "lstm":
         kwargs["unit_forget_bias"] = spec.unit_forget_bias
     if spec.cell in ("lstm", "gru"):
-        kwargs["use_cudnn"] = True if require_cudnn else "auto"
+        kwargs["use_cudnn"] = {"auto": "auto", "require": True, "off": False}[cudnn]
     layer = _CELLS[spec.cell](**kwargs)
     if spec.bidirectional:
         layer = layers.Bidirectional(layer, name=f"bi_{spec.cell}_{index}")
     return layer
 
 
-def _trunk(spec: ModelSpec, x, sequence_output: bool, require_cudnn: bool):
+def _trunk(spec: ModelSpec, x, sequence_output: bool, cudnn: str):
     if spec.conv_filters:
         x = layers.Conv1D(spec.conv_filters, spec.conv_kernel, padding="same", activation="relu", name="conv")(x)
         if spec.conv_pool > 1:
@@ -118,8 +118,7 @@ def _trunk(spec: ModelSpec, x, sequence_output: bool, require_cudnn: bool):
             x = layers.Dropout(spec.dropout, name="conv_dropout")(x)
     for i, units in enumerate(spec.units):
         last = i == len(spec.units) - 1
-        x = _recurrent_layer(spec, units, return_sequences=(not last) or sequence_output, index=i,
-                             require_cudnn=require_cudnn)(x)
+        x = _recurrent_layer(spec, units, return_sequences=(not last) or sequence_output, index=i, cudnn=cudnn)(x)
         if spec.dropout:
             x = layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
     return x
@@ -132,17 +131,17 @@ def _head(spec: ModelSpec, x):
     if spec.head_units:
         x = layers.Dense(spec.head_units, activation="relu", name="head_hidden")(x)
     if spec.head == "regression" or spec.head == "sequence":
-        return layers.Dense(spec.n_targets, name="output")(x), _loss(spec)
+        return layers.Dense(spec.n_targets, dtype="float32", name="output")(x), _loss(spec)
     if spec.head == "forecast":
-        y = layers.Dense(spec.horizon * spec.n_targets, name="output_flat")(x)
-        return layers.Reshape((spec.horizon, spec.n_targets), name="output")(y), _loss(spec)
+        y = layers.Dense(spec.horizon * spec.n_targets, dtype="float32", name="output_flat")(x)
+        return layers.Reshape((spec.horizon, spec.n_targets), dtype="float32", name="output")(y), _loss(spec)
     if spec.head == "quantile":
         nq = len(spec.quantiles)
-        y = layers.Dense(spec.horizon * spec.n_targets * nq, name="output_flat")(x)
-        return layers.Reshape((spec.horizon, spec.n_targets, nq), name="output")(y), PinballLoss(spec.quantiles)
+        y = layers.Dense(spec.horizon * spec.n_targets * nq, dtype="float32", name="output_flat")(x)
+        return layers.Reshape((spec.horizon, spec.n_targets, nq), dtype="float32", name="output")(y), PinballLoss(spec.quantiles)
     if spec.head == "binary":
-        return layers.Dense(1, activation="sigmoid", name="output")(x), "binary_crossentropy"
-    return layers.Dense(spec.n_classes, activation="softmax", name="output")(x), "sparse_categorical_crossentropy"
+        return layers.Dense(1, activation="sigmoid", dtype="float32", name="output")(x), "binary_crossentropy"
+    return layers.Dense(spec.n_classes, activation="softmax", dtype="float32", name="output")(x), "sparse_categorical_crossentropy"
 
 
 def _loss(spec: ModelSpec):
@@ -153,12 +152,14 @@ def _loss(spec: ModelSpec):
 
 
 def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, n_static: int = 0,
-                *, require_cudnn: bool = False, compile: bool = True) -> keras.Model:
+                *, cudnn: str = "auto", compile: bool = True) -> keras.Model:
     """Build (and compile) the model for ``spec``.
 
     Inputs: ``sequence`` of shape (timesteps, n_features); with ``n_static > 0`` also ``static`` of shape
     (n_static,), joined to every step (``static_join="step"``) or to the head (``"head"``).
-    ``require_cudnn=True`` makes Keras raise instead of silently falling back from cuDNN (GPU checks).
+    ``cudnn``: ``"auto"`` (Keras uses the fused kernel when eligible), ``"require"`` (raise instead of
+    silently falling back; for GPU checks) or ``"off"`` (the generic kernel, for comparisons).
+    Output layers compute in float32, so a ``mixed_float16`` global policy stays numerically safe.
 
     >>> m = build_model(ModelSpec(units=(4,), head="forecast", horizon=3, n_targets=2), n_features=5, timesteps=7)
     >>> tuple(m.output.shape)
@@ -179,7 +180,9 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
         x = layers.Masking(mask_value=PAD_VALUE, name="mask")(x)
     if static is not None and spec.static_join == "step":
         x = layers.Concatenate(name="join_static")([x, BroadcastToSteps(name="static_steps")(static, x)])
-    x = _trunk(spec, x, sequence_output=spec.head == "sequence", require_cudnn=require_cudnn)
+    if cudnn not in ("auto", "require", "off"):
+        raise ValueError(f"cudnn must be 'auto', 'require' or 'off', not {cudnn!r}")
+    x = _trunk(spec, x, sequence_output=spec.head == "sequence", cudnn=cudnn)
     if static is not None and spec.static_join == "head":
         x = layers.Concatenate(name="join_static")([x, static])
     output, loss = _head(spec, x)

@@ -183,6 +183,10 @@ COMMANDS = {"list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare":
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log noise; Python errors still raise
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

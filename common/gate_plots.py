@@ -1,0 +1,70 @@
+"""Plots of gate traces: heatmaps of gate activity per unit over time, and mean gate curves under the input."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .gates import GateTrace
+
+ORDER = {"lstm": ("i", "f", "o", "c"), "gru": ("z", "r", "hh", "h")}
+LABELS = {"i": "input gate i", "f": "forget gate f", "o": "output gate o", "c": "cell state c", "g": "candidate g",
+          "h": "hidden state h", "z": "update gate z", "r": "reset gate r", "hh": "candidate hh"}
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_gate_heatmaps(trace: GateTrace, path: str | Path, sample: int = 0, title: str = "") -> Path:
+    """One heatmap per gate (units x time) for one sample."""
+    plt = _plt()
+    names = ORDER[trace.kind]
+    fig, axes = plt.subplots(len(names), 1, figsize=(10, 1.6 * len(names) + 0.8), sharex=True)
+    for ax, name in zip(axes, names):
+        data = trace.gates[name][sample].T
+        bounded = name not in ("c", "h", "hh")
+        im = ax.imshow(data, aspect="auto", interpolation="nearest", cmap="viridis" if bounded else "coolwarm",
+                       vmin=0 if bounded else -np.nanmax(np.abs(data)), vmax=1 if bounded else np.nanmax(np.abs(data)))
+        ax.set_ylabel(f"{LABELS[name]}\nunit", fontsize=8)
+        fig.colorbar(im, ax=ax, pad=0.01)
+    axes[-1].set_xlabel("time step")
+    fig.suptitle(title or f"{trace.layer} ({trace.direction}), sample {sample}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_mean_gates(trace: GateTrace, inputs: np.ndarray, path: str | Path, sample: int | None = 0,
+                    marks: dict[str, int] | None = None, input_label: str = "input", title: str = "") -> Path:
+    """Mean over units of each gate against time, under the input; ``sample=None`` averages the batch too.
+    ``marks`` draws labelled vertical lines (e.g. {"trigger": 12})."""
+    plt = _plt()
+    names = ORDER[trace.kind]
+    fig, axes = plt.subplots(2, 1, figsize=(10, 5), sharex=True, gridspec_kw={"height_ratios": [1, 2]})
+    x = np.asarray(inputs)
+    x = x[sample] if sample is not None else np.nanmean(x, axis=0)
+    axes[0].plot(x if x.ndim == 1 else x, lw=0.8)
+    axes[0].set_ylabel(input_label)
+    for name in names:
+        g = trace.gates[name]
+        curve = np.nanmean(g[sample], axis=-1) if sample is not None else np.nanmean(g, axis=(0, 2))
+        axes[1].plot(curve, label=LABELS[name])
+    for label, step in (marks or {}).items():
+        for ax in axes:
+            ax.axvline(step, color="k", ls="--", lw=0.8)
+        axes[0].annotate(label, (step, axes[0].get_ylim()[1]), fontsize=8, ha="left", va="top")
+    axes[1].set_ylabel("mean over units")
+    axes[1].set_xlabel("time step")
+    axes[1].legend(fontsize=8, ncol=4)
+    fig.suptitle(title or f"{trace.layer} ({trace.direction})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)

@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("domain", help="domain name" + (" or 'all'" if many else ""))
         sp.add_argument("--dataset", help="dataset id (default: the domain's default)")
         sp.add_argument("--config", help="TOML run config; flags below override it")
-        sp.add_argument("--profile", choices=["quick", "full"], help="default config profile (default quick)")
+        sp.add_argument("--profile", choices=["smoke", "quick", "full"],
+                        help="default config profile (default quick; smoke only with --experiment)")
         sp.add_argument("--seeds", type=int, help="number of seeds (training.seeds)")
         sp.add_argument("--epochs", type=int, help="maximum epochs (training.epochs)")
         sp.add_argument("--out", help="folder for run directories (default runs)")
@@ -42,12 +43,16 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key, e.g. --set model.units=[32,32] (repeatable)")
 
-    experiment_args(sub.add_parser("train", help="train the LSTM and baselines on one domain"))
+    t = sub.add_parser("train", help="train the LSTM and baselines on one domain")
+    experiment_args(t)
+    t.add_argument("--experiment", help="run a domain's named experiment(s) instead, e.g. mechanisms: NAME or 'all' "
+                   "(profiles: smoke, quick, full)")
     experiment_args(sub.add_parser("compare", help="LSTM vs baselines vs published figures (latest run, "
                                    "or a new default run when there is none)"), many=True)
     r = sub.add_parser("run", help="the main job: every domain's default experiment (quick profile) and a summary")
     r.add_argument("--out", default="runs", help="folder for run directories (default runs)")
-    r.add_argument("--profile", choices=["quick", "full"], default="quick")
+    r.add_argument("--profile", choices=["smoke", "quick", "full"], default="quick",
+                   help="quick (default); full; smoke: tiny configs, seconds per domain (for tests)")
     return p
 
 
@@ -111,11 +116,26 @@ def _print_result(res) -> None:
 def cmd_train(args) -> int:
     from domains import get_domain
 
+    from .config import ConfigError
     from .experiment import run_experiment
 
     domain = get_domain(args.domain)
+    if getattr(args, "experiment", None):
+        return _run_named_experiments(domain, args.experiment.split(","), args.profile or "quick", args.out or "runs",
+                                      args.run_name)
+    if args.profile == "smoke":
+        raise ConfigError("--profile smoke exists only for named experiments (--experiment)")
     _print_result(run_experiment(_config(args, domain), domain, run_name=args.run_name))
     return 0
+
+
+def _run_named_experiments(domain, names, profile, out, run_name=None):
+    from .domain import UnknownDomain
+
+    if domain.run_experiments is None:
+        raise UnknownDomain(f"domain {domain.name} has no named experiments")
+    folder, claims = domain.run_experiments(names, profile, out, run_name=run_name)
+    return 0 if claims else 1
 
 
 def _latest_run(out: Path, name: str) -> Path | None:
@@ -151,7 +171,8 @@ def cmd_run(args) -> int:
         domain = get_domain(name)
         from .config import apply_overrides
 
-        cfg = apply_overrides(domain.default_config(args.profile), {"out": args.out})
+        base = domain.smoke_config() if args.profile == "smoke" else domain.default_config(args.profile)
+        cfg = apply_overrides(base, {"out": args.out})
         res = run_experiment(cfg, domain, run_name=stamp)
         first = res.table.columns[2]
         lstm_row, rest = res.table.iloc[0], res.table[res.table["source"] == "this run, baseline"]
@@ -159,6 +180,13 @@ def cmd_run(args) -> int:
         rows.append({"domain": name, "dataset": cfg.dataset, "data": res.data_label, "metric": first,
                      "LSTM": lstm_row[first], "best baseline": best, "seconds": f"{res.seconds:.0f}",
                      "run directory": str(res.run_dir)})
+        if domain.run_experiments is not None:
+            folder, claims = domain.run_experiments(["all"], args.profile, args.out, run_name=stamp)
+            verdict = {True: "held", False: "did NOT hold", None: "undecided"}
+            for c in claims:
+                rows.append({"domain": f"{name}/{c.experiment}", "dataset": "generated", "data": "generated (simulated)",
+                             "metric": "claim", "LSTM": verdict[c.held], "best baseline": "",
+                             "seconds": f"{c.seconds:.0f}", "run directory": str(folder / "report.md")})
     summary = pd.DataFrame(rows)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

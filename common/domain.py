@@ -8,7 +8,8 @@ A domain module defines ``DOMAIN = Domain(...)``:
 - ``prepare(config, options)``: data -> ``Prepared`` (splits, fitted scalers, leakage audit);
 - ``baselines(prepared, config)``: name -> estimator with ``fit(X, y)`` / ``predict(X)``;
 - ``smoke_config()``: a tiny config (generated fixtures or a small slice) for the conformance test;
-- ``published``: path of its published-results CSV (facts with citations), or None.
+- ``published``: path of its published-results CSV (facts with citations), or None;
+- ``experiments`` (optional): named extra experiments, run by ``train DOMAIN --experiment NAME``.
 """
 from __future__ import annotations
 
@@ -70,6 +71,8 @@ class Domain:
     smoke_config: Callable[[], Any] | None = None  # tiny, fast config for the conformance test
     published: Path | None = None
     generated: bool = False  # True when the default data are generated (labelled as simulated)
+    experiments: Mapping[str, Callable] = field(default_factory=dict)  # extra named experiments (--experiment)
+    run_experiments: Callable | None = None  # (names, profile, out, run_name=) -> (folder, results)
 
 
 def load_domain(module: str) -> Domain:

@@ -52,17 +52,23 @@ def plot_mean_gates(trace: GateTrace, inputs: np.ndarray, path: str | Path, samp
     x = x[sample] if sample is not None else np.nanmean(x, axis=0)
     axes[0].plot(x if x.ndim == 1 else x, lw=0.8)
     axes[0].set_ylabel(input_label)
-    for name in names:
+    state_ax = axes[1].twinx()  # cell/hidden states are unbounded: their own axis, so gates stay readable
+    for k, name in enumerate(names):
         g = trace.gates[name]
         curve = np.nanmean(g[sample], axis=-1) if sample is not None else np.nanmean(g, axis=(0, 2))
-        axes[1].plot(curve, label=LABELS[name])
+        bounded = name not in ("c", "h", "hh")
+        (axes[1] if bounded else state_ax).plot(curve, label=LABELS[name], color=f"C{k}", ls="-" if bounded else "--")
+    state_ax.set_ylabel("state (dashed)")
+    axes[1].set_ylim(-0.02, 1.02)
     for label, step in (marks or {}).items():
         for ax in axes:
             ax.axvline(step, color="k", ls="--", lw=0.8)
         axes[0].annotate(label, (step, axes[0].get_ylim()[1]), fontsize=8, ha="left", va="top")
     axes[1].set_ylabel("mean over units")
     axes[1].set_xlabel("time step")
-    axes[1].legend(fontsize=8, ncol=4)
+    handles = axes[1].get_legend_handles_labels()
+    extra = state_ax.get_legend_handles_labels()
+    axes[1].legend(handles[0] + extra[0], handles[1] + extra[1], fontsize=8, ncol=4, loc="lower left")
     fig.suptitle(title or f"{trace.layer} ({trace.direction})")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -67,7 +67,8 @@ def test_train_with_flags_and_module_entry_point(tmp_path):
 
 @pytest.mark.slow
 def test_run_main_job_prints_summary(tmp_path):
-    res = run_cli("run", "--out", str(tmp_path))
+    res = run_cli("run", "--out", str(tmp_path), "--profile", "smoke")
     assert res.returncode == 0, res.stderr[-2000:]
     assert "best baseline" in res.stdout and "Summary:" in res.stdout
-    assert list(tmp_path.glob("summary-*.md"))
+    summary = next(tmp_path.glob("summary-*.md")).read_text()
+    assert "demo" in summary and "mechanisms/trigger_word" in summary

@@ -42,7 +42,7 @@ def test_prepare_splits_and_scalers(smoke):
     cfg, prep = smoke
     assert isinstance(prep, Prepared) and isinstance(prep.audit, LeakageReport)
     assert prep.data_label, "every result must say what data it came from"
-    assert prep.split.get("kind") in {"chronological", "grouped", "stratified", "periods"}
+    assert prep.split.get("kind") in {"chronological", "grouped", "stratified", "periods", "generated"}
     for X, y in ((prep.X_train, prep.y_train), (prep.X_val, prep.y_val), (prep.X_test, prep.y_test)):
         seq = X["sequence"] if isinstance(X, dict) else X
         assert len(seq) == len(y) > 0

@@ -15,7 +15,17 @@ from sklearn.base import BaseEstimator
 
 
 def sequence_of(X) -> np.ndarray:
-    return np.asarray(X["sequence"] if isinstance(X, dict) else X, dtype=float)
+    """The window array; left-padded steps (``PAD_VALUE`` in every feature) are filled with the first real
+    step, so classical models never see the padding sentinel."""
+    from .windows import PAD_VALUE
+
+    seq = np.asarray(X["sequence"] if isinstance(X, dict) else X, dtype=float)
+    pad = np.all(seq == PAD_VALUE, axis=-1) if seq.ndim == 3 else None
+    if pad is None or not pad.any():
+        return seq
+    first = np.argmax(~pad, axis=1)
+    fill = seq[np.arange(len(seq)), first]
+    return np.where(pad[..., None], fill[:, None, :], seq)
 
 
 class Baseline(BaseEstimator):

@@ -36,8 +36,9 @@ class Prepared:
     """Model-ready splits. ``y_*`` are in training units; ``to_report_units`` maps targets and predictions
     to the units metrics are reported in (identity when None).
 
-    ``train_raw`` holds the raw training rows the scalers were fitted on, and ``scalers`` the fitted
-    statistics (saved with the run), so the conformance test can check that nothing else was used.
+    ``scaler_fit_rows`` maps each scaler name to the raw training rows it was fitted on, and ``scalers`` holds
+    the fitted statistics (saved with the run), so the conformance test can check that nothing else was used.
+    ``extra`` carries domain-specific material for the domain's own plots.
     """
 
     X_train: Any
@@ -50,13 +51,14 @@ class Prepared:
     data_label: str
     model_overrides: Mapping[str, Any] = field(default_factory=dict)
     scalers: Mapping[str, dict] = field(default_factory=dict)
-    train_raw: np.ndarray | None = None
+    scaler_fit_rows: Mapping[str, np.ndarray] = field(default_factory=dict)
     split: Mapping[str, Any] = field(default_factory=dict)
     audit: LeakageReport = field(default_factory=LeakageReport)
     metric_context: Mapping[str, Any] = field(default_factory=dict)
     to_report_units: Callable[[np.ndarray], np.ndarray] | None = None
     published_key: tuple[str, str] = ("", "")  # (dataset, setting) rows of the published table
     fixed_length: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class Domain:
     generated: bool = False  # True when the default data are generated (labelled as simulated)
     experiments: Mapping[str, Callable] = field(default_factory=dict)  # extra named experiments (--experiment)
     run_experiments: Callable | None = None  # (names, profile, out, run_name=) -> (folder, results)
+    plots: Callable | None = None  # (prepared, fitted LSTM estimator, {model: test predictions}, run_dir) -> [paths]
 
 
 def load_domain(module: str) -> Domain:

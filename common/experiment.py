@@ -84,7 +84,7 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
     write_json(run_dir / "environment.json", environment_record(cfg.training.seed))
     log(f"[{domain.name}] data: {prep.data_label}; leakage audit: {prep.audit.summary()}")
 
-    per_seed, columns = [], {}
+    per_seed, columns, first_est = [], {}, None
     for k in range(cfg.training.seeds):
         seed = cfg.training.seed + k
         est = LSTMEstimator(spec, cfg.training, run_dir=run_dir / f"seed{k}", seed=seed, fixed_length=prep.fixed_length)
@@ -94,6 +94,7 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
         per_seed.append(score(prep, pred, quant, spec.quantiles))
         columns[f"lstm_seed{seed}"] = pred
         est.save(run_dir / f"seed{k}" / "model.keras")
+        first_est = first_est or est
         log(f"[{domain.name}] LSTM seed {seed}: " + ", ".join(f"{m}={v:.4g}" for m, v in per_seed[-1].items()))
     lstm = summarize_seeds(per_seed)
 
@@ -112,5 +113,8 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
     header = (f"# {domain.name}: {dataset}\n\nData: {prep.data_label}. Test-set metrics. "
               f"Leakage audit: {prep.audit.summary()}.")
     write_table(table, run_dir, header=header)
+    if domain.plots is not None and first_est is not None:
+        figures = domain.plots(prep, first_est, columns, run_dir)
+        log(f"[{domain.name}] plots: {', '.join(str(f) for f in figures)}")
     seconds = time.perf_counter() - start
     return ExperimentResult(run_dir, table, lstm, base_scores, prep.data_label, seconds)

@@ -38,3 +38,11 @@ def test_logistic_on_lags_and_dict_inputs():
     y = (X["static"][:, 0] > 0).astype(int)
     p = B.logistic_on_lags().fit(X, y).predict(X)
     assert p.shape == (200, 1) and ((p[:, 0] > 0.5) == y).mean() > 0.9
+
+
+def test_padded_steps_are_filled_with_the_first_real_step():
+    from common.windows import PAD_VALUE
+
+    X = np.array([[[PAD_VALUE, PAD_VALUE], [1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0], [9.0, 10.0]]])
+    seq = B.sequence_of(X)
+    assert seq[0].tolist() == [[1, 2], [1, 2], [3, 4]] and seq[1].tolist() == X[1].tolist()

@@ -50,10 +50,12 @@ def test_prepare_splits_and_scalers(smoke):
         t = prep.split["targets"]
         assert t["train"][1] <= t["val"][0] and t["val"][1] <= t["test"][0]
     # the saved scaler is exactly the one refitted on the training rows, and only those
-    refit = Standardizer().fit(prep.train_raw)
-    saved = Standardizer.from_dict(prep.scalers["inputs"])
-    np.testing.assert_allclose(saved.mean, refit.mean)
-    np.testing.assert_allclose(saved.scale, refit.scale)
+    assert prep.scaler_fit_rows and set(prep.scaler_fit_rows) <= set(prep.scalers)
+    for name, rows in prep.scaler_fit_rows.items():
+        refit = Standardizer().fit(rows)
+        saved = Standardizer.from_dict(prep.scalers[name])
+        np.testing.assert_allclose(saved.mean, refit.mean, err_msg=name)
+        np.testing.assert_allclose(saved.scale, refit.scale, err_msg=name)
 
 
 def test_baselines_fit_and_predict(smoke):

@@ -63,7 +63,7 @@ def prepare(cfg: RunConfig, opt: DemoOptions) -> Prepared:
         metrics=("rmse", "mae", "smape", "mase"),
         data_label="generated (simulated) seasonal series, not real data",
         model_overrides={"head": "forecast", "horizon": opt.horizon, "n_targets": 1},
-        scalers={"inputs": scaler.to_dict()}, train_raw=raw[slice(*split.train)],
+        scalers={"inputs": scaler.to_dict()}, scaler_fit_rows={"inputs": raw[slice(*split.train)]},
         split={"kind": "chronological", "inputs": {k: getattr(split, k) for k in ("train", "val", "test")},
                "targets": {k: split.targets(k) for k in ("train", "val", "test")}},
         audit=rep,

@@ -37,7 +37,7 @@ def prepare(cfg: RunConfig, opt: MechanismsOptions) -> Prepared:
         X_train=scale(x_tr), y_train=y_tr, X_val=scale(x_va), y_val=y_va, X_test=scale(x_te), y_test=y_te,
         metrics=("accuracy", "mcc", "auroc"),
         data_label=f"generated (simulated) long-range memory task, label set at step 0 of {opt.T}",
-        model_overrides={"head": "binary"}, scalers={"inputs": scaler.to_dict()}, train_raw=rows,
+        model_overrides={"head": "binary"}, scalers={"inputs": scaler.to_dict()}, scaler_fit_rows={"inputs": rows},
         split={"kind": "generated", "note": "train, validation and test drawn independently with different seeds"},
         audit=audit(train_samples=x_tr, test_samples=x_te, val_samples=x_va))
 

@@ -1,0 +1,141 @@
+"""Engineering sensors: turbofan remaining useful life (NASA C-MAPSS) under the standard protocol, with a
+generated run-to-failure set in the same layout as the offline default, and sensor fusion with unreliable sensors.
+
+Datasets: ``cmapss`` (real, FD001..FD004), ``generated`` (simulated engines), ``fusion`` (simulated sensors)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from common import baselines as B
+from common.config import ModelSpec, RunConfig, TrainSpec
+from common.domain import DataError, Domain, Prepared
+
+from .baselines import CNN1D, WindowStatsGBM
+from .cmapss import INFORMATIVE, SUBSETS, generate_run_to_failure, load_subset
+from .fusion import fusion_baselines, fusion_plots, prepare_fusion
+from .rul import prepare_rul
+
+PUBLISHED = Path(__file__).with_name("published.csv")
+
+
+@dataclass(frozen=True)
+class EngineeringOptions:
+    subset: str = "FD001"  # FD001..FD004 (cmapss), ignored for the generated set
+    data_dir: str = ""  # a folder holding train_/test_/RUL_<subset>.txt in NASA's layout (overrides the registry)
+    window: int = 30
+    rul_max: float = 125.0
+    clip_test_rul: bool = False  # many papers score the unclipped true RUL (FD001 reaches 145)
+    sensors: tuple[str, ...] = tuple(INFORMATIVE)
+    condition_norm: str = "auto"  # auto | on | off: scale per operating condition (FD002/FD004)
+    val_fraction: float = 0.2
+    seed: int = 0
+    generated_engines: int = 80
+    fusion_sequences: int = 1024  # dataset "fusion": number of training sequences
+    fusion_length: int = 80
+
+
+def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
+    if opt.condition_norm not in ("auto", "on", "off"):
+        raise DataError(f"data.condition_norm must be auto, on or off, not {opt.condition_norm!r}")
+    if opt.window < 2:
+        raise DataError("data.window must be at least 2")
+    dataset = cfg.dataset or "cmapss"
+    if dataset == "fusion":
+        return prepare_fusion(opt.fusion_sequences, opt.fusion_length, opt.seed)
+    if dataset == "generated":
+        data = generate_run_to_failure(n_train=opt.generated_engines, n_test=max(10, opt.generated_engines // 2),
+                                       seed=opt.seed)
+        label = "generated (simulated) run-to-failure engines in the C-MAPSS layout, not real data"
+    elif dataset == "cmapss":
+        if opt.subset not in SUBSETS:
+            raise DataError(f"data.subset must be one of {SUBSETS}, not {opt.subset!r}")
+        if opt.data_dir:
+            folder = Path(opt.data_dir).expanduser()
+        elif opt.subset == "FD003":
+            raise DataError("FD003 is not in the registered mirror; put NASA's train_FD003.txt, test_FD003.txt and "
+                            "RUL_FD003.txt in a folder and set data.data_dir to it")
+        else:
+            from common.download import dataset_dir
+
+            folder = dataset_dir("cmapss")
+        data = load_subset(folder, opt.subset)
+        label = f"NASA C-MAPSS {opt.subset} (real)"
+    else:
+        raise DataError(f"engineering has datasets 'cmapss', 'generated' and 'fusion', not {dataset!r}")
+    unknown = sorted(set(opt.sensors) - set(data.train.columns))
+    if unknown:
+        raise DataError(f"data.sensors: unknown columns {unknown}")
+    return prepare_rul(data, sensors=opt.sensors, window=opt.window, rul_max=opt.rul_max,
+                       clip_test_rul=opt.clip_test_rul, condition_norm=opt.condition_norm,
+                       val_fraction=opt.val_fraction, seed=opt.seed, label=label)
+
+
+def baselines(prep: Prepared, cfg: RunConfig) -> dict:
+    if prep.extra.get("task") == "fusion":
+        return fusion_baselines(prep)
+    quick = cfg.profile == "quick"
+    return {"constant (mean training RUL)": B.MeanBaseline(),
+            "ridge on the last window": B.ridge_on_lags(alpha=10.0),
+            "gradient boosting on window statistics": WindowStatsGBM(max_iter=150 if quick else 300),
+            "1-D CNN (Babu et al. 2016 style)": CNN1D(epochs=10 if quick else 40)}
+
+
+def default_config(profile: str = "quick") -> RunConfig:
+    if profile == "quick":  # the offline default: generated engines
+        return RunConfig(domain="engineering", dataset="generated", profile="quick",
+                         model=ModelSpec(units=(32,), dropout=0.1),
+                         training=TrainSpec(epochs=15, batch_size=128, patience=4, lr_schedule="plateau"))
+    return RunConfig(domain="engineering", dataset="cmapss", profile="full",
+                     model=ModelSpec(units=(64, 64), dropout=0.2, head_units=32),
+                     training=TrainSpec(epochs=80, batch_size=256, patience=12, lr_schedule="plateau", seeds=5),
+                     data={"subset": "FD001"})
+
+
+def smoke_config() -> RunConfig:
+    return RunConfig(domain="engineering", dataset="generated", model=ModelSpec(units=(4,)),
+                     training=TrainSpec(epochs=1, batch_size=256), data={"generated_engines": 12, "window": 15})
+
+
+def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
+    if prep.extra.get("task") == "fusion":
+        return fusion_plots(prep, est, predictions, run_dir)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scale = prep.extra["rul_max"]
+    true = np.asarray(prep.y_test).ravel() * scale
+    order = np.argsort(true)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(true[order], "k.-", lw=1, label="true RUL")
+    for name, pred in predictions.items():
+        if name.startswith("lstm") or name.startswith("1-D CNN"):
+            ax.plot(np.asarray(pred).ravel()[order] * scale, ".", ms=4, label=name)
+    ax.set_xlabel("test engine (sorted by true RUL)")
+    ax.set_ylabel("RUL (cycles)")
+    ax.legend(fontsize=8)
+    first = run_dir / "rul_per_engine.png"
+    fig.tight_layout()
+    fig.savefig(first, dpi=110)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    for unit, d in prep.extra["life"].items():
+        line, = ax.plot(d["cycle"], d["true"], "--", lw=1)
+        ax.plot(d["cycle"], est.predict(d["X"]).ravel() * scale, color=line.get_color(), label=f"engine {unit}")
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("RUL (dashed: true, solid: LSTM)")
+    ax.legend(fontsize=8)
+    second = run_dir / "rul_over_life.png"
+    fig.tight_layout()
+    fig.savefig(second, dpi=110)
+    plt.close(fig)
+    return [first, second]
+
+
+DOMAIN = Domain(name="engineering", description=__doc__.splitlines()[0], datasets=("cmapss",),
+                options=EngineeringOptions, default_config=default_config, prepare=prepare, baselines=baselines,
+                smoke_config=smoke_config, published=PUBLISHED, generated=True, plots=plots)

@@ -1,0 +1,79 @@
+"""C-MAPSS remaining-useful-life protocol: labels, per-condition scaling fitted on training engines only,
+engine-grouped validation, windows that never cross engines, one (left-padded) test window per engine."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from common.domain import Prepared
+from common.evaluation import audit
+from common.splits import Standardizer, group_split
+from common.windows import windows_by_group
+
+from .cmapss import SETTINGS, Subset, rul_labels
+
+
+def condition_ids(train: pd.DataFrame, test: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """Operating-condition cluster of every row, learned from training settings only (k-means).
+
+    ``mode="auto"`` turns it on when the training settings form several distinct conditions (FD002, FD004).
+    """
+    from sklearn.cluster import KMeans
+
+    rounded = np.column_stack([train["setting1"].round(0), train["setting2"].round(2), train["setting3"].round(0)])
+    k = len(np.unique(rounded, axis=0))
+    if mode == "off" or (mode == "auto" and k == 1):
+        return np.zeros(len(train), int), np.zeros(len(test), int), 1
+    k = max(k, 2)
+    km = KMeans(n_clusters=k, n_init=10, random_state=0).fit(train[SETTINGS].to_numpy())
+    return km.labels_, km.predict(test[SETTINGS].to_numpy()), k
+
+
+def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test_rul: bool, condition_norm: str,
+                val_fraction: float, seed: int, label: str) -> Prepared:
+    train, test = data.train, data.test
+    cond_tr, cond_te, k = condition_ids(train, test, condition_norm)
+    units = train["unit"].to_numpy()
+    fit_mask, val_mask = group_split(units, val_fraction, seed)
+    assert set(units[fit_mask]).isdisjoint(units[val_mask])
+    x_tr, x_te = train[list(sensors)].to_numpy(float), test[list(sensors)].to_numpy(float)
+    z_tr, z_te = np.empty_like(x_tr), np.empty_like(x_te)
+    scalers, fit_rows = {}, {}
+    for c in range(k):
+        rows = fit_mask & (cond_tr == c)  # training engines only: validation and test never shape the scaler
+        if not rows.any():
+            raise ValueError(f"operating condition {c} has no rows in the training engines")
+        sc = Standardizer().fit(x_tr[rows])
+        name = "inputs" if k == 1 else f"inputs_condition_{c}"
+        scalers[name], fit_rows[name] = sc.to_dict(), x_tr[rows]
+        z_tr[cond_tr == c] = sc.transform(x_tr[cond_tr == c])
+        z_te[cond_te == c] = sc.transform(x_te[cond_te == c])
+    y_tr = rul_labels(train, rul_max) / rul_max
+    fit_w = windows_by_group(z_tr[fit_mask], y_tr[fit_mask], units[fit_mask], window)
+    val_w = windows_by_group(z_tr[val_mask], y_tr[val_mask], units[val_mask], window)
+    test_units = test["unit"].to_numpy()
+    test_w = windows_by_group(z_te, np.zeros(len(test)), test_units, window, last_only=True)
+    true_rul = np.minimum(data.test_rul, rul_max) if clip_test_rul else data.test_rul
+    short = int((test_w.padded > 0).sum())
+    rep = audit(train_samples=fit_w.X, test_samples=test_w.X, val_samples=val_w.X)
+    rep.notes.append(f"validation = {len(set(units[val_mask]))} training engines held out by engine; "
+                     f"{short} test engines shorter than the window {window} are left-padded and masked, none dropped")
+    # a few test engines over their whole recorded life, for the life plot
+    life_units = list(np.unique(test_units)[np.argsort(-test.groupby("unit").size().to_numpy())[:3]])
+    life = {}
+    for u in life_units:
+        rows = test_units == u
+        w = windows_by_group(z_te[rows], np.zeros(rows.sum()), test_units[rows], window)
+        last_cycle = rows.sum()
+        life[int(u)] = {"X": w.X, "cycle": w.ends, "true": data.test_rul[list(np.unique(test_units)).index(u)]
+                        + last_cycle - w.ends}
+    return Prepared(
+        X_train=fit_w.X, y_train=fit_w.y, X_val=val_w.X, y_val=val_w.y, X_test=test_w.X,
+        y_test=(true_rul / rul_max)[:, None], metrics=("rmse", "phm08", "mae"), data_label=label,
+        model_overrides={"head": "regression", "n_targets": 1, "masking": bool(short)},
+        scalers=scalers, scaler_fit_rows=fit_rows,
+        split={"kind": "grouped", "fit_engines": int(len(set(units[fit_mask]))),
+               "validation_engines": int(len(set(units[val_mask]))), "test_engines": int(len(test_w.X)),
+               "conditions": k, "test_rul_clipped": clip_test_rul, "rul_max": rul_max},
+        audit=rep, to_report_units=lambda a: np.asarray(a) * rul_max, published_key=(data.name, ""),
+        extra={"life": life, "rul_max": rul_max, "test_units": np.unique(test_units)})

@@ -1,0 +1,147 @@
+"""Engineering: C-MAPSS parser, protocol (engine-grouped, per-condition scaling on training engines only,
+one padded test window per engine) and end-to-end runs."""
+import numpy as np
+import pytest
+
+from common.config import RunConfig, validate_options
+from common.domain import DataError
+from domains.engineering.cmapss import (COLUMNS, generate_run_to_failure, load_subset, read_trajectories,
+                                        rul_labels, write_nasa_format)
+from domains.engineering.domain import DOMAIN, EngineeringOptions, prepare
+from tests.conftest import real_data_or_skip
+
+
+@pytest.fixture
+def nasa_folder(tmp_path):
+    """A tiny generated subset written in NASA's layout, with one test engine shorter than the window."""
+    data = generate_run_to_failure(n_train=12, n_test=6, seed=3, n_conditions=3)
+    test = data.test
+    short_unit = test["unit"].iloc[-1]
+    test = test[(test["unit"] != short_unit) | (test["cycle"] <= 8)]  # 8 cycles < window 15
+    write_nasa_format(data.train, tmp_path / "train_FD003.txt")
+    write_nasa_format(test, tmp_path / "test_FD003.txt")
+    (tmp_path / "RUL_FD003.txt").write_text("\n".join(str(int(v)) for v in data.test_rul) + "\n")
+    return tmp_path
+
+
+def test_parser_reads_trailing_spaces_and_checks_layout(nasa_folder, tmp_path):
+    raw = (nasa_folder / "train_FD003.txt").read_text().splitlines()
+    assert raw[0].endswith("  ")
+    sub = load_subset(nasa_folder, "FD003")
+    assert list(sub.train.columns) == COLUMNS and sub.train["unit"].nunique() == 12
+    assert len(sub.test_rul) == sub.test["unit"].nunique() == 6
+    bad = tmp_path / "bad.txt"
+    bad.write_text("1 1 0.1 0.2\n")
+    with pytest.raises(DataError, match="bad.txt: expected 26 columns"):
+        read_trajectories(bad)
+    bad.write_text(" ".join(["1", "1"] + ["x"] * 24) + "\n")
+    with pytest.raises(DataError, match="bad.txt"):
+        read_trajectories(bad)
+    (nasa_folder / "RUL_FD003.txt").write_text("5\n")
+    with pytest.raises(DataError, match="1 RUL values for 6 test engines"):
+        load_subset(nasa_folder, "FD003")
+
+
+def test_rul_labels_are_piecewise_linear():
+    sub = generate_run_to_failure(n_train=3, n_test=2, seed=0)
+    rul = rul_labels(sub.train, 125)
+    last = sub.train.groupby("unit")["cycle"].transform("max")
+    assert (rul[sub.train["cycle"] == last] == 0).all() and rul.max() == 125
+
+
+def options(**kw):
+    return validate_options(EngineeringOptions, kw, "engineering")
+
+
+def test_protocol_on_a_user_folder(nasa_folder):
+    cfg = RunConfig(domain="engineering", dataset="cmapss")
+    prep = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15, condition_norm="on"))
+    # one prediction per test engine, every engine kept (the short one padded and masked)
+    assert len(prep.X_test) == 6 and prep.model_overrides["masking"]
+    assert "1 test engines shorter than the window 15" in " ".join(prep.audit.notes)
+    # validation engines are disjoint from training engines; windows never cross engines
+    assert prep.split["fit_engines"] + prep.split["validation_engines"] == 12
+    # per-condition scalers were fitted on training-engine rows only
+    assert {k for k in prep.scalers} == {f"inputs_condition_{c}" for c in range(prep.split["conditions"])}
+    n_fit_rows = sum(len(r) for r in prep.scaler_fit_rows.values())
+    sub = load_subset(nasa_folder, "FD003")
+    assert n_fit_rows < len(sub.train)
+    # test RUL unclipped by default, in cycles after the report-unit conversion
+    np.testing.assert_allclose(prep.to_report_units(prep.y_test).ravel(), sub.test_rul)
+
+
+def test_scaler_ignores_test_and_validation_values(nasa_folder):
+    cfg = RunConfig(domain="engineering", dataset="cmapss")
+    opts = options(subset="FD003", data_dir=str(nasa_folder), window=15)
+    before = prepare(cfg, opts).scalers
+    test_file = nasa_folder / "test_FD003.txt"
+    sub = load_subset(nasa_folder, "FD003")
+    changed = sub.test.copy()
+    changed[[c for c in COLUMNS if c.startswith("s")]] *= 50.0
+    write_nasa_format(changed, test_file)
+    assert prepare(cfg, opts).scalers == before
+
+
+def test_fd003_without_a_folder_is_a_clear_error():
+    with pytest.raises(DataError, match="FD003 is not in the registered mirror"):
+        prepare(RunConfig(domain="engineering", dataset="cmapss"), options(subset="FD003"))
+    with pytest.raises(DataError, match="subset must be one of"):
+        prepare(RunConfig(domain="engineering", dataset="cmapss"), options(subset="FD009"))
+
+
+@pytest.mark.slow
+def test_lstm_beats_the_constant_baseline_on_generated_engines(tmp_path):
+    pytest.importorskip("keras")
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    cfg = apply_overrides(DOMAIN.default_config("quick"), {"out": str(tmp_path), "data.generated_engines": 40})
+    res = run_experiment(cfg, DOMAIN, run_name="t", log=lambda m: None)
+    lstm = res.lstm["rmse"]["mean"]
+    constant = res.baselines["constant (mean training RUL)"]["rmse"]
+    assert lstm < 0.6 * constant, (lstm, constant)  # at least 40% below the constant baseline
+    assert (res.run_dir / "rul_per_engine.png").is_file() and (res.run_dir / "rul_over_life.png").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_fd001_trains_briefly_through_the_mirror(tmp_path):
+    pytest.importorskip("keras")
+    real_data_or_skip("cmapss")
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    cfg = apply_overrides(DOMAIN.default_config("full"), {
+        "out": str(tmp_path), "training.epochs": 2, "training.seeds": 1, "model.units": [16]})
+    res = run_experiment(cfg, DOMAIN, run_name="fd001", log=lambda m: None)
+    table = (res.run_dir / "comparison.md").read_text()
+    assert "Zheng et al. 2017" in table and "NASA C-MAPSS FD001 (real)" in table
+    assert np.isfinite(res.lstm["rmse"]["mean"]) and len(res.table) >= 5
+
+
+def test_fusion_dataset_and_baselines():
+    cfg = RunConfig(domain="engineering", dataset="fusion")
+    prep = prepare(cfg, options(fusion_sequences=128, fusion_length=30))
+    assert prep.X_train.shape == (128, 30, 4) and prep.y_test.shape[1:] == (30, 1)
+    assert set(np.unique(prep.X_train[..., 2:])) <= {0.0, 1.0}, "reliability flags are not scaled"
+    scores = {}
+    for name, model in DOMAIN.baselines(prep, cfg).items():
+        pred = model.fit(prep.X_train, prep.y_train).predict(prep.X_test)
+        scores[name] = float(np.sqrt(np.mean((pred - prep.y_test) ** 2)))
+    assert scores["Kalman filter with flags"] < scores["average of sensors"]
+
+
+@pytest.mark.slow
+def test_fusion_run_writes_the_output_gate_plot(tmp_path):
+    pytest.importorskip("keras")
+    import json
+
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    cfg = apply_overrides(RunConfig(domain="engineering", dataset="fusion"), {
+        "out": str(tmp_path), "training.epochs": 2, "model.units": [8], "data.fusion_sequences": 128,
+        "data.fusion_length": 30})
+    res = run_experiment(cfg, DOMAIN, run_name="f", log=lambda m: None)
+    corr = json.loads((res.run_dir / "output_gate.json").read_text())["corr_mean_output_gate_vs_reliable_fraction"]
+    assert -1 <= corr <= 1 and (res.run_dir / "output_gate_vs_reliability.png").is_file()

@@ -180,7 +180,7 @@ def cmd_run(args) -> int:
         rows.append({"domain": name, "dataset": cfg.dataset, "data": res.data_label, "metric": first,
                      "LSTM": lstm_row[first], "best baseline": best, "seconds": f"{res.seconds:.0f}",
                      "run directory": str(res.run_dir)})
-        if domain.run_experiments is not None:
+        if domain.run_experiments is not None and domain.experiments_in_main_job:
             folder, claims = domain.run_experiments(["all"], args.profile, args.out, run_name=stamp)
             verdict = {True: "held", False: "did NOT hold", None: "undecided"}
             for c in claims:

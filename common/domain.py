@@ -75,6 +75,7 @@ class Domain:
     generated: bool = False  # True when the default data are generated (labelled as simulated)
     experiments: Mapping[str, Callable] = field(default_factory=dict)  # extra named experiments (--experiment)
     run_experiments: Callable | None = None  # (names, profile, out, run_name=) -> (folder, results)
+    experiments_in_main_job: bool = False  # `lstm-suite run` runs them too (only for offline, quick experiments)
     plots: Callable | None = None  # (prepared, fitted LSTM estimator, {model: test predictions}, run_dir) -> [paths]
 
 

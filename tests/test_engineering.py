@@ -145,3 +145,48 @@ def test_fusion_run_writes_the_output_gate_plot(tmp_path):
     res = run_experiment(cfg, DOMAIN, run_name="f", log=lambda m: None)
     corr = json.loads((res.run_dir / "output_gate.json").read_text())["corr_mean_output_gate_vs_reliable_fraction"]
     assert -1 <= corr <= 1 and (res.run_dir / "output_gate_vs_reliability.png").is_file()
+
+
+def write_skab(path, n=460, anomaly_from=430, seed=0, crlf=True):
+    from domains.engineering.skab import FEATURES
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    values = np.sin(t[:, None] / 7 + np.arange(8)) + rng.normal(0, 0.05, size=(n, 8))
+    values[anomaly_from:] += 3.0  # a planted collective anomaly
+    times = [f"2020-03-09 10:{m // 60:02d}:{m % 60:02d}" for m in t]
+    label = (t >= anomaly_from).astype(float)
+    header = ";".join(["datetime", *FEATURES, "anomaly", "changepoint"])
+    lines = [header] + [";".join([times[i], *(f"{v:.5f}" for v in values[i]), f"{label[i]}", "0.0"]) for i in range(n)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\r\n" if crlf else "\n").join(lines).encode())
+    return path
+
+
+def test_skab_parser_and_detectors_on_generated_files(tmp_path):
+    from domains.engineering import skab
+
+    files = [write_skab(tmp_path / "valve1" / "0.csv", seed=0), write_skab(tmp_path / "other" / "1.csv", seed=1,
+                                                                          crlf=False)]
+    (tmp_path / "anomaly-free").mkdir()
+    assert skab.anomaly_files(tmp_path) == sorted(files)
+    df = skab.read_skab(files[0])
+    assert len(df) == 460 and df.index.is_monotonic_increasing
+    result = skab.evaluate(files, skab.detectors("smoke")["PCA T-squared+Q"])
+    assert result["test_rows"] == 2 * 60 and result["f1"] > 0.9 and result["mar_percent"] < 10
+    bad = tmp_path / "bad.csv"
+    bad.write_text("datetime;Current\n2020-01-01 00:00:00;1.0\n")
+    with pytest.raises(DataError, match="bad.csv: missing columns"):
+        skab.read_skab(bad)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_skab_smoke_run_through_the_mirror(tmp_path):
+    pytest.importorskip("keras")
+    real_data_or_skip("skab")
+    from domains.engineering.domain import run_experiments
+
+    folder, claims = run_experiments(["skab"], "smoke", tmp_path, log=lambda m: None, run_name="s")
+    table = (folder / "skab" / "skab.md").read_text()
+    assert "LSTM autoencoder" in table and "Conv-AE" in table and claims[0].held is None

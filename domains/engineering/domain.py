@@ -13,6 +13,7 @@ from common import baselines as B
 from common.config import ModelSpec, RunConfig, TrainSpec
 from common.domain import DataError, Domain, Prepared
 
+from . import skab
 from .baselines import CNN1D, WindowStatsGBM
 from .cmapss import INFORMATIVE, SUBSETS, generate_run_to_failure, load_subset
 from .fusion import fusion_baselines, fusion_plots, prepare_fusion
@@ -136,6 +137,17 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
     return [first, second]
 
 
-DOMAIN = Domain(name="engineering", description=__doc__.splitlines()[0], datasets=("cmapss",),
+EXPERIMENTS = {"skab": skab.run}
+
+
+def run_experiments(names, profile, out, seed: int = 0, log=print, run_name=None):
+    from common.claims import run_named
+
+    return run_named(EXPERIMENTS, names, profile, out, domain="engineering", seed=seed, run_name=run_name, log=log,
+                     title="Engineering experiments")
+
+
+DOMAIN = Domain(name="engineering", description=__doc__.splitlines()[0], datasets=("cmapss", "skab"),
                 options=EngineeringOptions, default_config=default_config, prepare=prepare, baselines=baselines,
-                smoke_config=smoke_config, published=PUBLISHED, generated=True, plots=plots)
+                smoke_config=smoke_config, published=PUBLISHED, generated=True, plots=plots,
+                experiments=EXPERIMENTS, run_experiments=run_experiments)

@@ -64,4 +64,5 @@ def smoke_config() -> RunConfig:
 
 DOMAIN = Domain(name="mechanisms", description=__doc__.splitlines()[0], datasets=(), options=MechanismsOptions,
                 default_config=default_config, prepare=prepare, baselines=baselines, smoke_config=smoke_config,
-                generated=True, experiments=EXPERIMENTS, run_experiments=run_experiments)
+                generated=True, experiments=EXPERIMENTS, run_experiments=run_experiments,
+                experiments_in_main_job=True)

@@ -3,7 +3,7 @@
 Config flows one way: file -> ``load_config`` (strict: unknown keys and wrong types are errors
 naming the key and the file) -> ``RunConfig`` -> data -> model -> fit -> evaluate -> results.
 
->>> cfg = RunConfig(domain="demo")
+>>> cfg = RunConfig(domain="engineering")
 >>> cfg.model.cell, cfg.training.epochs
 ('lstm', 20)
 >>> apply_overrides(cfg, {"training.epochs": 3, "model.units": [8, 8]}).model.units

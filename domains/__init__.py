@@ -5,7 +5,6 @@ Kept as plain strings so that ``lstm-suite list`` answers without importing any 
 from __future__ import annotations
 
 DOMAINS: dict[str, tuple[str, str]] = {
-    "demo": ("domains.demo", "generated seasonal series forecast (simulated data; stands in until real domains land)"),
     "engineering": ("domains.engineering", "turbofan remaining useful life, NASA C-MAPSS (offline default: generated engines)"),
     "mechanisms": ("domains.mechanisms", "the source text's LSTM claims as self-checking experiments (generated data)"),
 }

@@ -18,7 +18,7 @@ def test_help_and_list_do_not_import_tensorflow():
             "bad = [m for m in ('tensorflow', 'keras') if m in sys.modules]; assert not bad, bad")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
-    assert "demo" in res.stdout and "cmapss" in res.stdout
+    assert "engineering" in res.stdout and "cmapss" in res.stdout
     assert run_cli("--help").returncode == 0
 
 
@@ -43,8 +43,8 @@ def test_fetch_unknown_and_offline_errors_are_clear(capsys, monkeypatch, tmp_pat
 
 def test_bad_config_file_exits_2_with_the_key(tmp_path, capsys):
     cfg = tmp_path / "bad.toml"
-    cfg.write_text('domain = "demo"\n[training]\nepochz = 3\n')
-    assert main(["train", "demo", "--config", str(cfg)]) == 2
+    cfg.write_text('domain = "engineering"\n[training]\nepochz = 3\n')
+    assert main(["train", "engineering", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert "bad.toml" in err and "training.epochz" in err and "Traceback" not in err
     assert main(["train", "nodomain"]) == 2
@@ -53,16 +53,17 @@ def test_bad_config_file_exits_2_with_the_key(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_train_with_flags_and_module_entry_point(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "domains.demo.train", "--epochs", "1", "--out", str(tmp_path),
-                          "--set", "data.n=400", "--set", "model.units=[4]", "--run-name", "t"],
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run([sys.executable, "-m", "domains.engineering.train", "--epochs", "1", "--out", str(tmp_path),
+                          "--set", "data.generated_engines=12", "--set", "data.window=15", "--set", "model.units=[4]",
+                          "--run-name", "t"], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
-    run = tmp_path / "demo-generated-t"
+    run = tmp_path / "engineering-generated-t"
     config = tomllib.loads((run / "config.toml").read_text())
-    assert config["training"]["epochs"] == 1 and config["model"]["units"] == [4] and config["data"]["n"] == 400
-    assert "seasonal naive" in (run / "comparison.md").read_text()
-    res = run_cli("compare", "demo", "--out", str(tmp_path))
-    assert res.returncode == 0 and "seasonal naive" in res.stdout and str(run) in res.stdout
+    assert config["training"]["epochs"] == 1 and config["model"]["units"] == [4]
+    assert config["data"] == {"generated_engines": 12, "window": 15}
+    assert "constant (mean training RUL)" in (run / "comparison.md").read_text()
+    res = run_cli("compare", "engineering", "--out", str(tmp_path))
+    assert res.returncode == 0 and "constant (mean training RUL)" in res.stdout and str(run) in res.stdout
 
 
 @pytest.mark.slow
@@ -71,4 +72,4 @@ def test_run_main_job_prints_summary(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert "best baseline" in res.stdout and "Summary:" in res.stdout
     summary = next(tmp_path.glob("summary-*.md")).read_text()
-    assert "demo" in summary and "mechanisms/trigger_word" in summary
+    assert "engineering" in summary and "mechanisms/trigger_word" in summary

@@ -74,7 +74,7 @@ def test_cudnn_eligibility_flag():
 
 
 def test_domain_options_are_strict():
-    from domains.demo.domain import DemoOptions
+    from tests.demo_domain import DemoOptions
 
     assert validate_options(DemoOptions, {"n": 400}, "demo").n == 400
     with pytest.raises(ConfigError, match="domain demo: unknown key data.lookbak"):

@@ -1,4 +1,6 @@
-"""Generated series: y_t = level + daily cycle + 0.8 * driver_{t-3} + AR(1) noise, hourly.
+"""Test fixture domain (the demo that stood in before real domains landed; registered only in tests).
+
+Generated series: y_t = level + daily cycle + 0.8 * driver_{t-3} + AR(1) noise, hourly.
 
 The driver (a smooth random walk, observed) pushes the target three steps later, so a model that uses
 the inputs beats persistence and the seasonal naive forecast; the task is multi-horizon.

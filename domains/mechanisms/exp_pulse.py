@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .runner import Claim, pick
+from .runner import Claim, minibatch_epochs, pick
 from .tasks import pulse_task
 
 
@@ -47,12 +47,7 @@ def train_penalised(x, y, units: int, penalty: float, epochs: int, seed: int, ba
         opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    rng = np.random.default_rng(seed)
-    for _ in range(epochs):
-        order = rng.permutation(len(x))
-        for s in range(0, len(x) - batch + 1, batch):
-            idx = order[s:s + batch]
-            step(tf.constant(x[idx]), tf.constant(y[idx]))
+    minibatch_epochs(step, x, y, epochs, batch, seed)
     return layer, head, forward
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .runner import Claim, pick
+from .runner import Claim, minibatch_epochs, pick
 from .tasks import delayed_symbol
 
 
@@ -41,12 +41,7 @@ def train_truncated(x, y, k: int, units: int, epochs: int, seed: int, batch: int
         opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss
 
-    rng = np.random.default_rng(seed)
-    for _ in range(epochs):
-        order = rng.permutation(len(x))
-        for i in range(0, len(x) - batch + 1, batch):
-            idx = order[i:i + batch]
-            step(tf.constant(x[idx]), tf.constant(y[idx]))
+    minibatch_epochs(step, x, y, epochs, batch, seed)
 
     def predict(xs):
         out, _, _ = layer(tf.constant(xs))

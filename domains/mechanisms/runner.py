@@ -31,3 +31,15 @@ def binary_accuracy(model, X, y) -> float:
     return float(np.mean((p >= 0.5) == (np.asarray(y).reshape(-1) >= 0.5)))
 
 
+
+
+def minibatch_epochs(step, x, y, epochs: int, batch: int, seed: int) -> None:
+    """Call ``step(x_batch, y_batch)`` over shuffled full minibatches for ``epochs`` epochs (custom loops)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for start in range(0, len(x) - batch + 1, batch):
+            idx = order[start:start + batch]
+            step(tf.constant(x[idx]), tf.constant(y[idx]))

@@ -126,9 +126,10 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(9, 4))
     for unit, d in prep.extra["life"].items():
         line, = ax.plot(d["cycle"], d["true"], "--", lw=1)
+        ax.plot(d["cycle"], np.minimum(d["true"], scale), ":", color=line.get_color(), lw=1)
         ax.plot(d["cycle"], est.predict(d["X"]).ravel() * scale, color=line.get_color(), label=f"engine {unit}")
     ax.set_xlabel("cycle")
-    ax.set_ylabel("RUL (dashed: true, solid: LSTM)")
+    ax.set_ylabel(f"RUL (dashed: true, dotted: clipped at {scale:g}, solid: LSTM)")
     ax.legend(fontsize=8)
     second = run_dir / "rul_over_life.png"
     fig.tight_layout()

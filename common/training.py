@@ -28,9 +28,12 @@ def quiet() -> bool:
 
 def set_seed(seed: int, deterministic: bool = True) -> None:
     """Seed Python, NumPy and the backend (``keras.utils.set_random_seed``) and enable TF op determinism."""
+    import logging
+
     import keras
     import tensorflow as tf
 
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices from many small models
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()

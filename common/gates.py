@@ -43,6 +43,7 @@ class GateTrace:
     return_sequences: bool = False
     zero_output_for_mask: bool = False
     final_state: dict[str, np.ndarray] = field(default_factory=dict)
+    outputs: np.ndarray | None = None  # the layer's per-step outputs (differ from h only at masked steps)
 
     @property
     def h(self) -> np.ndarray:
@@ -181,8 +182,7 @@ def trace_recurrent_layer(layer, x, mask=None) -> GateTrace:
         m = None if m is None else m[:, ::-1]
     trace = GateTrace(kind=kind, layer=layer.name, direction="backward" if layer.go_backwards else "forward",
                       gates=arrays, mask=m, return_sequences=layer.return_sequences,
-                      zero_output_for_mask=layer.zero_output_for_mask, final_state=final)
-    trace.outputs = outputs
+                      zero_output_for_mask=layer.zero_output_for_mask, final_state=final, outputs=outputs)
     return trace
 
 

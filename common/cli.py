@@ -12,7 +12,10 @@ def _user_errors() -> tuple[type, ...]:
     from .download import ChecksumError, DatasetUnavailable, UnsafeArchive
     from .registry import UnknownDataset
 
-    errors = (ConfigError, DataError, UnknownDomain, ChecksumError, DatasetUnavailable, UnsafeArchive, UnknownDataset)
+    from .experiment import RunDirectoryBusy
+
+    errors = (ConfigError, DataError, UnknownDomain, ChecksumError, DatasetUnavailable, UnsafeArchive, UnknownDataset,
+              RunDirectoryBusy)
     try:
         from .training import TrainingDiverged
 

@@ -7,7 +7,9 @@ Running again with the same ``run_name`` resumes interrupted seeds from their pe
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,36 @@ from .training import LSTMEstimator, environment_record, write_json
 
 REQUIRED_RUN_FILES = ("config.toml", "scalers.json", "leakage.json", "environment.json", "metrics.json",
                       "predictions.csv", "comparison.md", "comparison.csv")
+
+
+class RunDirectoryBusy(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path):
+    """Hold ``run_dir/.lock`` (our pid) while a run writes there; a lock left by a dead process is taken over,
+    so an interrupted run can be resumed, but two live runs never share a directory."""
+    lock = Path(run_dir) / ".lock"
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try:
+            pid = int(lock.read_text().strip() or 0)
+            os.kill(pid, 0)
+        except (ValueError, ProcessLookupError):
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except PermissionError:
+            raise RunDirectoryBusy(f"{run_dir} is in use by process {pid}; choose another --run-name") from None
+        else:
+            raise RunDirectoryBusy(f"{run_dir} is in use by process {pid}; choose another --run-name")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(str(os.getpid()))
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 @dataclass
@@ -78,6 +110,11 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
     dataset = cfg.dataset or "default"
     run_dir = Path(cfg.out) / f"{domain.name}-{dataset}-{run_name or time.strftime('%Y%m%d-%H%M%S')}"
     run_dir.mkdir(parents=True, exist_ok=True)
+    with run_lock(run_dir):
+        return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log)
+
+
+def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> ExperimentResult:
     save_config(cfg, run_dir / "config.toml")
     write_json(run_dir / "scalers.json", prep.scalers)
     write_json(run_dir / "leakage.json", prep.audit.to_dict())

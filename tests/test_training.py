@@ -85,3 +85,18 @@ def test_environment_record_is_json():
     rec = environment_record(seed=7)
     assert rec["seed"] == 7 and rec["packages"]["keras"] and "devices" in rec
     json.dumps(rec)
+
+
+def test_run_directory_lock_refuses_a_live_second_run_and_takes_over_a_stale_one(tmp_path):
+    import os
+
+    from common.experiment import RunDirectoryBusy, run_lock
+
+    with run_lock(tmp_path):
+        with pytest.raises(RunDirectoryBusy, match=str(os.getpid())):
+            with run_lock(tmp_path):
+                pass
+    assert not (tmp_path / ".lock").exists()
+    (tmp_path / ".lock").write_text("999999999")  # a process that no longer exists (an interrupted run)
+    with run_lock(tmp_path):
+        assert (tmp_path / ".lock").read_text() == str(os.getpid())

@@ -190,3 +190,13 @@ def test_skab_smoke_run_through_the_mirror(tmp_path):
     folder, claims = run_experiments(["skab"], "smoke", tmp_path, log=lambda m: None, run_name="s")
     table = (folder / "skab" / "skab.md").read_text()
     assert "LSTM autoencoder" in table and "Conv-AE" in table and claims[0].held is None
+
+
+def test_condition_inputs_add_a_one_hot_block(nasa_folder):
+    cfg = RunConfig(domain="engineering", dataset="cmapss")
+    base = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15, condition_norm="on"))
+    more = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15, condition_norm="on",
+                                condition_inputs=True))
+    k = base.split["conditions"]
+    assert more.X_train.shape[-1] == base.X_train.shape[-1] + k
+    np.testing.assert_array_equal(more.X_train[..., -k:].sum(-1), 1.0)

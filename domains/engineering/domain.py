@@ -31,6 +31,7 @@ class EngineeringOptions:
     clip_test_rul: bool = False  # many papers score the unclipped true RUL (FD001 reaches 145)
     sensors: tuple[str, ...] = tuple(INFORMATIVE)
     condition_norm: str = "auto"  # auto | on | off: scale per operating condition (FD002/FD004)
+    condition_inputs: bool = False  # add the operating condition (one-hot) to the inputs when there are several
     val_fraction: float = 0.2
     seed: int = 0
     generated_engines: int = 80
@@ -71,7 +72,8 @@ def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
         raise DataError(f"data.sensors: unknown columns {unknown}")
     return prepare_rul(data, sensors=opt.sensors, window=opt.window, rul_max=opt.rul_max,
                        clip_test_rul=opt.clip_test_rul, condition_norm=opt.condition_norm,
-                       val_fraction=opt.val_fraction, seed=opt.seed, label=label)
+                       val_fraction=opt.val_fraction, seed=opt.seed, label=label,
+                       condition_inputs=opt.condition_inputs)
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:

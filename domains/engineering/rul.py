@@ -30,7 +30,7 @@ def condition_ids(train: pd.DataFrame, test: pd.DataFrame, mode: str) -> tuple[n
 
 
 def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test_rul: bool, condition_norm: str,
-                val_fraction: float, seed: int, label: str) -> Prepared:
+                val_fraction: float, seed: int, label: str, condition_inputs: bool = False) -> Prepared:
     train, test = data.train, data.test
     cond_tr, cond_te, k = condition_ids(train, test, condition_norm)
     units = train["unit"].to_numpy()
@@ -48,6 +48,9 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
         scalers[name], fit_rows[name] = sc.to_dict(), x_tr[rows]
         z_tr[cond_tr == c] = sc.transform(x_tr[cond_tr == c])
         z_te[cond_te == c] = sc.transform(x_te[cond_te == c])
+    if condition_inputs and k > 1:  # one-hot operating condition beside the scaled sensors
+        z_tr = np.hstack([z_tr, np.eye(k)[cond_tr]])
+        z_te = np.hstack([z_te, np.eye(k)[cond_te]])
     y_tr = rul_labels(train, rul_max) / rul_max
     fit_w = windows_by_group(z_tr[fit_mask], y_tr[fit_mask], units[fit_mask], window)
     val_w = windows_by_group(z_tr[val_mask], y_tr[val_mask], units[val_mask], window)

@@ -4,19 +4,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import importlib
+
 from common.claims import Claim, run_named
 
-from . import exp_gates, exp_gradients, exp_gru, exp_memory, exp_pulse, exp_truncation
+
+def _lazy(module: str, function: str) -> Callable:
+    """Import the experiment only when it runs, so importing this package does not import Keras."""
+    def run(profile: str, out: Path, seed: int = 0) -> Claim:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), function)(profile, out, seed)
+
+    run.__name__ = f"{module}.{function}"
+    return run
+
 
 EXPERIMENTS: dict[str, Callable] = {
-    "vanishing_gradient": exp_gradients.run,
-    "long_range_memory": exp_memory.run,
-    "trigger_word": exp_gates.run_trigger,
-    "leaky_integrator": exp_gates.run_leaky,
-    "truncated_bptt": exp_truncation.run,
-    "pulse_writing": exp_pulse.run,
-    "output_gate_reliability": exp_gates.run_reliability,
-    "gru_vs_lstm": exp_gru.run,
+    "vanishing_gradient": _lazy("exp_gradients", "run"),
+    "long_range_memory": _lazy("exp_memory", "run"),
+    "trigger_word": _lazy("exp_gates", "run_trigger"),
+    "leaky_integrator": _lazy("exp_gates", "run_leaky"),
+    "truncated_bptt": _lazy("exp_truncation", "run"),
+    "pulse_writing": _lazy("exp_pulse", "run"),
+    "output_gate_reliability": _lazy("exp_gates", "run_reliability"),
+    "gru_vs_lstm": _lazy("exp_gru", "run"),
 }
 
 

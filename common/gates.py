@@ -186,14 +186,6 @@ def trace_recurrent_layer(layer, x, mask=None) -> GateTrace:
     return trace
 
 
-def _model_mask(model, inputs) -> np.ndarray | None:
-    for layer in model.layers:
-        if isinstance(layer, layers.Masking):
-            seq = inputs["sequence"] if isinstance(inputs, dict) else inputs
-            return np.any(np.asarray(seq) != layer.mask_value, axis=-1)
-    return None
-
-
 def recurrent_layers(model) -> list:
     return [l for l in model.layers if isinstance(l, RECURRENT) or
             (isinstance(l, layers.Bidirectional) and isinstance(l.forward_layer, RECURRENT))]
@@ -204,7 +196,6 @@ def trace_model(model, inputs) -> dict[str, GateTrace]:
 
     Keys are layer names; a bidirectional layer gives ``<name>/forward`` and ``<name>/backward``.
     """
-    mask = _model_mask(model, inputs)
     found = recurrent_layers(model)
     if not found:
         raise ValueError(f"model {model.name} has no LSTM or GRU layer to trace")
@@ -214,6 +205,7 @@ def trace_model(model, inputs) -> dict[str, GateTrace]:
         layer_inputs = [layer_inputs]
     traces = {}
     for layer, x in zip(found, layer_inputs):
+        mask = None
         if isinstance(x, (list, tuple)):  # Keras hands over (inputs, mask) when a mask reaches the layer
             x, layer_mask = x
             mask = np.asarray(layer_mask, bool)

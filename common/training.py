@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import shutil
 from importlib import metadata
 from pathlib import Path
 
@@ -100,8 +99,6 @@ class LSTMEstimator:
             raise TrainingDiverged(
                 f"training loss became {losses[-1]} at epoch {len(losses)} (TerminateOnNaN stopped it); "
                 "lower model.learning_rate, set model.clipnorm, or check the inputs for NaN/inf values")
-        if self.run_dir:
-            shutil.rmtree(self.run_dir / "backup", ignore_errors=True)  # finished: nothing to resume
         return self
 
     def _raw(self, X) -> np.ndarray:

@@ -91,6 +91,46 @@ class PinballLoss(keras.losses.Loss):
         return {**super().get_config(), "quantiles": list(self.quantiles)}
 
 
+@keras.saving.register_keras_serializable(package="lstm_suite")
+class WindowReference(layers.Layer):
+    """The per-window reference of instance normalisation, (batch, 1, features): the last step (``"last"``,
+    as in NLinear) or the mean over steps (``"mean"``)."""
+
+    def __init__(self, kind: str = "last", **kwargs):
+        super().__init__(**kwargs)
+        if kind not in ("last", "mean"):
+            raise ValueError(f"unknown instance normalisation {kind!r}")
+        self.kind = kind
+
+    def call(self, x):
+        return x[:, -1:, :] if self.kind == "last" else ops.mean(x, axis=1, keepdims=True)
+
+    def compute_output_shape(self, shape):
+        return (shape[0], 1, shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "kind": self.kind}
+
+
+@keras.saving.register_keras_serializable(package="lstm_suite")
+class AddReference(layers.Layer):
+    """Adds the reference of the first ``n_targets`` features back to a forecast (batch, horizon, n_targets[, q])."""
+
+    def __init__(self, n_targets: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.n_targets = n_targets
+
+    def call(self, y, reference):
+        r = ops.cast(reference[:, :, : self.n_targets], y.dtype)
+        return y + (ops.expand_dims(r, -1) if len(y.shape) == 4 else r)
+
+    def compute_output_shape(self, y_shape, reference_shape):
+        return y_shape
+
+    def get_config(self):
+        return {**super().get_config(), "n_targets": self.n_targets}
+
+
 # --- trunk -------------------------------------------------------------------------------------
 
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple_rnn": layers.SimpleRNN}
@@ -176,6 +216,12 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     if n_static:
         static = keras.Input((n_static,), name="static")
         inputs.append(static)
+    reference = None
+    if spec.instance_norm != "none":
+        if n_features < spec.n_targets:
+            raise ValueError(f"model.instance_norm needs the {spec.n_targets} targets among the {n_features} inputs")
+        reference = WindowReference(spec.instance_norm, name="window_reference")(x)
+        x = layers.Subtract(name="instance_norm")([x, reference])
     if spec.masking:
         x = layers.Masking(mask_value=PAD_VALUE, name="mask")(x)
     if static is not None and spec.static_join == "step":
@@ -186,6 +232,8 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     if static is not None and spec.static_join == "head":
         x = layers.Concatenate(name="join_static")([x, static])
     output, loss = _head(spec, x)
+    if reference is not None:
+        output = AddReference(spec.n_targets, dtype="float32", name="denormalised")(output, reference)
     model = keras.Model(inputs if len(inputs) > 1 else sequence, output, name=f"{spec.cell}_{spec.head}")
     if compile:
         opt = keras.optimizers.Adam(spec.learning_rate, clipnorm=spec.clipnorm or None)

@@ -54,6 +54,8 @@ class ModelSpec:
     n_classes: int = 2
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
     head_units: int = 0
+    instance_norm: Literal["none", "last", "mean"] = "none"  # forecast heads: subtract the window's last value
+    # or mean from every step and add it back to the forecast (targets = the first n_targets input features)
     loss: Literal["auto", "mse", "mae", "huber"] = "auto"
     learning_rate: float = 1e-3
     clipnorm: float = 0.0
@@ -65,6 +67,10 @@ class ModelSpec:
         _check(self.conv_filters >= 0 and self.conv_kernel > 0 and self.conv_pool > 0, "model.conv_*", "filters >= 0, kernel and pool > 0")
         _check(not (self.masking and self.conv_filters), "model.masking",
                "cannot be combined with a Conv1D front-end (Conv1D ignores masks); pad with zeros instead")
+        _check(self.instance_norm == "none" or self.head in ("forecast", "quantile"), "model.instance_norm",
+               "needs a forecast or quantile head")
+        _check(not (self.instance_norm != "none" and self.masking), "model.instance_norm",
+               "cannot be combined with masking (padded steps would enter the window statistics)")
         _check(self.n_targets > 0 and self.horizon > 0, "model.n_targets/horizon", "must be positive")
         _check(self.n_classes >= 2, "model.n_classes", "must be at least 2")
         _check(len(self.quantiles) > 0 and all(0 < q < 1 for q in self.quantiles)

@@ -39,6 +39,9 @@ class Prepared:
     ``scaler_fit_rows`` maps each scaler name to the raw training rows it was fitted on, and ``scalers`` holds
     the fitted statistics (saved with the run), so the conformance test can check that nothing else was used.
     ``extra`` carries domain-specific material for the domain's own plots.
+    ``augment`` enlarges the LSTM's training data (e.g. reverse complements); baselines get the plain training
+    data and augment themselves if they need to. ``test_views`` turns test inputs into several views whose
+    predictions are averaged, for every model alike (e.g. both DNA strands).
     """
 
     X_train: Any
@@ -59,6 +62,11 @@ class Prepared:
     published_key: tuple[str, str] = ("", "")  # (dataset, setting) rows of the published table
     fixed_length: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
+    unscaled_reason: str = ""  # why there is no scaler (e.g. one-hot inputs); required when ``scalers`` is empty
+    augment: Callable[[Any, np.ndarray], tuple[Any, np.ndarray]] | None = None  # LSTM training data only
+    test_views: Callable[[Any], list] | None = None  # every model's prediction is the mean over these views
+    original_units: Callable[[np.ndarray], np.ndarray] | None = None  # for metrics named "<metric>@original"
+    original_context: Mapping[str, Any] = field(default_factory=dict)  # their context (e.g. y_train, season)
 
 
 @dataclass(frozen=True)

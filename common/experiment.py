@@ -77,8 +77,14 @@ def score(prep: Prepared, y_pred: np.ndarray, y_quantiles: np.ndarray | None = N
     """Metrics of one model's test predictions, in reporting units; interval metrics need quantiles."""
     y_true = _report_units(prep, np.asarray(prep.y_test, dtype=float))
     point = _report_units(prep, np.asarray(y_pred, dtype=float))
-    point_names = [m for m in prep.metrics if m not in ("pinball", "coverage")]
+    point_names = [m for m in prep.metrics if m not in ("pinball", "coverage") and "@" not in m]
     out = compute(point_names, y_true, point, **prep.metric_context)
+    for m in (m for m in prep.metrics if m.endswith("@original")):  # the same metric in the data's own units
+        if prep.original_units is None:
+            raise ValueError(f"metric {m} needs Prepared.original_units")
+        base = m.split("@")[0]
+        out[m] = compute([base], prep.original_units(np.asarray(prep.y_test, dtype=float)),
+                         prep.original_units(np.asarray(y_pred, dtype=float)), **prep.original_context)[base]
     for m in ("pinball", "coverage"):
         if m not in prep.metrics:
             continue
@@ -88,6 +94,13 @@ def score(prep: Prepared, y_pred: np.ndarray, y_quantiles: np.ndarray | None = N
         q = np.moveaxis(_report_units(prep, np.moveaxis(np.asarray(y_quantiles, float), -1, 0)), 0, -1)
         out[m] = compute([m], y_true, q if m == "pinball" else q[..., [0, -1]], quantiles=quantiles)[m]
     return out
+
+
+def predict_views(prep: Prepared, model, X) -> np.ndarray:
+    """``model.predict(X)``, averaged over ``prep.test_views(X)`` when the domain defines views."""
+    if prep.test_views is None:
+        return np.asarray(model.predict(X))
+    return np.mean([np.asarray(model.predict(v), dtype=float) for v in prep.test_views(X)], axis=0)
 
 
 def _predictions_frame(prep: Prepared, columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -125,8 +138,9 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
     for k in range(cfg.training.seeds):
         seed = cfg.training.seed + k
         est = LSTMEstimator(spec, cfg.training, run_dir=run_dir / f"seed{k}", seed=seed, fixed_length=prep.fixed_length)
-        est.fit(prep.X_train, prep.y_train, prep.X_val, prep.y_val)
-        pred = est.predict(prep.X_test)
+        X_fit, y_fit = prep.augment(prep.X_train, prep.y_train) if prep.augment else (prep.X_train, prep.y_train)
+        est.fit(X_fit, y_fit, prep.X_val, prep.y_val)
+        pred = predict_views(prep, est, prep.X_test)
         quant = est.predict_quantiles(prep.X_test) if spec.head == "quantile" else None
         per_seed.append(score(prep, pred, quant, spec.quantiles))
         columns[f"lstm_seed{seed}"] = pred
@@ -138,7 +152,7 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
     base_scores = {}
     for name, model in domain.baselines(prep, cfg).items():
         model.fit(prep.X_train, prep.y_train)
-        pred = model.predict(prep.X_test)
+        pred = predict_views(prep, model, prep.X_test)
         columns[name] = pred
         base_scores[name] = score(prep, pred)
     published = load_published(domain.published, *prep.published_key)

@@ -86,14 +86,34 @@ def smape(y_true, y_pred, **_) -> float:
 def mase(y_true, y_pred, *, y_train=None, season: int = 1, **_) -> float:
     """Mean absolute scaled error: mean(|y - yhat|) / mean_t(|x_t - x_{t-m}|) over the training series x.
 
-    ``y_train`` (1-D, in the same units) and ``season`` m are required. Reference: Hyndman & Koehler (2006).
+    ``y_train`` (in the same units) and ``season`` m are required. With several channels (``y_train`` of
+    shape (T, C) and channels on the last axis of ``y``) each channel is scaled by its own denominator and
+    the channel MASEs are averaged. Reference: Hyndman & Koehler (2006), IJF 22(4).
     """
     if y_train is None:
         raise ValueError("mase needs y_train (the training series) and season")
-    x = np.asarray(y_train, dtype=float).ravel()
+    x = np.asarray(y_train, dtype=float)
+    if x.ndim == 2 and x.shape[1] > 1:
+        yt, yp = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+        return float(np.mean([mase(yt[..., c], yp[..., c], y_train=x[:, c], season=season)
+                              for c in range(x.shape[1])]))
+    x = x.ravel()
     diffs = np.abs(x[season:] - x[:-season])
     scale = np.nanmean(diffs) if diffs.size else np.nan
     return float(mae(y_true, y_pred) / scale) if scale and np.isfinite(scale) else float("nan")
+
+
+@metric("mse_target", greater_is_better=False)
+def mse_target(y_true, y_pred, *, target_index: int = -1, **_) -> float:
+    """MSE on one channel only: mean over windows and steps of (y[..., k] - yhat[..., k])^2, k = ``target_index``
+    (e.g. ``OT``, the target column of the long-horizon benchmark files)."""
+    return mse(np.asarray(y_true)[..., target_index], np.asarray(y_pred)[..., target_index])
+
+
+@metric("mae_target", greater_is_better=False)
+def mae_target(y_true, y_pred, *, target_index: int = -1, **_) -> float:
+    """MAE on one channel only: mean |y[..., k] - yhat[..., k]|, k = ``target_index``."""
+    return mae(np.asarray(y_true)[..., target_index], np.asarray(y_pred)[..., target_index])
 
 
 @metric("nse", greater_is_better=True)

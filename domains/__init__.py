@@ -6,6 +6,8 @@ from __future__ import annotations
 
 DOMAINS: dict[str, tuple[str, str]] = {
     "engineering": ("domains.engineering", "turbofan remaining useful life, NASA C-MAPSS (offline default: generated engines)"),
+    "genomics": ("domains.genomics", "enhancer identification from DNA, iEnhancer-2L (offline default: generated motif grammar)"),
+    "social": ("domains.social", "long-horizon forecasting, ILI and exchange rate (offline default: statsmodels macrodata)"),
     "mechanisms": ("domains.mechanisms", "the source text's LSTM claims as self-checking experiments (generated data)"),
 }
 

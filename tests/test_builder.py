@@ -69,6 +69,20 @@ def test_trunk_options_round_trip(options, tmp_path):
     round_trip(model, inputs, tmp_path)
 
 
+@pytest.mark.parametrize("kind", ["last", "mean"])
+@pytest.mark.parametrize("head", ["forecast", "quantile"])
+def test_instance_normalisation_round_trips_and_is_shift_equivariant(kind, head, tmp_path):
+    rng = np.random.default_rng(3)
+    spec = ModelSpec(units=(4,), head=head, horizon=3, n_targets=2, instance_norm=kind)
+    model = build_model(spec, F, T)
+    X = rng.normal(size=(N, T, F)).astype("float32")
+    before = round_trip(model, X, tmp_path)
+    shifted = model.predict(X + 5.0, verbose=0)  # a level shift of the window moves the forecast with it
+    np.testing.assert_allclose(shifted, before + 5.0, atol=1e-4)
+    with pytest.raises(Exception, match="forecast or quantile head"):
+        ModelSpec(instance_norm=kind)
+
+
 def test_masking_ignores_padded_steps():
     spec = ModelSpec(units=(3,), masking=True)
     model = build_model(spec, F, None)

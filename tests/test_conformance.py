@@ -51,7 +51,8 @@ def test_prepare_splits_and_scalers(smoke):
         t = prep.split["targets"]
         assert t["train"][1] <= t["val"][0] and t["val"][1] <= t["test"][0]
     # the saved scaler is exactly the one refitted on the training rows, and only those
-    assert prep.scaler_fit_rows and set(prep.scaler_fit_rows) <= set(prep.scalers)
+    assert prep.scalers or prep.unscaled_reason, "no scaler: say why in Prepared.unscaled_reason"
+    assert set(prep.scaler_fit_rows) == set(prep.scalers)
     for name, rows in prep.scaler_fit_rows.items():
         refit = Standardizer().fit(rows)
         saved = Standardizer.from_dict(prep.scalers[name])

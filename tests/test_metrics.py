@@ -37,6 +37,15 @@ def test_mase_by_hand():
     assert METRICS["mase"]([1, 2], [1, 3], y_train=[0, 0, 1, 1, 3, 3], season=2) == pytest.approx(0.5 / 1.5)
 
 
+def test_mase_per_channel_and_target_channel_metrics_by_hand():
+    train = np.array([[1, 0], [2, 0], [4, 2], [3, 2]], dtype=float)  # channel diffs: mean 4/3 and 2/3
+    y = np.array([[[1.0, 1.0]], [[2.0, 2.0]]])  # (windows, horizon, channels)
+    p = np.array([[[1.5, 1.0]], [[2.5, 3.0]]])  # MAE 0.5 and 0.5
+    assert METRICS["mase"](y, p, y_train=train, season=1) == pytest.approx((0.375 + 0.75) / 2)
+    assert METRICS["mse_target"](y, p, target_index=-1) == pytest.approx(0.5)
+    assert METRICS["mae_target"](y, p, target_index=0) == pytest.approx(0.5)
+
+
 def test_kge_by_hand():
     t, p = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 4.0, 6.0, 8.0])
     # r = 1, alpha = 2, beta = 2 -> 1 - sqrt(2)

@@ -1,0 +1,4 @@
+"""Genomics: enhancer identification from DNA sequence (iEnhancer-2L; generated motif tasks offline)."""
+from .domain import DOMAIN
+
+__all__ = ["DOMAIN"]

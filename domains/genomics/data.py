@@ -1,0 +1,177 @@
+"""Labelled sequence sets: the iEnhancer-2L benchmark, user FASTA files, the generated tasks; the
+train/test duplicate audit on both strands, the leak-free variant and the stratified validation split."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from common.domain import DataError
+from common.evaluation import LeakageReport
+
+from .encoding import canonical, reverse_complement
+from .fasta import label_records, labels_from_csv, read_fasta
+
+IENHANCER_FILES = {"strong": ("train_strong_enhancers.txt", "test_strong_enhancers.txt"),
+                   "weak": ("train_weak_enhancers.txt", "test_weak_enhancers.txt"),
+                   "non": ("train_non_enhancers.txt", "test_non_enhancers.txt")}
+
+
+@dataclass
+class SequenceSet:
+    seqs: list[str]
+    y: np.ndarray  # 0/1
+    ids: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.y = np.asarray(self.y, dtype=np.int64)
+        if not self.ids:
+            self.ids = [f"seq{i}" for i in range(len(self.seqs))]
+        if not (len(self.seqs) == len(self.y) == len(self.ids)):
+            raise DataError("sequences, labels and ids differ in number")
+
+    def take(self, idx) -> "SequenceSet":
+        idx = np.asarray(idx, dtype=np.int64)
+        return SequenceSet([self.seqs[i] for i in idx], self.y[idx], [self.ids[i] for i in idx])
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+
+def load_ienhancer(folder: Path, layer: int) -> tuple[SequenceSet, SequenceSet]:
+    """Layer 1: enhancers (strong + weak) = 1 vs non-enhancers = 0. Layer 2: strong = 1 vs weak = 0."""
+    classes = {1: {"strong": 1, "weak": 1, "non": 0}, 2: {"strong": 1, "weak": 0}}[layer]
+    parts = {}
+    for which, col in (("train", 0), ("test", 1)):
+        seqs, ys, ids = [], [], []
+        for cls, label in classes.items():
+            recs = read_fasta(Path(folder) / IENHANCER_FILES[cls][col])
+            seqs += [r.seq for r in recs]
+            ys += [label] * len(recs)
+            ids += [f"{cls}:{r.number}:{r.id}" for r in recs]
+        parts[which] = SequenceSet(seqs, np.array(ys), ids)
+    return parts["train"], parts["test"]
+
+
+def load_user_fasta(files: tuple[str, ...], file_labels: tuple[str, ...], label_csv: str, header_pattern: str,
+                    positive: str) -> SequenceSet:
+    """User FASTA files with labels from one of: a label per file, an ``id,label`` CSV, a header pattern.
+    Exactly two label values are allowed; ``positive`` names class 1 (default: the later one in sort order)."""
+    ways = [bool(file_labels), bool(label_csv), bool(header_pattern)]
+    if sum(ways) != 1:
+        raise DataError("user FASTA data needs exactly one of data.file_labels, data.label_csv, data.header_pattern")
+    if file_labels and len(file_labels) != len(files):
+        raise DataError(f"data.file_labels has {len(file_labels)} entries for {len(files)} FASTA files")
+    table = labels_from_csv(label_csv) if label_csv else None
+    seqs, labels, ids = [], [], []
+    for i, f in enumerate(files):
+        recs = read_fasta(f)
+        if file_labels:
+            lab = label_records(recs, label=file_labels[i])
+        elif table is not None:
+            lab = label_records(recs, labels=table)
+        else:
+            lab = label_records(recs, header_pattern=header_pattern)
+        seqs += [r.seq for r in recs]
+        labels += lab
+        ids += [f"{Path(f).name}:{r.number}:{r.id}" for r in recs]
+    values = sorted(set(labels))
+    if len(values) != 2:
+        raise DataError(f"{', '.join(files)}: expected exactly two label values, found {values}")
+    pos = positive or values[1]
+    if pos not in values:
+        raise DataError(f"data.positive = {pos!r} is not one of the labels {values}")
+    return SequenceSet(seqs, np.array([int(v == pos) for v in labels]), ids)
+
+
+@dataclass
+class SharedSequences:
+    """Test sequences that also occur in training, on either strand."""
+
+    test_index: list[int]
+    train_index: list[int]
+    strand: list[str]  # "same" or "reverse complement"
+
+    def __len__(self) -> int:
+        return len(self.test_index)
+
+
+def find_shared(train: list[str], test: list[str]) -> SharedSequences:
+    keys: dict[str, int] = {}
+    for i, s in enumerate(train):
+        keys.setdefault(canonical(s), i)
+    found = SharedSequences([], [], [])
+    for j, s in enumerate(test):
+        i = keys.get(canonical(s))
+        if i is not None:
+            found.test_index.append(j)
+            found.train_index.append(i)
+            found.strand.append("same" if train[i] == s else "reverse complement")
+    return found
+
+
+def audit_sequences(train: SequenceSet, fit: SequenceSet, val: SequenceSet, test: SequenceSet, removed: int,
+                    layer2_note: bool) -> tuple[LeakageReport, dict]:
+    """Exact duplicates (both strands) of test in all training data (``train``), of validation in the part
+    the model is fitted on (``fit``), and training sequences that carry both labels."""
+    rep = LeakageReport()
+    shared = find_shared(train.seqs, test.seqs)
+    rep.duplicates_train_test = len(shared)
+    if len(shared):
+        rc = shared.strand.count("reverse complement")
+        by_class = {int(c): int(np.sum(test.y[shared.test_index] == c)) for c in (0, 1)}
+        rep.findings.append(f"{len(shared)} of {len(test)} test sequences also occur in training "
+                            f"({rc} of them as reverse complements; by test class {by_class})")
+        if layer2_note:
+            rep.findings.append("layer-2 results on this split are inflated by the leak")
+    rep.duplicates_train_val = len(find_shared(fit.seqs, val.seqs)) if len(val) else 0
+    if rep.duplicates_train_val:
+        rep.findings.append(f"{rep.duplicates_train_val} validation sequences also occur in training")
+    if removed:
+        rep.notes.append(f"leak-free split: {removed} training sequences that occur in the test set were removed")
+    labels: dict[str, set] = {}
+    for s, y in zip(train.seqs, train.y):
+        labels.setdefault(canonical(s), set()).add(int(y))
+    conflicts = sum(len(v) > 1 for v in labels.values())
+    if conflicts:
+        rep.findings.append(f"{conflicts} training sequences occur with both labels")
+    listing = {"test_ids": [test.ids[j] for j in shared.test_index],
+               "train_ids": [train.ids[i] for i in shared.train_index], "strand": shared.strand}
+    return rep, listing
+
+
+def drop_leaked(train: SequenceSet, test: SequenceSet) -> tuple[SequenceSet, int]:
+    """The leak-free variant: training minus every sequence that occurs in test on either strand."""
+    test_keys = {canonical(s) for s in test.seqs}
+    keep = [i for i, s in enumerate(train.seqs) if canonical(s) not in test_keys]
+    return train.take(keep), len(train) - len(keep)
+
+
+def stratified_groups(data: SequenceSet) -> np.ndarray:
+    """Group id per sequence = its canonical form, so a sequence and its reverse complement never split."""
+    index: dict[str, int] = {}
+    return np.array([index.setdefault(canonical(s), len(index)) for s in data.seqs])
+
+
+def folds(data: SequenceSet, n_splits: int, seed: int):
+    """Stratified, strand-grouped folds: (train_idx, held_idx) pairs."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    if min(np.bincount(data.y, minlength=2)) < n_splits:
+        raise DataError(f"too few sequences of one class for {n_splits} stratified folds "
+                        f"(class counts {np.bincount(data.y, minlength=2).tolist()})")
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return list(cv.split(np.zeros(len(data)), data.y, stratified_groups(data)))
+
+
+def holdout(data: SequenceSet, fraction: float, seed: int) -> tuple[SequenceSet, SequenceSet]:
+    """A stratified, strand-grouped hold-out of about ``fraction`` of ``data``."""
+    n_splits = max(2, int(round(1 / fraction)))
+    tr, held = folds(data, n_splits, seed)[0]
+    return data.take(tr), data.take(held)
+
+
+def with_reverse_complements(data: SequenceSet) -> SequenceSet:
+    return SequenceSet(data.seqs + [reverse_complement(s) for s in data.seqs], np.concatenate([data.y, data.y]),
+                       data.ids + [f"{i}:rc" for i in data.ids])

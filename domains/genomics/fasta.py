@@ -1,0 +1,125 @@
+"""FASTA input with labels, parsed with Biopython and checked strictly.
+
+Every file is read through Biopython's ``SimpleFastaParser`` (wrapped or one-line records, CRLF or LF).
+Bases are upper-cased (soft-masked repeats are lower case; the case must never become a feature),
+``N`` is kept (encoded as an uninformative column), any other character is an error naming the file,
+record and 1-based position. Empty records, repeated header lines and text before the first header are errors too; a repeated id
+(first word of the header) is an error where labels are looked up by id (the iEnhancer-EL test files
+repeat ids such as ``hg19_ct_UserTrack_3545_54`` with different ranges).
+Headers are used only to attach labels; they never reach the features.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.domain import DataError
+
+VALID = frozenset("ACGTN")
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str  # first word of the header
+    seq: str  # upper case, only A/C/G/T/N
+    source: str  # file it came from
+    header: str = ""  # the full header line (without '>')
+    number: int = 0  # 1-based position in the file
+
+
+def read_fasta(path: str | Path) -> list[Record]:
+    """All records of one FASTA file, validated (see the module docstring)."""
+    from Bio.SeqIO.FastaIO import SimpleFastaParser
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: FASTA file not found")
+    with open(path, encoding="utf-8", errors="strict", newline=None) as fh:
+        try:
+            text = fh.read()
+        except UnicodeDecodeError as err:
+            raise DataError(f"{path}: not a text FASTA file ({err})") from None
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if not first.startswith(">"):
+        raise DataError(f"{path}: not FASTA: the first non-empty line does not start with '>' ({first[:40]!r})")
+    import io
+
+    records, seen = [], {}
+    for title, raw in SimpleFastaParser(io.StringIO(text)):
+        rid = title.split(None, 1)[0] if title.strip() else ""
+        if not rid:
+            raise DataError(f"{path}: record {len(records) + 1} has an empty header")
+        if title in seen:
+            raise DataError(f"{path}: duplicate record header {title!r} (records {seen[title]} and {len(records) + 1})")
+        seen[title] = len(records) + 1
+        seq = raw.replace(" ", "").upper()
+        if not seq:
+            raise DataError(f"{path}: record {rid!r} has an empty sequence")
+        bad = next((i for i, ch in enumerate(seq) if ch not in VALID), None)
+        if bad is not None:
+            raise DataError(f"{path}: record {rid!r} has invalid character {seq[bad]!r} at position {bad + 1} "
+                            "(only A, C, G, T and N are accepted)")
+        records.append(Record(rid, seq, str(path), title, len(records) + 1))
+    if not records:
+        raise DataError(f"{path}: no FASTA records")
+    return records
+
+
+def labels_from_csv(path: str | Path) -> dict[str, str]:
+    """``id,label`` rows (a header row ``id,label`` is allowed); duplicate ids are an error."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: label file not found")
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for n, row in enumerate(csv.reader(fh), start=1):
+            if not row or not "".join(row).strip():
+                continue
+            if len(row) != 2:
+                raise DataError(f"{path}: line {n} has {len(row)} fields; expected 'id,label'")
+            rid, label = row[0].strip(), row[1].strip()
+            if n == 1 and (rid.lower(), label.lower()) == ("id", "label"):
+                continue
+            if rid in out:
+                raise DataError(f"{path}: id {rid!r} is labelled twice (line {n})")
+            out[rid] = label
+    if not out:
+        raise DataError(f"{path}: no labels")
+    return out
+
+
+def label_records(records: list[Record], *, label: str | None = None, labels: dict[str, str] | None = None,
+                  header_pattern: str | None = None) -> list[str]:
+    """One label per record: a fixed ``label`` for the whole file, a lookup in ``labels`` (id -> label),
+    or the first group of ``header_pattern`` searched in the full header.
+    A record without a label is an error naming it (never silently dropped)."""
+    if sum(x is not None for x in (label, labels, header_pattern)) != 1:
+        raise DataError("give exactly one of: a label for the file, a label file, or a header pattern")
+    if label is not None:
+        return [label] * len(records)
+    if labels is not None:
+        ids = [r.id for r in records]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise DataError(f"{records[0].source}: record ids {repeated[:3]} occur more than once, so labels "
+                            "cannot be looked up by id")
+        missing = [r.id for r in records if r.id not in labels]
+        if missing:
+            raise DataError(f"{records[0].source}: {len(missing)} records have no label in the label file, "
+                            f"e.g. {missing[:3]}")
+        return [labels[r.id] for r in records]
+    try:
+        rx = re.compile(header_pattern)
+    except re.error as err:
+        raise DataError(f"header pattern {header_pattern!r} is not a valid regular expression: {err}") from None
+    if rx.groups < 1:
+        raise DataError(f"header pattern {header_pattern!r} needs one capturing group holding the label")
+    out = []
+    for r in records:
+        m = rx.search(r.header or r.id)
+        if not m:
+            raise DataError(f"{r.source}: header of record {r.id!r} does not match pattern {header_pattern!r}")
+        out.append(m.group(1))
+    return out

@@ -1,0 +1,147 @@
+"""Social time series: long-horizon benchmark (ILI, exchange rate) under the published protocol (offline default: statsmodels macrodata).
+
+Datasets: ``ili_national_illness`` and ``exchange_rate`` (real; the LTSF protocol of Autoformer/DLinear/
+PatchTST), ``macrodata`` (US quarterly macro rates shipped inside statsmodels: offline, real but packaged),
+``csv`` (your own file: ``data.path``, ``data.date_column``, ``data.columns``, ``data.freq``, ``data.target``).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from common import baselines as B
+from common.config import ModelSpec, RunConfig, TrainSpec
+from common.domain import DataError, Domain, Prepared
+
+from .linear import HoltOnTarget, LinearForecaster
+from .ltsf import LTSFData, prepare_ltsf, read_ltsf_csv
+
+PUBLISHED = Path(__file__).with_name("published.csv")
+BENCHMARKS = {  # dataset -> (file, target, season for MASE / seasonal naive, default look-back, horizons)
+    "ili_national_illness": ("national_illness.csv", "OT", 52, 36, (24, 36, 48, 60)),
+    "exchange_rate": ("exchange_rate.csv", "OT", 1, 96, (96, 192, 336, 720)),
+}
+MACRO_COLUMNS = ("tbilrate", "infl", "realint", "unemp")
+
+
+@dataclass(frozen=True)
+class SocialOptions:
+    lookback: int = 0  # 0: the dataset's default (ILI 36, exchange rate 96, macrodata 16, csv 24)
+    horizon: int = 0  # 0: the dataset's first benchmark horizon (ILI 24, exchange rate 96, macrodata 4, csv 12)
+    test_drop_last: int = 0  # b > 0: score only the first floor(n/b)*b test windows, as a drop_last test loader
+    # with batch b does (the published Repeat rows for ILI are reproduced exactly with b = 32); 0: every window
+    path: str = ""  # dataset "csv": the file
+    date_column: str = "date"
+    columns: tuple[str, ...] = ()  # dataset "csv": the channels (all predicted)
+    target: str = ""  # channel reported separately (mse_target, mae_target); default: the last column
+    freq: str = ""  # dataset "csv": pandas offset alias, e.g. "D", "h", "W-SUN"
+    season: int = 1  # dataset "csv": season for MASE and seasonal naive
+    duplicates: str = "error"  # dataset "csv": error | mean
+    gaps: str = "error"  # dataset "csv": error | interpolate (the benchmark protocol needs complete rows)
+
+
+def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
+    dataset = cfg.dataset or "ili_national_illness"
+    if dataset in BENCHMARKS:
+        from common.download import dataset_dir
+
+        file, target, season, lookback, horizons = BENCHMARKS[dataset]
+        frame = read_ltsf_csv(dataset_dir(dataset) / file)
+        h = opt.horizon or horizons[0]
+        label = {"ili_national_illness": "ILI (CDC ILINet, LTSF benchmark file; real)",
+                 "exchange_rate": "exchange rates of 8 countries (LTSF benchmark file; real)"}[dataset]
+        return LTSFData(frame, opt.target or target, season, label, (dataset, f"H{h}")), opt.lookback or lookback, h
+    if dataset == "macrodata":
+        from statsmodels.datasets import macrodata
+
+        frame = macrodata.load_pandas().data[list(MACRO_COLUMNS)].astype(float)
+        label = ("US quarterly macro rates 1959-2009 (statsmodels' packaged macrodata, offline; "
+                 "not a published benchmark)")
+        return LTSFData(frame, opt.target or "unemp", 4, label), opt.lookback or 16, opt.horizon or 4
+    if dataset == "csv":
+        from .series import load_series_csv
+
+        if not (opt.path and opt.columns and opt.freq):
+            raise DataError("dataset 'csv' needs data.path, data.columns and data.freq")
+        if opt.gaps == "keep":
+            raise DataError("data.gaps = 'keep' is not available here: every look-back window needs complete rows")
+        frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, opt.gaps)
+        if frame.isna().any().any():
+            raise DataError(f"{opt.path}: {int(frame.isna().sum().sum())} missing values; set data.gaps = 'interpolate'")
+        label = f"user CSV {opt.path}" + (f" ({'; '.join(rep.actions)})" if rep.actions else "")
+        return LTSFData(frame.reset_index(drop=True), opt.target or opt.columns[-1], opt.season, label), \
+            opt.lookback or 24, opt.horizon or 12
+    raise DataError(f"social has datasets {sorted([*BENCHMARKS, 'macrodata', 'csv'])}, not {dataset!r}")
+
+
+def prepare(cfg: RunConfig, opt: SocialOptions) -> Prepared:
+    data, lookback, horizon = _data(cfg, opt)
+    if lookback < 2 or horizon < 1:
+        raise DataError("data.lookback must be >= 2 and data.horizon >= 1")
+    if opt.test_drop_last < 0:
+        raise DataError("data.test_drop_last must be >= 0")
+    return prepare_ltsf(data, lookback, horizon, opt.test_drop_last)
+
+
+def baselines(prep: Prepared, cfg: RunConfig) -> dict:
+    channels = list(range(prep.y_train.shape[-1]))
+    out = {"Repeat (last value)": B.LastValue(target_index=channels)}
+    season, lookback = prep.extra["season"], prep.extra["lookback"]
+    if season > 1 and lookback >= season:
+        out[f"seasonal naive (season {season})"] = B.SeasonalNaive(season=season, target_index=channels)
+    out.update({"Linear (ridge)": LinearForecaster("linear"), "NLinear-style (ridge)": LinearForecaster("nlinear"),
+                "DLinear-style (ridge)": LinearForecaster("dlinear"),
+                "Holt damped ETS on the target (others repeat)": HoltOnTarget(prep.extra["target_index"])})
+    return out
+
+
+def lstm(units=(64,), instance_norm: str = "last", dropout: float = 0.1) -> ModelSpec:
+    return ModelSpec(units=units, dropout=dropout, head="forecast", instance_norm=instance_norm)
+
+
+def default_config(profile: str = "quick") -> RunConfig:
+    if profile == "quick":
+        return RunConfig(domain="social", dataset="macrodata", profile="quick", model=lstm(units=(32,)),
+                         training=TrainSpec(epochs=60, batch_size=16, patience=10, lr_schedule="plateau"))
+    return RunConfig(domain="social", dataset="ili_national_illness", profile="full", model=lstm(),
+                     training=TrainSpec(epochs=100, batch_size=32, patience=15, lr_schedule="plateau", seeds=5),
+                     data={"horizon": 24})
+
+
+def smoke_config() -> RunConfig:
+    return RunConfig(domain="social", dataset="macrodata", model=dataclasses.replace(lstm(units=(4,))),
+                     training=TrainSpec(epochs=1, batch_size=64))
+
+
+def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    k = prep.extra["target_index"]
+    inv = prep.original_units
+    mid = len(prep.y_test) // 2
+    fig, ax = plt.subplots(figsize=(9, 4))
+    L, H = prep.extra["lookback"], prep.extra["horizon"]
+    ax.plot(np.arange(L), inv(prep.X_test[mid])[:, k], "k-", lw=1, label="look-back")
+    ax.plot(np.arange(L, L + H), inv(prep.y_test[mid])[:, k], "k--", lw=1, label="truth")
+    for name, pred in predictions.items():
+        if name.startswith("lstm_seed") or name in ("Repeat (last value)", "DLinear-style (ridge)"):
+            ax.plot(np.arange(L, L + H), inv(np.asarray(pred)[mid])[:, k], lw=1, label=name)
+    ax.set_xlabel("step (window in the middle of the test period)")
+    ax.set_ylabel(prep.extra["columns"][k])
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = run_dir / "forecast.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
+DOMAIN = Domain(name="social", description=__doc__.splitlines()[0],
+                datasets=("ili_national_illness", "exchange_rate"),
+                options=SocialOptions, default_config=default_config, prepare=prepare, baselines=baselines,
+                smoke_config=smoke_config, published=PUBLISHED, generated=False, plots=plots)

@@ -1,0 +1,104 @@
+"""Reading time series from CSV files with stated rules for bad input.
+
+``load_series_csv`` reads any user CSV: the user names the date column, the value columns and the
+frequency. Problems are reported, never silently dropped:
+- rows whose date does not parse, or whose values are not numbers, are errors naming file and row;
+- duplicate timestamps: ``duplicates="error"`` (default) names them; ``"mean"`` averages them;
+- gaps (missing timestamps for the frequency): ``gaps="error"`` names them; ``"keep"`` reindexes to the
+  full calendar and leaves NaN (models mask NaN targets out of loss and metrics);
+  ``"interpolate"`` fills them linearly in time (only for inputs that need a value).
+Each rule applied is recorded in the returned ``SeriesReport``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from common.domain import DataError
+
+
+@dataclass
+class SeriesReport:
+    rows_read: int = 0
+    duplicate_timestamps: int = 0
+    missing_timestamps: int = 0
+    missing_values: int = 0
+    actions: list[str] = field(default_factory=list)
+
+
+def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    try:
+        return pd.read_csv(path, **kwargs)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: not a readable CSV file ({err})") from None
+
+
+def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFrame:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column(s) {missing}; the file has {list(frame.columns)}")
+    out = frame[columns].apply(pd.to_numeric, errors="coerce")
+    bad = out.isna() & frame[columns].notna()
+    if bad.any().any():
+        row, col = np.argwhere(bad.to_numpy())[0]
+        raise DataError(f"{path}: column {columns[col]!r} row {row + 2} holds {frame[columns[col]].iloc[row]!r}, "
+                        "not a number")
+    return out
+
+
+def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tuple[str, ...], freq: str,
+                    duplicates: str = "error", gaps: str = "error", **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
+    """A regular time-indexed frame of ``columns`` at frequency ``freq`` (a pandas offset alias such as
+    ``"h"``, ``"D"``, ``"W-SUN"``), with the rules of the module docstring."""
+    if duplicates not in ("error", "mean") or gaps not in ("error", "keep", "interpolate"):
+        raise DataError(f"duplicates must be error|mean and gaps error|keep|interpolate, not {duplicates!r}/{gaps!r}")
+    frame = read_csv(path, **read_kwargs)
+    rep = SeriesReport(rows_read=len(frame))
+    if date_column not in frame.columns:
+        raise DataError(f"{path}: no date column {date_column!r}; the file has {list(frame.columns)}")
+    if len(frame) < 2:
+        raise DataError(f"{path}: {len(frame)} rows: too short for a time series")
+    dates = pd.to_datetime(frame[date_column], errors="coerce")
+    if dates.isna().any():  # pandas infers one format from the first row; allow rows written differently
+        dates = pd.to_datetime(frame[date_column], errors="coerce", format="mixed")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise DataError(f"{path}: row {row + 2}: date {frame[date_column].iloc[row]!r} does not parse")
+    values = numeric_columns(frame, list(columns), path)
+    values.index = pd.DatetimeIndex(dates, name=date_column)
+    values = values.sort_index()
+    dup = values.index.duplicated(keep=False)
+    if dup.any():
+        rep.duplicate_timestamps = int(values.index[dup].nunique())
+        if duplicates == "error":
+            raise DataError(f"{path}: {rep.duplicate_timestamps} timestamps occur more than once, e.g. "
+                            f"{values.index[dup][0]}; set duplicates='mean' to average them")
+        values = values.groupby(level=0).mean()
+        rep.actions.append(f"averaged the rows of {rep.duplicate_timestamps} duplicated timestamps")
+    try:
+        full = pd.date_range(values.index[0], values.index[-1], freq=freq)
+    except ValueError as err:
+        raise DataError(f"frequency {freq!r} is not a pandas offset alias ({err})") from None
+    off_grid = values.index.difference(full)
+    if len(off_grid):
+        raise DataError(f"{path}: {len(off_grid)} timestamps are off the {freq!r} grid, e.g. {off_grid[0]}")
+    rep.missing_timestamps = len(full) - len(values)
+    if rep.missing_timestamps:
+        if gaps == "error":
+            missing = full.difference(values.index)
+            raise DataError(f"{path}: {rep.missing_timestamps} timestamps missing at frequency {freq!r}, e.g. "
+                            f"{missing[0]}; set gaps='keep' (NaN, masked) or 'interpolate'")
+        values = values.reindex(full)
+        rep.actions.append(f"reindexed to the full {freq!r} calendar: {rep.missing_timestamps} missing timestamps")
+    rep.missing_values = int(values.isna().sum().sum())
+    if gaps == "interpolate" and rep.missing_values:
+        values = values.interpolate(method="time", limit_direction="both")
+        rep.actions.append(f"interpolated {rep.missing_values} missing values linearly in time")
+    values.index.name = date_column
+    return values, rep

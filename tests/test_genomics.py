@@ -1,0 +1,255 @@
+"""Genomics: FASTA parsing and labels, encodings, the both-strand duplicate audit, the leak-free split,
+generated tasks, and end-to-end runs (generated; real iEnhancer-2L through the mirror)."""
+import itertools
+
+import numpy as np
+import pytest
+
+from common.config import RunConfig, validate_options
+from common.domain import DataError
+from domains.genomics.data import SequenceSet, audit_sequences, drop_leaked, find_shared, holdout, load_user_fasta
+from domains.genomics.domain import DOMAIN
+from domains.genomics.encoding import (canonical, crop_center, decode, gc_content, kmer_counts, one_hot,
+                                       reverse_complement, reverse_complement_one_hot)
+from domains.genomics.fasta import label_records, labels_from_csv, read_fasta
+from domains.genomics.generated import EBOX, GATA, long_range, motif_grammar
+from tests.conftest import real_data_or_skip
+
+RNG = np.random.default_rng(7)
+
+
+def random_seq(n: int) -> str:
+    return "".join(RNG.choice(list("ACGT"), n))
+
+
+def write(path, text: str, crlf: bool = False):
+    path.write_bytes(text.replace("\n", "\r\n").encode() if crlf else text.encode())
+    return path
+
+
+# --- FASTA --------------------------------------------------------------------------------------
+
+
+def test_reads_wrapped_unwrapped_crlf_and_lower_case(tmp_path):
+    a, b = random_seq(130), random_seq(70)
+    wrapped = "\n".join(a[i:i + 60] for i in range(0, len(a), 60))
+    f = write(tmp_path / "x.fa", f">one first record\n{wrapped.lower()}\n>two\n{b}\n", crlf=True)
+    recs = read_fasta(f)
+    assert [r.id for r in recs] == ["one", "two"]
+    assert recs[0].seq == a and recs[1].seq == b  # upper-cased, line breaks and CR removed
+
+
+def test_n_is_kept_and_encoded_as_uniform(tmp_path):
+    recs = read_fasta(write(tmp_path / "n.fa", ">s\nACNNgt\n"))
+    assert recs[0].seq == "ACNNGT"
+    X = one_hot([recs[0].seq])
+    np.testing.assert_allclose(X[0, 2], [0.25] * 4)
+    np.testing.assert_allclose(X[0, 0], [1, 0, 0, 0])
+
+
+@pytest.mark.parametrize("text, problem", [
+    (">s\nACGTXAC\n", r"record 's' has invalid character 'X' at position 5"),
+    (">s\nACGT\n>t\n\n>u\nAC\n", r"record 't' has an empty sequence"),
+    (">s\nACGT\n>s\nAC\n", r"duplicate record header 's'"),
+    ("ACGT\n>s\nAC\n", r"first non-empty line does not start with '>'"),
+    ("", r"first non-empty line"),
+])
+def test_bad_fasta_names_file_record_and_problem(tmp_path, text, problem):
+    with pytest.raises(DataError, match=problem) as err:
+        read_fasta(write(tmp_path / "bad.fa", text))
+    assert "bad.fa" in str(err.value)
+
+
+def test_labels_from_file_csv_and_header_pattern(tmp_path):
+    f = write(tmp_path / "x.fa", ">a class=pos\nACGT\n>b class=neg\nGGCC\n")
+    recs = read_fasta(f)
+    assert label_records(recs, label="pos") == ["pos", "pos"]
+    csv = write(tmp_path / "labels.csv", "id,label\na,1\nb,0\n")
+    assert label_records(recs, labels=labels_from_csv(csv)) == ["1", "0"]
+    same_id = read_fasta(write(tmp_path / "same.fa", ">a range=1\nACGT\n>a range=2\nGGCC\n"))
+    assert [r.number for r in same_id] == [1, 2]  # repeated ids with distinct headers are read ...
+    with pytest.raises(DataError, match="occur more than once"):  # ... but cannot be labelled by id
+        label_records(same_id, labels={"a": "1"})
+    data = load_user_fasta((str(f),), (), "", r"class=(\w+)", "pos")
+    assert data.y.tolist() == [1, 0] and all(":" in i for i in data.ids)
+    write(tmp_path / "partial.csv", "a,1\n")
+    with pytest.raises(DataError, match="1 records have no label"):
+        load_user_fasta((str(f),), (), str(tmp_path / "partial.csv"), "", "")
+    with pytest.raises(DataError, match="does not match pattern"):
+        load_user_fasta((str(f),), (), "", r"kind=(\w+)", "")
+    with pytest.raises(DataError, match="exactly two label values"):
+        load_user_fasta((str(f),), ("x",), "", "", "")
+
+
+def test_headers_never_reach_the_features(tmp_path):
+    seq = random_seq(50)
+    one = read_fasta(write(tmp_path / "1.fa", f">chr1_100_150 strong\n{seq}\n"))
+    two = read_fasta(write(tmp_path / "2.fa", f">whatever\n{seq.lower()}\n"))
+    np.testing.assert_array_equal(one_hot([one[0].seq]), one_hot([two[0].seq]))
+
+
+# --- encodings ----------------------------------------------------------------------------------
+
+
+def test_one_hot_and_reverse_complement_round_trip():
+    seqs = [random_seq(40), random_seq(25) + "N" + random_seq(4)]
+    X = one_hot(seqs, pad="zero")
+    assert decode(X) == seqs
+    rc = reverse_complement_one_hot(X)
+    assert decode(rc) == [reverse_complement(s) for s in seqs]
+    np.testing.assert_array_equal(reverse_complement_one_hot(rc), X)
+    assert reverse_complement("AACGN") == "NCGTT"
+    masked = one_hot(seqs, pad="mask")
+    assert decode(masked) == seqs and (masked[1, 30:] < 0).all()
+
+
+def test_kmer_counts_match_a_slow_reference():
+    seqs = [random_seq(int(RNG.integers(3, 60))) for _ in range(20)] + ["ACGNNACG", "AC"]
+    for k in (1, 2, 3, 4):
+        fast = kmer_counts(seqs, k)
+        index = {"".join(p): i for i, p in enumerate(itertools.product("ACGT", repeat=k))}
+        for s, row in zip(seqs, fast):
+            slow = np.zeros(4 ** k)
+            for i in range(len(s) - k + 1):
+                if "N" not in s[i:i + k]:
+                    slow[index[s[i:i + k]]] += 1
+            np.testing.assert_array_equal(row, slow)
+
+
+def test_gc_content_and_crop_rule():
+    np.testing.assert_allclose(gc_content(["GGCA", "NNGA"]).ravel(), [0.75, 0.5])
+    assert crop_center("AACCGGTT", 4) == "CCGG" and crop_center("ACG", 5) == "ACG"
+
+
+# --- leakage ------------------------------------------------------------------------------------
+
+
+def test_audit_finds_planted_duplicates_on_both_strands():
+    train = [random_seq(30) for _ in range(10)]
+    test = [random_seq(30) for _ in range(6)]
+    test[1] = train[3]
+    test[4] = reverse_complement(train[7])
+    shared = find_shared(train, test)
+    assert shared.test_index == [1, 4] and shared.train_index == [3, 7]
+    assert shared.strand == ["same", "reverse complement"]
+    tr = SequenceSet(train, np.arange(10) % 2)
+    te = SequenceSet(test, np.arange(6) % 2)
+    rep, listing = audit_sequences(tr, tr, SequenceSet([], []), te, 0, layer2_note=False)
+    assert rep.duplicates_train_test == 2 and "1 of them as reverse complements" in rep.summary()
+    clean, removed = drop_leaked(tr, te)
+    assert removed == 2 and len(find_shared(clean.seqs, test)) == 0
+    assert canonical("AAC") == canonical("GTT")
+
+
+def test_holdout_keeps_a_sequence_and_its_reverse_complement_together():
+    base = [random_seq(20) for _ in range(40)]
+    seqs = base + [reverse_complement(s) for s in base[:10]]
+    data = SequenceSet(seqs, np.r_[np.arange(40) % 2, np.arange(10) % 2])
+    fit, val = holdout(data, 0.2, seed=0)
+    assert len(find_shared(fit.seqs, val.seqs)) == 0 and len(fit) + len(val) == 50
+
+
+# --- generated tasks and the domain -------------------------------------------------------------
+
+
+def test_generated_tasks_follow_their_rules():
+    seqs, y = motif_grammar(2000, 150, seed=1)
+    for s, label in zip(seqs, y):
+        i = s.find(EBOX)
+        ordered = i >= 0 and 8 <= s.find(GATA, i + 6) - (i + 6) <= 30
+        assert ordered == bool(label) or s.count(EBOX) + s.count(GATA) > 2  # a chance site can blur the rule
+    gc = gc_content(seqs).ravel()
+    assert abs(gc[y == 1].mean() - gc[y == 0].mean()) < 0.012  # GC matched (4 standard errors)
+    seqs, y = long_range(40, 400, 900, seed=2)
+    assert min(map(len, seqs)) >= 400 and max(map(len, seqs)) <= 900 and len(set(map(len, seqs))) > 1
+    assert all(("TGACTCA" in s[:50]) == bool(t) for s, t in zip(seqs, y))
+
+
+def prepare(dataset="generated", model=None, **data):
+    cfg = RunConfig(domain="genomics", dataset=dataset, data=data, **({"model": model} if model else {}))
+    return DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "genomics"))
+
+
+def test_variable_lengths_are_padded_and_masked_never_dropped():
+    from common.config import ModelSpec
+
+    prep = prepare("long_range", model=ModelSpec(units=(4,)), long_range_sequences=40, long_range_length=800)
+    assert prep.model_overrides["masking"] and not prep.fixed_length
+    assert len(prep.y_train) + len(prep.y_val) + len(prep.y_test) == 40
+    assert (prep.X_test < 0).any()
+    cropped = prepare("long_range", model=ModelSpec(units=(4,)), long_range_sequences=40, long_range_length=800,
+                      max_length=300)
+    assert cropped.X_train.shape[1] == 300 and "centre-cropped" in " ".join(cropped.audit.notes)
+
+
+def test_user_fasta_dataset_end_to_end_prepare(tmp_path):
+    pos = write(tmp_path / "pos.fa", "".join(f">p{i}\n{random_seq(60)}\n" for i in range(30)))
+    neg = write(tmp_path / "neg.fa", "".join(f">n{i}\n{random_seq(60)}\n" for i in range(30)))
+    prep = prepare("fasta", fasta_train=[str(pos), str(neg)], file_labels=["enhancer", "background"],
+                   positive="enhancer")
+    assert prep.X_train.shape[1:] == (60, 4) and prep.split["n_test"] == 12
+    with pytest.raises(DataError, match="exactly one of"):
+        prepare("fasta", fasta_train=[str(pos)])
+
+
+@pytest.mark.slow
+def test_lstm_beats_gc_content_on_the_motif_grammar(tmp_path):
+    """Stated margin: the LSTM's test AUROC is at least 0.2 above the GC-content baseline's."""
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    cfg = apply_overrides(DOMAIN.default_config("quick"), {
+        "out": str(tmp_path), "data.generated_sequences": 1500, "data.generated_length": 120,
+        "training.epochs": 12, "model.learning_rate": 0.003})
+    res = run_experiment(cfg, DOMAIN, run_name="margin", log=lambda m: None)
+    gc = res.baselines["GC content (logistic)"]["auroc"]
+    assert abs(gc - 0.5) < 0.1, "GC content should carry no signal on the generated task"
+    assert res.lstm["auroc"]["mean"] >= gc + 0.2
+    assert (res.run_dir / "mutagenesis.png").is_file() and (res.run_dir / "gates.png").is_file()
+
+
+@pytest.mark.realdata
+def test_ienhancer_parsing_protocol_and_leak(tmp_path):
+    real_data_or_skip("ienhancer2l")
+    prep = prepare("ienhancer2l")
+    n = prep.split
+    assert n["n_train"] + n["n_val"] == 2968 and n["n_test"] == 400 and prep.X_test.shape[1:] == (200, 4)
+    assert prep.audit.duplicates_train_test == 100  # all 100 test strong enhancers occur in training
+    leak_free = prepare("ienhancer2l", split="leak_free")
+    assert leak_free.split["removed_leaked"] == 100 and leak_free.audit.duplicates_train_test == 0
+    layer2 = prepare("ienhancer2l", layer=2)
+    assert layer2.split["n_test"] == 200 and "inflated by the leak" in layer2.audit.summary()
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_ienhancer_brief_training_writes_a_complete_comparison_table(tmp_path):
+    real_data_or_skip("ienhancer2l")
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    cfg = apply_overrides(DOMAIN.default_config("full"), {"out": str(tmp_path), "training.epochs": 2, "profile": "quick",
+                                                          "training.seeds": 1})
+    res = run_experiment(cfg, DOMAIN, run_name="brief", log=lambda m: None)
+    models = list(res.table["model"])
+    assert models[0].startswith("LSTM") and any("iEnhancer-EL" in m for m in models)
+    assert {"GC content (logistic)", "k-mer 1..6 (logistic)", "plain CNN (no recurrence)"} <= set(models)
+    assert "100 of 400 test sequences also occur in training" in (res.run_dir / "comparison.md").read_text()
+
+
+def test_every_model_is_scored_on_both_strands_and_only_the_lstm_is_augmented():
+    from common.experiment import predict_views
+
+    prep = prepare("generated", generated_sequences=200, generated_length=120)
+    assert len(prep.X_train) == len(prep.y_train)  # baselines see the plain training data
+    X_aug, y_aug = prep.augment(prep.X_train, prep.y_train)
+    assert len(X_aug) == 2 * len(prep.X_train)
+    np.testing.assert_array_equal(X_aug[len(prep.X_train):], reverse_complement_one_hot(prep.X_train))
+
+    class FirstBaseIsA:
+        def predict(self, X):
+            return X[:, :1, 0]
+
+    pred = predict_views(prep, FirstBaseIsA(), prep.X_test)
+    expected = (prep.X_test[:, 0, 0] + prep.X_test[:, -1, 3]) / 2  # the other strand starts with the last base's complement
+    np.testing.assert_allclose(pred.ravel(), expected)

@@ -1,0 +1,130 @@
+"""Social: the long-horizon protocol (split formulas, window counts, scaler on training rows), linear and
+ETS baselines, the CSV loader's rules, and the published Repeat rows reproduced from the real files."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from common.config import RunConfig, validate_options
+from common.domain import DataError
+from domains.social.domain import DOMAIN
+from domains.social.linear import HoltOnTarget, LinearForecaster, moving_average
+from domains.social.ltsf import LTSFData, prepare_ltsf
+from domains.social.series import load_series_csv
+from tests.conftest import real_data_or_skip
+
+
+def frame(n=200, channels=3, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    data = {f"c{k}": np.sin(2 * np.pi * t / (10 + k)) + 0.1 * rng.normal(size=n) + 0.01 * t for k in range(channels)}
+    return pd.DataFrame(data)
+
+
+@pytest.mark.parametrize("n, lookback, horizon", [(966, 36, 24), (966, 104, 60), (7588, 96, 720), (200, 10, 5)])
+def test_split_and_window_counts_follow_the_published_formulas(n, lookback, horizon):
+    prep = prepare_ltsf(LTSFData(frame(n), "c2", 1, "test"), lookback, horizon)
+    n_train, n_test = int(0.7 * n), int(0.2 * n)
+    n_val = n - n_train - n_test
+    s = prep.split
+    assert s["targets"] == {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n - n_test, n)}
+    assert s["rows"]["test"] == (n - n_test - lookback, n) and s["rows"]["val"] == (n_train - lookback, n_train + n_val)
+    assert len(prep.y_test) == n_test - horizon + 1
+    assert len(prep.y_val) == n_val - horizon + 1 and len(prep.y_train) == n_train - lookback - horizon + 1
+    assert prep.X_test.shape == (n_test - horizon + 1, lookback, 3) and prep.y_test.shape[1:] == (horizon, 3)
+    raw = frame(n).to_numpy()
+    mean, std = raw[:n_train].mean(0), raw[:n_train].std(0)
+    np.testing.assert_allclose(prep.y_test[-1, -1], (raw[-1] - mean) / std, rtol=1e-5)  # last window ends at N
+    np.testing.assert_allclose(prep.X_test[0, 0], (raw[n - n_test - lookback] - mean) / std, rtol=1e-5)
+    dropped = prepare_ltsf(LTSFData(frame(n), "c2", 1, "test"), lookback, horizon, test_drop_last=32)
+    assert len(dropped.y_test) == (n_test - horizon + 1) // 32 * 32
+
+
+def test_too_short_series_is_a_clear_error():
+    with pytest.raises(DataError, match="too short"):
+        prepare_ltsf(LTSFData(frame(60), "c0", 1, "tiny"), 36, 24)
+
+
+def test_moving_average_and_linear_styles():
+    x = np.arange(12.0)[None] ** 1.5
+    slow = [np.mean(np.r_[[x[0, 0]] * 2, x[0], [x[0, -1]] * 2][i:i + 5]) for i in range(12)]
+    np.testing.assert_allclose(moving_average(x, 5)[0], slow)
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(400, 12, 2))
+    # a shift-equivariant linear map (coefficients sum to 1), which all three styles can represent
+    y = np.stack([X[:, -1, :] * 0.8 + X[:, -3, :] * 0.2, X[:, -2, :] * 1.1 - 0.1 * X[:, 0, :]], axis=1)
+    for style in ("linear", "nlinear", "dlinear"):
+        model = LinearForecaster(style, kernel=5).fit(X, y)
+        np.testing.assert_allclose(model.predict(X), y, atol=0.02, err_msg=style)  # exact linear maps recovered
+    y0 = X[:, -1:, :] * 0.5  # not shift-equivariant: Linear fits it, NLinear cannot (its forecasts move with the level)
+    assert np.abs(LinearForecaster("linear").fit(X, y0).predict(X) - y0).max() < 0.02
+    nl = LinearForecaster("nlinear").fit(X, y0)
+    np.testing.assert_allclose(nl.predict(X + 3.0), nl.predict(X) + 3.0, atol=1e-4)
+
+
+def test_holt_baseline_predicts_the_target_and_repeats_the_rest():
+    t = np.arange(30, dtype=float)
+    X = np.stack([np.stack([t * 0 + 5, 2 * t + 1], axis=1)] * 3)  # channel 1 a straight line
+    pred = HoltOnTarget(target_index=1).fit(X, np.zeros((3, 4, 2))).predict(X)
+    np.testing.assert_allclose(pred[:, :, 0], 5.0)
+    assert (np.diff(pred[0, :, 1]) > 0).all() and pred[0, 0, 1] > 59  # continues the trend
+
+
+def write(tmp_path, rows, name="s.csv"):
+    path = tmp_path / name
+    path.write_text("date,a,b\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_csv_loader_reports_duplicates_and_gaps_by_rule(tmp_path):
+    rows = [f"2024-01-{d:02d},{d},{2 * d}" for d in (1, 2, 3, 3, 5, 6)]
+    path = write(tmp_path, rows)
+    with pytest.raises(DataError, match=r"s.csv: 1 timestamps occur more than once, e.g. 2024-01-03"):
+        load_series_csv(path, "date", ["a", "b"], "D")
+    with pytest.raises(DataError, match=r"1 timestamps missing at frequency 'D', e.g. 2024-01-04"):
+        load_series_csv(path, "date", ["a", "b"], "D", duplicates="mean")
+    kept, rep = load_series_csv(path, "date", ["a", "b"], "D", duplicates="mean", gaps="keep")
+    assert len(kept) == 6 and np.isnan(kept.loc["2024-01-04", "a"]) and rep.missing_timestamps == 1
+    filled, rep = load_series_csv(path, "date", ["a", "b"], "D", duplicates="mean", gaps="interpolate")
+    assert filled.loc["2024-01-04", "a"] == pytest.approx(4.0) and len(rep.actions) == 3
+
+
+@pytest.mark.parametrize("rows, problem", [
+    (["2024-01-01,1,2", "yesterday,1,2"], r"row 3: date 'yesterday' does not parse"),
+    (["2024-01-01,1,2", "2024-01-02,x,2"], r"column 'a' row 3 holds 'x', not a number"),
+    (["2024-01-01,1,2", "2024-01-01 12:00,1,2"], r"off the 'D' grid"),
+])
+def test_csv_loader_names_file_row_and_problem(tmp_path, rows, problem):
+    with pytest.raises(DataError, match=problem):
+        load_series_csv(write(tmp_path, rows), "date", ["a", "b"], "D")
+    with pytest.raises(DataError, match=r"missing column\(s\) \['c'\]"):
+        load_series_csv(write(tmp_path, ["2024-01-01,1,2", "2024-01-02,1,2"], "ok.csv"), "date", ["c"], "D")
+
+
+def test_user_csv_dataset_prepares(tmp_path):
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    pd.DataFrame({"day": days, "x": np.sin(np.arange(120) / 5), "y": np.cos(np.arange(120) / 5)}).to_csv(
+        tmp_path / "u.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", data={"path": str(tmp_path / "u.csv"), "date_column": "day",
+                                                          "columns": ["x", "y"], "freq": "D", "lookback": 14,
+                                                          "horizon": 7})
+    prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+    assert prep.y_test.shape == (24 - 7 + 1, 7, 2) and prep.metric_context["target_index"] == 1
+
+
+def ili(**data):
+    cfg = RunConfig(domain="social", dataset="ili_national_illness", data=data)
+    return DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+
+
+@pytest.mark.realdata
+def test_ili_protocol_and_the_published_repeat_rows():
+    real_data_or_skip("ili_national_illness")
+    prep = ili()
+    assert prep.split["n"] == 966 and len(prep.y_test) == 170 and prep.y_test.shape[1:] == (24, 7)
+    published = {24: 6.587, 36: 7.130, 48: 6.575, 60: 5.893}  # DLinear paper, Repeat, MSE
+    for h, value in published.items():
+        all_windows = ili(horizon=h)
+        as_published = ili(horizon=h, test_drop_last=32)
+        repeat = lambda p: float(np.mean((np.repeat(p.X_test[:, -1:], h, axis=1) - p.y_test) ** 2))  # noqa: E731
+        assert repeat(as_published) == pytest.approx(value, abs=5e-4)  # a drop_last loader of batch 32
+        assert len(all_windows.y_test) == 193 - h + 1  # our default keeps every window

@@ -8,6 +8,8 @@ no unrolling); see ``ModelSpec`` for the options that break eligibility.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 from keras import layers, ops
 
@@ -131,6 +133,40 @@ class AddReference(layers.Layer):
         return {**super().get_config(), "n_targets": self.n_targets}
 
 
+@keras.saving.register_keras_serializable(package="lstm_suite")
+class FoldChannels(layers.Layer):
+    """(batch, steps, C) -> (batch * C, steps, 1): each channel becomes its own univariate sample."""
+
+    def call(self, x):
+        steps = ops.shape(x)[1]
+        return ops.reshape(ops.transpose(x, (0, 2, 1)), (-1, steps, 1))
+
+    def compute_output_shape(self, shape):
+        return (None, shape[1], 1)
+
+
+@keras.saving.register_keras_serializable(package="lstm_suite")
+class UnfoldChannels(layers.Layer):
+    """(batch * C, horizon, 1[, q]) -> (batch, horizon, C[, q]), the inverse of ``FoldChannels``."""
+
+    def __init__(self, channels: int = 1, **kwargs):
+        super().__init__(**kwargs)
+        self.channels = channels
+
+    def call(self, y):
+        h = ops.shape(y)[1]
+        if len(y.shape) == 4:
+            q = ops.shape(y)[3]
+            return ops.transpose(ops.reshape(y, (-1, self.channels, h, q)), (0, 2, 1, 3))
+        return ops.transpose(ops.reshape(y, (-1, self.channels, h)), (0, 2, 1))
+
+    def compute_output_shape(self, shape):
+        return (shape[0], shape[1], self.channels) + tuple(shape[3:])
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels}
+
+
 # --- trunk -------------------------------------------------------------------------------------
 
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple_rnn": layers.SimpleRNN}
@@ -217,8 +253,15 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
         static = keras.Input((n_static,), name="static")
         inputs.append(static)
     reference = None
+    head_spec = spec
+    if spec.channel_independent:
+        if spec.n_targets != n_features:
+            raise ValueError(f"model.channel_independent predicts every input channel: n_targets must be "
+                             f"{n_features}, not {spec.n_targets}")
+        x = FoldChannels(name="fold_channels")(x)
+        head_spec = dataclasses.replace(spec, n_targets=1)
     if spec.instance_norm != "none":
-        if n_features < spec.n_targets:
+        if n_features < spec.n_targets and not spec.channel_independent:
             raise ValueError(f"model.instance_norm needs the {spec.n_targets} targets among the {n_features} inputs")
         reference = WindowReference(spec.instance_norm, name="window_reference")(x)
         x = layers.Subtract(name="instance_norm")([x, reference])
@@ -231,9 +274,11 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     x = _trunk(spec, x, sequence_output=spec.head == "sequence", cudnn=cudnn)
     if static is not None and spec.static_join == "head":
         x = layers.Concatenate(name="join_static")([x, static])
-    output, loss = _head(spec, x)
+    output, loss = _head(head_spec, x)
     if reference is not None:
-        output = AddReference(spec.n_targets, dtype="float32", name="denormalised")(output, reference)
+        output = AddReference(head_spec.n_targets, dtype="float32", name="denormalised")(output, reference)
+    if spec.channel_independent:
+        output = UnfoldChannels(n_features, dtype="float32", name="unfold_channels")(output)
     model = keras.Model(inputs if len(inputs) > 1 else sequence, output, name=f"{spec.cell}_{spec.head}")
     if compile:
         opt = keras.optimizers.Adam(spec.learning_rate, clipnorm=spec.clipnorm or None)

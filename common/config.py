@@ -54,6 +54,8 @@ class ModelSpec:
     n_classes: int = 2
     quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)
     head_units: int = 0
+    channel_independent: bool = False  # forecast heads: every channel runs through the same trunk as its own
+    # univariate series (as in PatchTST); needs n_targets == number of input features
     instance_norm: Literal["none", "last", "mean"] = "none"  # forecast heads: subtract the window's last value
     # or mean from every step and add it back to the forecast (targets = the first n_targets input features)
     loss: Literal["auto", "mse", "mae", "huber"] = "auto"
@@ -69,6 +71,9 @@ class ModelSpec:
                "cannot be combined with a Conv1D front-end (Conv1D ignores masks); pad with zeros instead")
         _check(self.instance_norm == "none" or self.head in ("forecast", "quantile"), "model.instance_norm",
                "needs a forecast or quantile head")
+        _check(not self.channel_independent or (self.head in ("forecast", "quantile") and not self.masking
+                                                and self.static_join == "none"), "model.channel_independent",
+               "needs a forecast or quantile head, no masking and no static features")
         _check(not (self.instance_norm != "none" and self.masking), "model.instance_norm",
                "cannot be combined with masking (padded steps would enter the window statistics)")
         _check(self.n_targets > 0 and self.horizon > 0, "model.n_targets/horizon", "must be positive")

@@ -96,6 +96,15 @@ def score(prep: Prepared, y_pred: np.ndarray, y_quantiles: np.ndarray | None = N
     return out
 
 
+def describe(spec) -> str:
+    """A short name of the model a spec builds, e.g. ``Conv1D + bidirectional lstm 32``."""
+    parts = (["channel-independent"] if spec.channel_independent else []) + (["Conv1D +"] if spec.conv_filters else []) \
+        + (["bidirectional"] if spec.bidirectional else []) + [spec.cell, "x".join(str(u) for u in spec.units)]
+    if spec.instance_norm != "none":
+        parts.append(f"(instance norm: {spec.instance_norm})")
+    return " ".join(parts)
+
+
 def predict_views(prep: Prepared, model, X) -> np.ndarray:
     """``model.predict(X)``, averaged over ``prep.test_views(X)`` when the domain defines views."""
     if prep.test_views is None:
@@ -156,7 +165,7 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         columns[name] = pred
         base_scores[name] = score(prep, pred)
     published = load_published(domain.published, *prep.published_key)
-    table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"LSTM ({spec.cell})")
+    table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"LSTM ({describe(spec)})")
     write_json(run_dir / "metrics.json", {"data": prep.data_label, "lstm_per_seed": per_seed, "lstm_summary": lstm,
                                           "baselines": base_scores, "leakage": prep.audit.to_dict(),
                                           "seconds": time.perf_counter() - start})

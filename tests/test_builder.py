@@ -83,6 +83,20 @@ def test_instance_normalisation_round_trips_and_is_shift_equivariant(kind, head,
         ModelSpec(instance_norm=kind)
 
 
+@pytest.mark.parametrize("head", ["forecast", "quantile"])
+def test_channel_independent_model_treats_each_channel_alike(head, tmp_path):
+    rng = np.random.default_rng(4)
+    spec = ModelSpec(units=(4,), head=head, horizon=3, n_targets=F, channel_independent=True, instance_norm="last")
+    model = build_model(spec, F, T)
+    X = rng.normal(size=(N, T, F)).astype("float32")
+    out = round_trip(model, X, tmp_path)
+    assert out.shape[:3] == (N, 3, F)
+    swapped = model.predict(X[:, :, ::-1], verbose=0)  # shared weights: permuting channels permutes forecasts
+    np.testing.assert_allclose(swapped, out[:, :, ::-1], atol=1e-5)
+    single = model.predict(np.repeat(X[:, :, :1], F, axis=2), verbose=0)
+    np.testing.assert_allclose(single[:, :, 0], out[:, :, 0], atol=1e-5)  # a channel's forecast sees only itself
+
+
 def test_masking_ignores_padded_steps():
     spec = ModelSpec(units=(3,), masking=True)
     model = build_model(spec, F, None)

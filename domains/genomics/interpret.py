@@ -32,6 +32,14 @@ def mutagenesis(est, x: np.ndarray, max_positions: int = 2000) -> np.ndarray:
     return out
 
 
+def importance_track(delta: np.ndarray) -> np.ndarray:
+    """Per position, how much the worst substitution lowers P(class 1); NaN where nothing was mutated."""
+    out = np.full(len(delta), np.nan)
+    ok = ~np.isnan(delta).all(axis=1)
+    out[ok] = -delta[ok].min(axis=1)
+    return out
+
+
 def _plt():
     import matplotlib
 
@@ -44,7 +52,7 @@ def _plt():
 def mutagenesis_plot(prep: Prepared, est, run_dir: Path) -> Path:
     i = chosen_sequence(prep, est)
     delta = mutagenesis(est, prep.X_test[i])
-    importance = -np.nanmin(delta, axis=1)  # how much the worst substitution lowers P(enhancer)
+    importance = importance_track(delta)
     plt = _plt()
     fig, axes = plt.subplots(2, 1, figsize=(11, 4.5), sharex=True, gridspec_kw={"height_ratios": [1, 1.4]})
     axes[0].plot(importance, lw=0.8, color="C3")
@@ -77,7 +85,7 @@ def gate_plot(prep: Prepared, est, run_dir: Path) -> Path | None:
     trace = traces[key]
     steps = trace.gates["i"].shape[1]
     delta = mutagenesis(est, prep.X_test[i])
-    importance = np.nan_to_num(-np.nanmin(delta, axis=1))
+    importance = np.nan_to_num(importance_track(delta))
     pool = max(1, len(importance) // steps)
     pooled = importance[: steps * pool].reshape(steps, pool).max(axis=1)
     return plot_mean_gates(trace, pooled[None], run_dir / "gates.png", sample=0,

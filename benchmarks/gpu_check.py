@@ -88,6 +88,18 @@ def main(argv=None):
     def recurrent_dropout():
         _timed_fit(build_model(ModelSpec(units=(64,), recurrent_dropout=0.1), 16, args.steps, cudnn="require"), X, y, 1)
 
+    def danq_style_genomics():  # Conv1D front-end -> BiLSTM, the genomics default
+        Xg = np.eye(4, dtype="float32")[rng.integers(0, 4, size=(args.n, 200))]
+        spec = ModelSpec(conv_filters=64, conv_kernel=9, conv_pool=4, units=(32,), bidirectional=True, head="binary")
+        sec, _ = _timed_fit(build_model(spec, 4, 200, cudnn="require"), Xg, (Xg[:, 50, 0] > 0).astype("float32"), 1)
+        return {"s_per_epoch": round(sec, 3)}
+
+    def channel_independent_instance_norm():  # the social forecasting options
+        spec = ModelSpec(units=(64,), head="forecast", horizon=24, n_targets=16, channel_independent=True,
+                         instance_norm="last")
+        sec, _ = _timed_fit(build_model(spec, 16, args.steps, cudnn="require"), X, X[:, -24:, :], 1)
+        return {"s_per_epoch": round(sec, 3)}
+
     def mixed_precision():
         keras.mixed_precision.set_global_policy("mixed_float16")
         try:
@@ -104,6 +116,8 @@ def main(argv=None):
     report["right_padded_mask_cudnn_required"] = _try(right_padded_mask)
     report["left_padded_mask_cudnn_required (expected to fail: documented)"] = _try(left_padded_mask)
     report["recurrent_dropout_cudnn_required (expected to fail: documented)"] = _try(recurrent_dropout)
+    report["danq_style_conv_bilstm_cudnn_required"] = _try(danq_style_genomics)
+    report["channel_independent_instance_norm_cudnn_required"] = _try(channel_independent_instance_norm)
     report["mixed_float16"] = _try(mixed_precision)
     text = json.dumps(report, indent=2)
     print(text)

@@ -265,6 +265,7 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
             raise ValueError(f"model.instance_norm needs the {spec.n_targets} targets among the {n_features} inputs")
         reference = WindowReference(spec.instance_norm, name="window_reference")(x)
         x = layers.Subtract(name="instance_norm")([x, reference])
+    window = x
     if spec.masking:
         x = layers.Masking(mask_value=PAD_VALUE, name="mask")(x)
     if static is not None and spec.static_join == "step":
@@ -275,6 +276,12 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     if static is not None and spec.static_join == "head":
         x = layers.Concatenate(name="join_static")([x, static])
     output, loss = _head(head_spec, x)
+    if spec.linear_skip:
+        if timesteps is None:
+            raise ValueError("model.linear_skip needs a fixed number of input steps")
+        flat = layers.Dense(head_spec.horizon * head_spec.n_targets, name="linear_skip")(layers.Flatten()(window))
+        skip = layers.Reshape((head_spec.horizon, head_spec.n_targets), name="linear_skip_steps")(flat)
+        output = layers.Add(dtype="float32", name="with_linear_skip")([output, skip])
     if reference is not None:
         output = AddReference(head_spec.n_targets, dtype="float32", name="denormalised")(output, reference)
     if spec.channel_independent:

@@ -56,6 +56,8 @@ class ModelSpec:
     head_units: int = 0
     channel_independent: bool = False  # forecast heads: every channel runs through the same trunk as its own
     # univariate series (as in PatchTST); needs n_targets == number of input features
+    linear_skip: bool = False  # forecast head: add a linear map of the whole (normalised) window to the
+    # recurrent forecast, as LSTNet's autoregressive highway (Lai et al. 2018)
     instance_norm: Literal["none", "last", "mean"] = "none"  # forecast heads: subtract the window's last value
     # or mean from every step and add it back to the forecast (targets = the first n_targets input features)
     loss: Literal["auto", "mse", "mae", "huber"] = "auto"
@@ -74,6 +76,8 @@ class ModelSpec:
         _check(not self.channel_independent or (self.head in ("forecast", "quantile") and not self.masking
                                                 and self.static_join == "none"), "model.channel_independent",
                "needs a forecast or quantile head, no masking and no static features")
+        _check(not self.linear_skip or (self.head == "forecast" and not self.masking), "model.linear_skip",
+               "needs a forecast head and no masking")
         _check(not (self.instance_norm != "none" and self.masking), "model.instance_norm",
                "cannot be combined with masking (padded steps would enter the window statistics)")
         _check(self.n_targets > 0 and self.horizon > 0, "model.n_targets/horizon", "must be positive")

@@ -100,6 +100,8 @@ def describe(spec) -> str:
     """A short name of the model a spec builds, e.g. ``Conv1D + bidirectional lstm 32``."""
     parts = (["channel-independent"] if spec.channel_independent else []) + (["Conv1D +"] if spec.conv_filters else []) \
         + (["bidirectional"] if spec.bidirectional else []) + [spec.cell, "x".join(str(u) for u in spec.units)]
+    if spec.linear_skip:
+        parts.append("+ linear skip")
     if spec.instance_norm != "none":
         parts.append(f"(instance norm: {spec.instance_norm})")
     return " ".join(parts)

@@ -83,10 +83,11 @@ def test_instance_normalisation_round_trips_and_is_shift_equivariant(kind, head,
         ModelSpec(instance_norm=kind)
 
 
-@pytest.mark.parametrize("head", ["forecast", "quantile"])
-def test_channel_independent_model_treats_each_channel_alike(head, tmp_path):
+@pytest.mark.parametrize("head, skip", [("forecast", False), ("quantile", False), ("forecast", True)])
+def test_channel_independent_model_treats_each_channel_alike(head, skip, tmp_path):
     rng = np.random.default_rng(4)
-    spec = ModelSpec(units=(4,), head=head, horizon=3, n_targets=F, channel_independent=True, instance_norm="last")
+    spec = ModelSpec(units=(4,), head=head, horizon=3, n_targets=F, channel_independent=True, instance_norm="last",
+                     linear_skip=skip)
     model = build_model(spec, F, T)
     X = rng.normal(size=(N, T, F)).astype("float32")
     out = round_trip(model, X, tmp_path)
@@ -95,6 +96,14 @@ def test_channel_independent_model_treats_each_channel_alike(head, tmp_path):
     np.testing.assert_allclose(swapped, out[:, :, ::-1], atol=1e-5)
     single = model.predict(np.repeat(X[:, :, :1], F, axis=2), verbose=0)
     np.testing.assert_allclose(single[:, :, 0], out[:, :, 0], atol=1e-5)  # a channel's forecast sees only itself
+
+
+def test_linear_skip_adds_a_linear_map_of_the_window():
+    spec = ModelSpec(units=(4,), head="forecast", horizon=2, n_targets=F, linear_skip=True)
+    model = build_model(spec, F, T)
+    assert model.get_layer("linear_skip").kernel.shape == (T * F, 2 * F)
+    with pytest.raises(Exception, match="forecast head"):
+        ModelSpec(linear_skip=True)
 
 
 def test_masking_ignores_padded_steps():

@@ -93,7 +93,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         if gaps == "error":
             missing = full.difference(values.index)
             raise DataError(f"{path}: {rep.missing_timestamps} timestamps missing at frequency {freq!r}, e.g. "
-                            f"{missing[0]}; set gaps='keep' (NaN, masked) or 'interpolate'")
+                            f"{missing[0]}; set gaps='interpolate' (or 'keep', NaN, where the use allows missing values)")
         values = values.reindex(full)
         rep.actions.append(f"reindexed to the full {freq!r} calendar: {rep.missing_timestamps} missing timestamps")
     rep.missing_values = int(values.isna().sum().sum())

@@ -163,6 +163,7 @@ def test_generated_tasks_follow_their_rules():
     seqs, y = long_range(40, 400, 900, seed=2)
     assert min(map(len, seqs)) >= 400 and max(map(len, seqs)) <= 900 and len(set(map(len, seqs))) > 1
     assert all(("TGACTCA" in s[:50]) == bool(t) for s, t in zip(seqs, y))
+    assert all(s.count("TGACTCA") >= 1 and s.count("TCAGTCA") >= 1 for s in seqs)  # both classes hold both
 
 
 def prepare(dataset="generated", model=None, **data):

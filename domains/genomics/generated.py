@@ -9,8 +9,9 @@ shuffled decoys with the same letters (so GC content is identical).
 
 ``long_range``: sequences of varying length (up to several thousand bp) whose label is decided only by
 one element planted near the *start* (far from the end a left-to-right reader finishes at): AP-1
-``TGACTCA`` for an enhancer, the same letters shuffled (``TCAGTCA``, same composition) otherwise.
-Both classes carry the same decoy sites elsewhere.
+``TGACTCA`` for an enhancer, the same letters shuffled (``TCAGTCA``, same composition) otherwise. The
+other of the two is planted further in, so both classes hold one of each: counts (k-mers) carry no
+signal, only the position does.
 """
 from __future__ import annotations
 
@@ -65,9 +66,9 @@ def long_range(n: int = 1000, min_length: int = 500, max_length: int = 3000, see
         y = i % 2
         length = int(rng.integers(min_length, max_length + 1))
         s = _background(rng, length, rng.uniform(0.38, 0.55))
-        _plant(s, AP1 if y else AP1_DECOY, int(rng.integers(0, 50 - len(AP1))))
-        for site in (AP1, AP1_DECOY):  # the same decoys in both classes, away from the start
-            _plant(s, site, int(rng.integers(100, length - len(site))))
+        first, other = (AP1, AP1_DECOY) if y else (AP1_DECOY, AP1)
+        _plant(s, first, int(rng.integers(0, 50 - len(AP1))))
+        _plant(s, other, int(rng.integers(100, length - len(other))))  # so both classes carry one of each
         seqs.append("".join(s))
         labels[i] = y
     order = rng.permutation(n)

@@ -10,7 +10,7 @@ import numpy as np
 from common.domain import DataError
 from common.evaluation import LeakageReport
 
-from .encoding import canonical, reverse_complement
+from .encoding import canonical
 from .fasta import label_records, labels_from_csv, read_fasta
 
 IENHANCER_FILES = {"strong": ("train_strong_enhancers.txt", "test_strong_enhancers.txt"),
@@ -170,8 +170,3 @@ def holdout(data: SequenceSet, fraction: float, seed: int) -> tuple[SequenceSet,
     n_splits = max(2, int(round(1 / fraction)))
     tr, held = folds(data, n_splits, seed)[0]
     return data.take(tr), data.take(held)
-
-
-def with_reverse_complements(data: SequenceSet) -> SequenceSet:
-    return SequenceSet(data.seqs + [reverse_complement(s) for s in data.seqs], np.concatenate([data.y, data.y]),
-                       data.ids + [f"{i}:rc" for i in data.ids])

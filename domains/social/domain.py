@@ -6,7 +6,6 @@ PatchTST), ``macrodata`` (US quarterly macro rates shipped inside statsmodels: o
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +112,7 @@ def default_config(profile: str = "quick") -> RunConfig:
 
 
 def smoke_config() -> RunConfig:
-    return RunConfig(domain="social", dataset="macrodata", model=dataclasses.replace(lstm(units=(4,))),
+    return RunConfig(domain="social", dataset="macrodata", model=lstm(units=(4,)),
                      training=TrainSpec(epochs=1, batch_size=64))
 
 

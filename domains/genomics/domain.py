@@ -162,10 +162,12 @@ def smoke_config() -> RunConfig:
 
 
 def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
-    from .interpret import gate_plot, mutagenesis_plot
+    from .interpret import chosen_sequence, gate_plot, mutagenesis, mutagenesis_plot
 
-    figures = [mutagenesis_plot(prep, est, run_dir)]
-    gates = gate_plot(prep, est, run_dir)
+    i = chosen_sequence(prep, est)
+    delta = mutagenesis(est, prep.X_test[i])
+    figures = [mutagenesis_plot(prep, i, delta, run_dir)]
+    gates = gate_plot(prep, est, i, delta, run_dir)
     return figures + ([gates] if gates else [])
 
 

@@ -49,9 +49,8 @@ def _plt():
     return plt
 
 
-def mutagenesis_plot(prep: Prepared, est, run_dir: Path) -> Path:
-    i = chosen_sequence(prep, est)
-    delta = mutagenesis(est, prep.X_test[i])
+def mutagenesis_plot(prep: Prepared, i: int, delta: np.ndarray, run_dir: Path) -> Path:
+    """Plot (and save as CSV) the mutagenesis ``delta`` of test sequence ``i``."""
     importance = importance_track(delta)
     plt = _plt()
     fig, axes = plt.subplots(2, 1, figsize=(11, 4.5), sharex=True, gridspec_kw={"height_ratios": [1, 1.4]})
@@ -71,7 +70,7 @@ def mutagenesis_plot(prep: Prepared, est, run_dir: Path) -> Path:
     return path
 
 
-def gate_plot(prep: Prepared, est, run_dir: Path) -> Path | None:
+def gate_plot(prep: Prepared, est, i: int, delta: np.ndarray, run_dir: Path) -> Path | None:
     """Forward-direction gate activity of the first LSTM layer along the chosen sequence, under the
     mutagenesis importance pooled to the LSTM's steps (a Conv1D front-end with pooling shortens the sequence)."""
     from common.gate_plots import plot_mean_gates
@@ -79,12 +78,10 @@ def gate_plot(prep: Prepared, est, run_dir: Path) -> Path | None:
 
     if est.spec.cell != "lstm":
         return None
-    i = chosen_sequence(prep, est)
     traces = trace_model(est.model, prep.X_test[i:i + 1])
     key = next(iter(traces))
     trace = traces[key]
     steps = trace.gates["i"].shape[1]
-    delta = mutagenesis(est, prep.X_test[i])
     importance = np.nan_to_num(importance_track(delta))
     pool = max(1, len(importance) // steps)
     pooled = importance[: steps * pool].reshape(steps, pool).max(axis=1)

@@ -42,6 +42,8 @@ class Prepared:
     ``augment`` enlarges the LSTM's training data (e.g. reverse complements); baselines get the plain training
     data and augment themselves if they need to. ``test_views`` turns test inputs into several views whose
     predictions are averaged, for every model alike (e.g. both DNA strands).
+    ``metric_groups`` makes every metric a median over entities; ``sample_weight`` weights the LSTM's loss per
+    sample (e.g. the NSE loss of Kratzert et al. 2019: 1 / (std of the sample's basin + eps)^2).
     """
 
     X_train: Any
@@ -67,6 +69,9 @@ class Prepared:
     test_views: Callable[[Any], list] | None = None  # every model's prediction is the mean over these views
     original_units: Callable[[np.ndarray], np.ndarray] | None = None  # for metrics named "<metric>@original"
     original_context: Mapping[str, Any] = field(default_factory=dict)  # their context (e.g. y_train, season)
+    metric_groups: np.ndarray | None = None  # entity of each test sample: every metric is computed per entity
+    # (samples of one entity in time order) and the table reports the median over entities (e.g. basins)
+    sample_weight: tuple[np.ndarray, np.ndarray] | None = None  # LSTM loss weights of (train, val) samples
 
 
 @dataclass(frozen=True)

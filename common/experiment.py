@@ -72,9 +72,32 @@ def _report_units(prep: Prepared, a: np.ndarray) -> np.ndarray:
     return prep.to_report_units(a) if prep.to_report_units else a
 
 
+def score_by_group(prep: Prepared, y_pred: np.ndarray) -> dict[str, dict[str, float]]:
+    """Point metrics of one model per entity of ``prep.metric_groups`` (entity -> metric -> value).
+    An entity without at least two observed test values gets NaN for every metric."""
+    groups = np.asarray(prep.metric_groups)
+    y_true = _report_units(prep, np.asarray(prep.y_test, dtype=float))
+    point = _report_units(prep, np.asarray(y_pred, dtype=float))
+    names = [m for m in prep.metrics if m not in ("pinball", "coverage") and "@" not in m]
+    out = {}
+    for g in dict.fromkeys(groups.tolist()):  # first-seen order
+        rows = groups == g
+        if np.sum(~np.isnan(y_true[rows])) < 2:
+            out[g] = {m: float("nan") for m in names}
+            continue
+        with np.errstate(all="ignore"):
+            out[g] = compute(names, y_true[rows], point[rows], **prep.metric_context)
+    return out
+
+
 def score(prep: Prepared, y_pred: np.ndarray, y_quantiles: np.ndarray | None = None,
           quantiles: tuple[float, ...] = ()) -> dict[str, float]:
-    """Metrics of one model's test predictions, in reporting units; interval metrics need quantiles."""
+    """Metrics of one model's test predictions, in reporting units; interval metrics need quantiles.
+    With ``prep.metric_groups`` every point metric is the median over entities (NaN entities left out)."""
+    if prep.metric_groups is not None:
+        per = score_by_group(prep, y_pred)
+        return {m: float(np.nanmedian([v[m] for v in per.values()])) if any(np.isfinite(v[m]) for v in per.values())
+                else float("nan") for m in next(iter(per.values()))}
     y_true = _report_units(prep, np.asarray(prep.y_test, dtype=float))
     point = _report_units(prep, np.asarray(y_pred, dtype=float))
     point_names = [m for m in prep.metrics if m not in ("pinball", "coverage") and "@" not in m]
@@ -150,7 +173,10 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         seed = cfg.training.seed + k
         est = LSTMEstimator(spec, cfg.training, run_dir=run_dir / f"seed{k}", seed=seed, fixed_length=prep.fixed_length)
         X_fit, y_fit = prep.augment(prep.X_train, prep.y_train) if prep.augment else (prep.X_train, prep.y_train)
-        est.fit(X_fit, y_fit, prep.X_val, prep.y_val)
+        if prep.sample_weight is not None and prep.augment:
+            raise ValueError("Prepared.sample_weight cannot be combined with Prepared.augment")
+        weights = prep.sample_weight or (None, None)
+        est.fit(X_fit, y_fit, prep.X_val, prep.y_val, sample_weight=weights[0], val_sample_weight=weights[1])
         pred = predict_views(prep, est, prep.X_test)
         quant = est.predict_quantiles(prep.X_test) if spec.head == "quantile" else None
         per_seed.append(score(prep, pred, quant, spec.quantiles))

@@ -142,6 +142,63 @@ def kge(y_true, y_pred, **_) -> float:
     return float(1 - np.sqrt((r - 1) ** 2 + (alpha - 1) ** 2 + (beta - 1) ** 2))
 
 
+def _fdc(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    t, p = _pairs(y_true, y_pred)
+    return np.sort(t)[::-1], np.sort(p)[::-1]  # flow duration curves: each series sorted high to low
+
+
+@metric("fhv", greater_is_better=False)
+def fhv(y_true, y_pred, *, h: float = 0.02, **_) -> float:
+    """Peak-flow bias of the flow duration curve in %: 100 * sum(yhat_H - y_H) / sum(y_H), where y_H and yhat_H
+    are the top ``h`` fraction (default 2%) of the observed and simulated flows, each sorted on its own.
+    0 is best; report its absolute value when ranking.
+
+    Reference: Yilmaz, Gupta & Wagener (2008), Water Resour. Res. 44, W09417, doi:10.1029/2007WR006716.
+    """
+    t, p = _fdc(y_true, y_pred)
+    k = max(1, int(round(h * len(t))))
+    den = np.sum(t[:k])
+    return float(100 * np.sum(p[:k] - t[:k]) / den) if den != 0 else float("nan")
+
+
+@metric("flv", greater_is_better=False)
+def flv(y_true, y_pred, *, low: float = 0.3, eps: float = 1e-6, **_) -> float:
+    """Low-flow bias of the flow duration curve in %, in log space: over the lowest ``low`` fraction (default
+    30%) of each sorted series, with flows floored at ``eps``,
+    FLV = -100 * (sum(log yhat_L - log min yhat_L) - sum(log y_L - log min y_L)) / sum(log y_L - log min y_L).
+    0 is best.
+
+    Reference: Yilmaz, Gupta & Wagener (2008), Water Resour. Res. 44, W09417, doi:10.1029/2007WR006716.
+    """
+    t, p = _fdc(y_true, y_pred)
+    k = max(2, int(round(low * len(t))))
+    lt, lp = np.log(np.maximum(t[-k:], eps)), np.log(np.maximum(p[-k:], eps))
+    qol, qsl = np.sum(lt - lt.min()), np.sum(lp - lp.min())
+    return float(-100 * (qsl - qol) / qol) if qol > 0 else float("nan")
+
+
+@metric("peak_timing", greater_is_better=False)
+def peak_timing(y_true, y_pred, *, window: int = 3, distance: int = 100, **_) -> float:
+    """Mean peak-timing error in time steps: peaks of the observed series are found with
+    ``scipy.signal.find_peaks`` (at least ``distance`` steps apart, prominence >= the observed standard
+    deviation); for each, the simulated maximum within +-``window`` steps is located and |offset| averaged.
+    Inputs must be one series in time order (missing observations are dropped first). NaN when no peak.
+
+    Reference: Kratzert et al. (2021), HESS 25, 2685-2703, doi:10.5194/hess-25-2685-2021 (peak-timing metric).
+    """
+    from scipy.signal import find_peaks
+
+    t, p = _pairs(y_true, y_pred)
+    if len(t) < 3:
+        return float("nan")
+    peaks, _ = find_peaks(t, distance=distance, prominence=np.std(t))
+    offsets = []
+    for i in peaks:
+        lo, hi = max(0, i - window), min(len(p), i + window + 1)
+        offsets.append(abs(lo + int(np.argmax(p[lo:hi])) - i))
+    return float(np.mean(offsets)) if offsets else float("nan")
+
+
 @metric("pinball", greater_is_better=False)
 def pinball(y_true, y_pred, *, quantiles=(0.1, 0.5, 0.9), **_) -> float:
     """Pinball (quantile) loss averaged over quantiles and points:

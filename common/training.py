@@ -65,7 +65,7 @@ class LSTMEstimator:
         self.model = None
         self.history: dict[str, list[float]] = {}
 
-    def fit(self, X, y, X_val=None, y_val=None):
+    def fit(self, X, y, X_val=None, y_val=None, sample_weight=None, val_sample_weight=None):
         import keras
 
         from .builder import build_model
@@ -90,7 +90,13 @@ class LSTMEstimator:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             callbacks += [keras.callbacks.BackupAndRestore(str(self.run_dir / "backup")),
                           keras.callbacks.CSVLogger(str(self.run_dir / "history.csv"), append=True)]
-        hist = self.model.fit(_inputs(X), y, validation_data=(_inputs(X_val), np.asarray(y_val, "float32")) if has_val else None,
+        validation = None
+        if has_val:
+            validation = (_inputs(X_val), np.asarray(y_val, "float32"))
+            if val_sample_weight is not None:
+                validation += (np.asarray(val_sample_weight, "float32"),)
+        hist = self.model.fit(_inputs(X), y, validation_data=validation,
+                              sample_weight=None if sample_weight is None else np.asarray(sample_weight, "float32"),
                               epochs=self.train.epochs, batch_size=self.train.batch_size, shuffle=True,
                               callbacks=callbacks, verbose=0 if quiet() else "auto")
         self.history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}

@@ -1,0 +1,165 @@
+"""Environmental series: CAMELS-US streamflow (single-basin, regional and ungauged LSTMs) and an offline
+Mauna Loa CO2 forecast (statsmodels' packaged weekly series).
+
+Datasets: ``camels`` (real; any basins of a CAMELS folder: ``data.camels_root``, default the registered
+14-basin sample), ``camels_sacsma`` (basin 13331500 on the inputs of the CAMELS SAC-SMA benchmark run, which is
+scored beside the LSTM), ``co2`` (offline default; real but packaged, not a published benchmark).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from common.config import ModelSpec, RunConfig, TrainSpec
+from common.domain import DataError, Domain, Prepared
+
+from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
+from .camels import KRATZERT_ATTRIBUTES, load_basin, read_attributes, read_sacsma_output
+from .streamflow import BasinSeries, prepare_streamflow
+
+PUBLISHED = Path(__file__).with_name("published.csv")
+SAMPLE = "camels_us_sample_nldas"
+SACSMA = "camels_us_sacsma_13331500"
+SACSMA_INPUTS = ("PRCP", "TAIR", "PET")
+
+
+@dataclass(frozen=True)
+class EnvironmentalOptions:
+    camels_root: str = ""  # a CAMELS folder (basin_mean_forcing/, usgs_streamflow/, camels_attributes_v2.0/)
+    basins: tuple[str, ...] = ()  # gauge ids; empty: every basin with a streamflow file under camels_root
+    forcing: str = "nldas"  # daymet | maurer | maurer_extended | nldas | nldas_extended
+    inputs: tuple[str, ...] = ("prcp", "srad", "tmax", "tmin", "vp", "dayl")
+    static: bool = False  # the 27 catchment attributes of Kratzert et al. (2019) as static inputs
+    seq_length: int = 365
+    test_period: str = "auto"  # auto: 1989-10..1999-09 where the record covers it, else 1994-10..1999-09
+    loss: str = "mse"  # mse | nse (per-basin variance weighting, Kratzert et al. 2019)
+    ungauged_basins: tuple[str, ...] = ()  # never trained on; scored over their test period (ungauged mode)
+    val_stride: int = 1  # keep every k-th validation day (faster epochs on CPUs)
+    lookback: int = 104  # co2: weeks of look-back
+    horizon: int = 52  # co2: weeks ahead
+
+
+def _camels_root(opt: EnvironmentalOptions) -> Path:
+    if opt.camels_root:
+        root = Path(opt.camels_root).expanduser()
+        if not root.is_dir():
+            raise DataError(f"data.camels_root {root} is not a folder")
+        return root
+    from common.download import dataset_dir
+
+    return dataset_dir(SAMPLE)
+
+
+def _camels(opt: EnvironmentalOptions) -> Prepared:
+    from .camels import FORCING_COLUMNS
+
+    bad = [c for c in opt.inputs if c not in FORCING_COLUMNS]
+    if bad or not opt.inputs:
+        raise DataError(f"data.inputs {bad or '[]'}: forcing columns are {list(FORCING_COLUMNS)}")
+    root = _camels_root(opt)
+    basins = list(opt.basins) or sorted({p.name.split("_")[0] for p in root.rglob("*_streamflow_qc.txt")})
+    if not basins:
+        raise DataError(f"{root}: no *_streamflow_qc.txt files (CAMELS layout expected)")
+    series = []
+    for g in basins:
+        b = load_basin(root, g, opt.forcing)
+        series.append(BasinSeries(g, b.frame.index, b.frame[list(opt.inputs)].to_numpy(float),
+                                  b.frame["qobs"].to_numpy(float), b.notes))
+    statics = read_attributes(root, basins, KRATZERT_ATTRIBUTES) if opt.static else None
+    mode = (f"ungauged: {len(opt.ungauged_basins)} basins never trained on" if opt.ungauged_basins
+            else "single-basin" if len(basins) == 1 else f"regional, {len(basins)} basins")
+    label = (f"CAMELS-US {opt.forcing} forcing + USGS streamflow ({mode}; "
+             f"{'with' if opt.static else 'without'} static attributes; real)")
+    key = ("camels_01022500" if basins == ["01022500"] else "camels_regional" if len(basins) > 1 else "", "")
+    return prepare_streamflow(series, seq_length=opt.seq_length, statics=statics, test_basins=opt.ungauged_basins,
+                              test=opt.test_period, loss=opt.loss, val_stride=opt.val_stride, label=label,
+                              published_key=key)
+
+
+def _sacsma(opt: EnvironmentalOptions) -> Prepared:
+    from common.download import dataset_dir
+
+    out = read_sacsma_output(dataset_dir(SACSMA) / "13331500_05_model_output.txt")
+    series = BasinSeries("13331500", out.index, out[list(SACSMA_INPUTS)].to_numpy(float), out["OBS_RUN"].to_numpy(float))
+    label = ("CAMELS basin 13331500 on the SAC-SMA benchmark's own inputs (Daymet PRCP, TAIR, PET) and its observed "
+             "runoff; the SAC-SMA run is scored beside the LSTM (real)")
+    prep = prepare_streamflow([series], seq_length=opt.seq_length, test=opt.test_period, loss=opt.loss,
+                              val_stride=opt.val_stride, label=label, reference={"13331500": out["MOD_RUN"]})
+    qs = prep.scalers["target"]
+    prep.extra["reference"] = (prep.extra["reference"] - qs["mean"][0]) / qs["scale"][0]
+    return prep
+
+
+def _co2(opt: EnvironmentalOptions) -> Prepared:
+    from statsmodels.datasets import co2
+
+    from domains.social.ltsf import LTSFData, prepare_ltsf
+
+    raw = co2.load_pandas().data[["co2"]].astype(float)
+    missing = int(raw["co2"].isna().sum())
+    frame = raw.interpolate(method="time", limit_direction="both").reset_index(drop=True)
+    label = (f"Mauna Loa weekly CO2 1958-2001 (statsmodels' packaged co2, offline; {missing} missing weeks "
+             "linearly interpolated; not a published benchmark)")
+    return prepare_ltsf(LTSFData(frame, "co2", 52, label), opt.lookback, opt.horizon)
+
+
+def prepare(cfg: RunConfig, opt: EnvironmentalOptions) -> Prepared:
+    dataset = cfg.dataset or "camels"
+    if dataset == "camels":
+        return _camels(opt)
+    if dataset == "camels_sacsma":
+        return _sacsma(opt)
+    if dataset == "co2":
+        return _co2(opt)
+    raise DataError(f"environmental has datasets ['camels', 'camels_sacsma', 'co2'], not {dataset!r}")
+
+
+def baselines(prep: Prepared, cfg: RunConfig) -> dict:
+    if "index" not in prep.extra:  # the co2 forecast: the long-horizon baselines
+        from domains.social.domain import baselines as ltsf_baselines
+
+        return ltsf_baselines(prep, cfg)
+    inputs = SACSMA_INPUTS if cfg.dataset == "camels_sacsma" else tuple(cfg.data.get("inputs", EnvironmentalOptions.inputs))
+    out = {"day-of-year climatology": DayOfYearClimatology(prep.extra["index"]),
+           "ridge on forcing sums": forcing_sums_ridge(inputs),
+           "gradient boosting on forcing lags": forcing_lags_gbm(inputs, cfg.training.seed)}
+    if prep.extra.get("reference") is not None:
+        out["SAC-SMA (CAMELS benchmark run)"] = ReferenceSimulation(prep.X_test, prep.extra["reference"])
+    return out
+
+
+def lstm(units=(64,), dropout: float = 0.4, **kw) -> ModelSpec:
+    return ModelSpec(units=units, dropout=dropout, head="regression", **kw)
+
+
+def default_config(profile: str = "quick") -> RunConfig:
+    if profile == "quick":
+        return RunConfig(domain="environmental", dataset="co2", profile="quick",
+                         model=ModelSpec(units=(32,), head="forecast", instance_norm="last"),
+                         training=TrainSpec(epochs=40, batch_size=32, patience=8, lr_schedule="plateau"))
+    return RunConfig(domain="environmental", dataset="camels", profile="full", model=lstm(units=(32,)),
+                     training=TrainSpec(epochs=50, batch_size=256, patience=10, lr_schedule="plateau", seeds=1),
+                     data={"basins": ["01022500"], "loss": "nse"})
+
+
+def smoke_config() -> RunConfig:
+    return RunConfig(domain="environmental", dataset="co2", model=ModelSpec(units=(4,), head="forecast"),
+                     training=TrainSpec(epochs=1, batch_size=64), data={"lookback": 26, "horizon": 4})
+
+
+def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
+    if "index" not in prep.extra:
+        from domains.social.domain import plots as forecast_plots
+
+        return forecast_plots(prep, est, predictions, run_dir)
+    from .plots import hydrographs, per_basin_table
+
+    return [per_basin_table(prep, predictions, run_dir), hydrographs(prep, predictions, run_dir)]
+
+
+DOMAIN = Domain(name="environmental", description=__doc__.splitlines()[0],
+                datasets=(SAMPLE, SACSMA), options=EnvironmentalOptions, default_config=default_config,
+                prepare=prepare, baselines=baselines, smoke_config=smoke_config, published=PUBLISHED,
+                generated=False, plots=plots)

@@ -1,0 +1,57 @@
+"""Run-directory outputs for streamflow: a per-basin metric table and observed-vs-simulated hydrographs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from common.domain import Prepared
+from common.experiment import score_by_group
+
+
+def per_basin_table(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
+    """``per_basin.md`` / ``.csv``: every model's metrics per basin, then the median row of each model."""
+    rows = []
+    for model, pred in predictions.items():
+        for basin, vals in score_by_group(prep, pred).items():
+            rows.append({"model": model, "basin": basin, **vals})
+    table = pd.DataFrame(rows)
+    medians = table.groupby("model", sort=False)[list(prep.metrics)].median().reset_index().assign(basin="median")
+    full = pd.concat([table, medians], ignore_index=True)
+    full.to_csv(run_dir / "per_basin.csv", index=False)
+    path = run_dir / "per_basin.md"
+    path.write_text("# Test metrics per basin (NaN: no observed flow in the test period)\n\n"
+                    + full.to_markdown(index=False, floatfmt=".3f") + "\n", encoding="utf-8")
+    return path
+
+
+def hydrographs(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
+    """Observed vs simulated flow over each basin's test period (first LSTM seed and the best baseline by NSE)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    basins, dates = prep.extra["test_basins"], pd.DatetimeIndex(prep.extra["test_dates"])
+    inv = prep.to_report_units
+    obs = inv(np.asarray(prep.y_test, float)).ravel()
+    lstm_name = next(k for k in predictions if k.startswith("lstm_seed"))
+    base = {k: v for k, v in predictions.items() if not k.startswith("lstm_seed")}
+    best = max(base, key=lambda k: np.nanmedian([v["nse"] for v in score_by_group(prep, base[k]).values()])) if base else None
+    names = list(dict.fromkeys(basins.tolist()))
+    fig, axes = plt.subplots(len(names), 1, figsize=(11, 2.4 * len(names)), squeeze=False)
+    for ax, b in zip(axes[:, 0], names):
+        rows = basins == b
+        ax.plot(dates[rows], obs[rows], "k-", lw=0.8, label="observed")
+        ax.plot(dates[rows], inv(np.asarray(predictions[lstm_name], float)).ravel()[rows], lw=0.8, label=f"LSTM ({lstm_name})")
+        if best:
+            ax.plot(dates[rows], inv(np.asarray(base[best], float)).ravel()[rows], lw=0.8, alpha=0.8, label=best)
+        ax.set_title(f"basin {b}", fontsize=9)
+        ax.set_ylabel("mm/day")
+    axes[0, 0].legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    path = run_dir / "hydrographs.png"
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

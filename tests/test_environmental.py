@@ -1,0 +1,265 @@
+"""Environmental domain: CAMELS readers on generated files, the streamflow protocol, hydrology metrics."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from common.domain import DataError
+from common.metrics import METRICS
+from domains.environmental import camels
+from domains.environmental.streamflow import NSE_EPS, PERIODS
+
+AREA = camels.CFS_TO_M3S * 86400 * 1000  # with this area, 1 ft^3/s is exactly 1 mm/day
+HEADER = "Year Mnth Day Hr\tDayl(s)\tPRCP(mm/day)\tSRAD(W/m2)\tSWE(mm)\tTmax(C)\tTmin(C)\tVp(Pa)"
+
+
+def write_forcing(path: Path, dates, values, area=AREA, header=HEADER, sep="\t"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["  44.82", " 133.00", f" {area}", header]
+    for d, v in zip(dates, values):
+        lines.append(f"{d.year} {d.month:02d} {d.day:02d} 12" + sep + sep.join(f"{x:.2f}" for x in v))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_flow(path: Path, gauge, dates, q):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{gauge} {d.year} {d.month:02d} {d.day:02d} {x:9.2f} A\n" for d, x in zip(dates, q)))
+
+
+def make_camels(root: Path, basins=("01000001", "02000002"), start="1993-10-01", end="2013-09-30", missing=()):
+    """A CAMELS tree: flow = the 7-day mean of precipitation (plus a basin offset), 7 forcing columns."""
+    dates = pd.date_range(start, end, freq="D")
+    rng = np.random.default_rng(0)
+    for k, g in enumerate(basins):
+        prcp = rng.gamma(0.5, 4.0, len(dates))
+        doy = dates.day_of_year.to_numpy()
+        tmax = 10 + 10 * np.sin(2 * np.pi * doy / 365.25)
+        forcing = np.c_[40000 + 5000 * np.sin(2 * np.pi * doy / 365.25), prcp, 200 + tmax, np.zeros(len(dates)),
+                        tmax, tmax - 8, 800 + 10 * tmax]
+        write_forcing(root / "basin_mean_forcing" / "nldas" / f"{k + 1:02d}" / f"{g}_lump_nldas_forcing_leap.txt",
+                      dates, forcing)
+        q = np.convolve(prcp, np.ones(7) / 7, "full")[: len(dates)] + k
+        for d in missing:
+            q[dates.get_loc(pd.Timestamp(d))] = -999.0
+        write_flow(root / "usgs_streamflow" / f"{k + 1:02d}" / f"{g}_streamflow_qc.txt", g, dates, q)
+    attrs = root / "camels_attributes_v2.0"
+    attrs.mkdir(parents=True, exist_ok=True)
+    for j, part in enumerate(camels.ATTRIBUTE_FILES):
+        cols = camels.KRATZERT_ATTRIBUTES[j::len(camels.ATTRIBUTE_FILES)]
+        frame = pd.DataFrame({"gauge_id": list(basins), **{c: np.arange(len(basins)) * 2.0 + i for i, c in enumerate(cols)}})
+        frame.to_csv(attrs / f"camels_{part}.txt", sep=";", index=False)
+    pd.DataFrame({"gauge_id": list(basins), "q_mean": [1.0] * len(basins)}).to_csv(attrs / "camels_hydro.txt", sep=";", index=False)
+    return dates
+
+
+# --- readers ------------------------------------------------------------------------------------
+
+
+def test_forcing_reader_handles_the_product_spellings(tmp_path):
+    dates = pd.date_range("2000-01-01", periods=4)
+    vals = np.arange(28.0).reshape(4, 7)
+    write_forcing(tmp_path / "a.txt", dates, vals)
+    lower = "Year Mnth Day Hr dayl(s) prcp(mm/day) srad(W/m2) swe(mm) tmax(C) tmin(C) vp(Pa)"
+    write_forcing(tmp_path / "b.txt", dates, vals, header=lower, sep=" ")
+    for name in ("a.txt", "b.txt"):
+        frame, header = camels.read_forcing(tmp_path / name)
+        assert list(frame.columns) == list(camels.FORCING_COLUMNS)
+        np.testing.assert_allclose(frame.to_numpy(), vals)
+        assert frame.index[0] == pd.Timestamp("2000-01-01") and header["area_m2"] == pytest.approx(AREA)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda t: t.replace(" 133.00", " high"), "line 2 should hold the elevation"),
+    (lambda t: t.replace("PRCP(mm/day)", "RAIN(mm/day)"), "line 4 has columns"),
+    (lambda t: t.replace("2000 01 02 12\t7.00", "2000 01 02 12\tabc"), "line 6 has a value that is not a number"),
+    (lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("2000 01 03")), "1 days missing"),
+    (lambda t: t.replace("2000 01 02 12", "2000 02 30 12"), "impossible date"),
+])
+def test_forcing_reader_errors_name_the_file_and_problem(tmp_path, mutate, message):
+    write_forcing(tmp_path / "f.txt", pd.date_range("2000-01-01", periods=4), np.arange(28.0).reshape(4, 7))
+    path = tmp_path / "f.txt"
+    path.write_text(mutate(path.read_text()))
+    with pytest.raises(DataError, match=message) as err:
+        camels.read_forcing(path)
+    assert str(path) in str(err.value)
+
+
+def test_streamflow_in_mm_per_day_and_missing_as_nan(tmp_path):
+    dates = pd.date_range("2000-01-01", periods=4)
+    write_flow(tmp_path / "q.txt", "01000001", dates, [10.0, -999.0, 2.5, -1.0])
+    q = camels.read_streamflow(tmp_path / "q.txt", AREA, "01000001")
+    np.testing.assert_allclose(q.to_numpy(), [10.0, np.nan, 2.5, np.nan])
+    # a real area: 100 cfs over 587675987 m^2 (basin 01022500)
+    q2 = camels.read_streamflow(tmp_path / "q.txt", 587675987.0)
+    assert q2.iloc[0] == pytest.approx(10 * 0.028316846592 * 86400 / 587675987.0 * 1000)
+    with pytest.raises(DataError, match="in the file of gauge 09999999"):
+        camels.read_streamflow(tmp_path / "q.txt", AREA, "09999999")
+
+
+def test_attributes_refuse_streamflow_signatures_and_unknown_basins(tmp_path):
+    make_camels(tmp_path, start="2000-01-01", end="2000-01-10")
+    table = camels.read_attributes(tmp_path, ["02000002"])
+    assert table.shape == (1, 27) and table.index.tolist() == ["02000002"]  # leading zeros kept
+    with pytest.raises(DataError, match="streamflow signatures"):
+        camels.read_attributes(tmp_path, ["01000001"], names=("p_mean", "q_mean"))
+    with pytest.raises(DataError, match="no attributes for basin"):
+        camels.read_attributes(tmp_path, ["05555555"])
+
+
+def test_real_forcing_products_parse(tmp_path):
+    pytest.importorskip("common.download")
+    from common.download import data_available, dataset_dir
+
+    if not data_available("camels_us_nh_testdata"):
+        pytest.skip("camels_us_nh_testdata not available (set LSTM_SUITE_MIRROR)")
+    root = dataset_dir("camels_us_nh_testdata") / "camels_us"
+    for product in ("daymet", "maurer", "maurer_extended", "nldas"):
+        b = camels.load_basin(root, "01022500", product)
+        assert b.area_m2 == 587675987 and not b.frame.drop(columns="qobs").isna().any().any()
+
+
+# --- the protocol -------------------------------------------------------------------------------
+
+
+def _prepare(root, **data):
+    from common.config import RunConfig, validate_options
+    from domains.environmental.domain import DOMAIN
+
+    cfg = RunConfig(domain="environmental", dataset="camels", data={"camels_root": str(root), "seq_length": 20, **data})
+    return DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "environmental")), cfg
+
+
+def test_windows_end_on_their_target_day_and_missing_flow_is_masked(tmp_path):
+    dates = make_camels(tmp_path, missing=("2000-05-05", "1995-03-03"))
+    prep, _ = _prepare(tmp_path, basins=["01000001"])
+    index = prep.extra["index"]
+    b_train, d_train = index(prep.X_train)
+    assert pd.Timestamp("2000-05-05") not in set(pd.DatetimeIndex(d_train))  # missing flow: not in the loss
+    assert not np.isnan(prep.y_train).any()
+    d_test = pd.DatetimeIndex(prep.extra["test_dates"])
+    assert d_test.min() == pd.Timestamp(PERIODS["test"][0]) and d_test.max() == pd.Timestamp(PERIODS["test"][1])
+    assert np.isnan(prep.y_test[d_test == pd.Timestamp("1995-03-03")]).all()  # kept, masked by the metrics
+    assert d_train.min() >= np.datetime64(PERIODS["train"][0]) and d_train.max() <= np.datetime64(PERIODS["train"][1])
+    # the last input step is the target day's forcing (scaled with the training scaler)
+    frame, _ = camels.read_forcing(tmp_path / "basin_mean_forcing/nldas/01/01000001_lump_nldas_forcing_leap.txt")
+    xs = prep.extra["inputs_scaler"]
+    i = 100
+    day = pd.Timestamp(d_train[i])
+    cols = ["prcp", "srad", "tmax", "tmin", "vp", "dayl"]
+    np.testing.assert_allclose(prep.X_train[i, -1], xs.transform(frame.loc[day, cols].to_numpy()[None])[0], atol=1e-5)
+    np.testing.assert_allclose(prep.X_train[i, 0], xs.transform(frame.loc[day - pd.Timedelta(days=19), cols].to_numpy()[None])[0], atol=1e-5)
+    # scalers: fitted on training-period rows only
+    rows = frame.loc[PERIODS["train"][0]:PERIODS["train"][1], cols].to_numpy()
+    np.testing.assert_allclose(xs.mean, rows.mean(axis=0))
+    assert len(dates) > 0 and prep.split["kind"] == "periods"
+
+
+def test_regional_statics_nse_weights_and_ungauged_mode(tmp_path):
+    make_camels(tmp_path)
+    prep, _ = _prepare(tmp_path, static=True, loss="nse")
+    assert set(prep.X_train) == {"sequence", "static"} and prep.X_train["static"].shape[1] == 27
+    w_train, _ = prep.sample_weight
+    basins, _ = prep.extra["index"](prep.X_train)
+    for b in np.unique(basins):
+        std = np.std(prep.y_train[basins == b])
+        np.testing.assert_allclose(w_train[basins == b], 1 / (std + NSE_EPS) ** 2, rtol=1e-5)
+    assert prep.audit.group_overlap_train_test == 2 and not prep.audit.findings
+    ung, _ = _prepare(tmp_path, static=True, ungauged_basins=["02000002"])
+    train_b, _ = ung.extra["index"](ung.X_train)
+    assert set(train_b) == {"01000001"} and set(ung.metric_groups) == {"02000002"}
+    assert ung.split["kind"] == "grouped" and ung.audit.group_overlap_train_test == 0
+    # the static scaler saw the training basins only
+    assert ung.scaler_fit_rows["static"].shape[0] == 1
+    with pytest.raises(DataError, match="not among the loaded basins"):
+        _prepare(tmp_path, ungauged_basins=["07777777"])
+
+
+def test_unknown_forcing_input_and_missing_folder_are_clear(tmp_path):
+    make_camels(tmp_path, start="2000-01-01", end="2000-03-01")
+    with pytest.raises(DataError, match="forcing columns are"):
+        _prepare(tmp_path, inputs=["prcp", "rain"])
+    with pytest.raises(DataError, match="is not a folder"):
+        _prepare(tmp_path / "nope")
+    with pytest.raises(DataError, match="no validation samples .*no validation days in the record"):
+        _prepare(tmp_path, basins=["01000001"])
+
+
+def test_climatology_and_forcing_baselines_fit_and_score(tmp_path):
+    from common.config import TrainSpec
+    from common.experiment import score
+    from domains.environmental.domain import DOMAIN
+
+    make_camels(tmp_path)
+    prep, cfg = _prepare(tmp_path, basins=["01000001"])
+    cfg = cfg.__class__(**{**cfg.__dict__, "training": TrainSpec(seed=0)})
+    scores = {name: score(prep, m.fit(prep.X_train, prep.y_train).predict(prep.X_test))
+              for name, m in DOMAIN.baselines(prep, cfg).items()}
+    # flow is the 7-day mean of precipitation, one of the ridge features; climatology cannot
+    assert scores["ridge on forcing sums"]["nse"] > 0.9
+    assert scores["day-of-year climatology"]["nse"] < 0.3
+    clim = DOMAIN.baselines(prep, cfg)["day-of-year climatology"].fit(prep.X_train, prep.y_train)
+    with pytest.raises(ValueError, match="not one of the prepared splits"):
+        clim.predict(prep.X_test.copy())
+
+
+@pytest.mark.slow
+def test_end_to_end_run_writes_per_basin_table_and_hydrographs(tmp_path):
+    from common.config import ModelSpec, RunConfig, TrainSpec
+    from common.experiment import run_experiment
+    from domains.environmental.domain import DOMAIN
+
+    make_camels(tmp_path / "camels")
+    cfg = RunConfig(domain="environmental", dataset="camels", out=str(tmp_path / "runs"),
+                    model=ModelSpec(units=(4,), static_join="step"), training=TrainSpec(epochs=1, batch_size=512),
+                    data={"camels_root": str(tmp_path / "camels"), "seq_length": 10, "static": True, "loss": "nse",
+                          "val_stride": 5})
+    res = run_experiment(cfg, DOMAIN, run_name="t", log=lambda s: None)
+    table = pd.read_csv(res.run_dir / "per_basin.csv", dtype={"basin": str})
+    assert set(table["basin"]) == {"01000001", "02000002", "median"}
+    assert (res.run_dir / "hydrographs.png").stat().st_size > 0
+    ridge = table[(table["model"] == "ridge on forcing sums") & (table["basin"] != "median")]["nse"]
+    assert res.baselines["ridge on forcing sums"]["nse"] == pytest.approx(np.median(ridge))
+
+
+# --- metrics ------------------------------------------------------------------------------------
+
+
+def test_flow_duration_metrics_on_hand_values():
+    obs = np.arange(1.0, 101.0)  # top 2%: 100, 99; bottom 30%: 1..30
+    sim = obs * 1.1
+    assert METRICS["fhv"](obs, sim) == pytest.approx(100 * (0.1 * 199) / 199)
+    assert METRICS["fhv"](obs, obs) == 0
+    # a constant multiple leaves log-differences to the minimum unchanged: FLV 0
+    assert METRICS["flv"](obs, sim) == pytest.approx(0.0, abs=1e-9)
+    low = obs.copy()
+    low[obs <= 30] = 1.0  # simulated low flows flat at the minimum: FLV = -100 * (0 - qol) / qol = 100
+    assert METRICS["flv"](obs, low) == pytest.approx(100.0)
+
+
+def test_peak_timing_counts_the_offset_of_each_observed_peak():
+    t = np.zeros(400)
+    t[[50, 200, 350]] = [10.0, 8.0, 9.0]
+    sim = np.zeros(400)
+    sim[[52, 200, 349]] = [5.0, 5.0, 5.0]
+    assert METRICS["peak_timing"](t, sim) == pytest.approx((2 + 0 + 1) / 3)
+    assert np.isnan(METRICS["peak_timing"](np.ones(50), np.ones(50)))
+
+
+@pytest.mark.realdata
+def test_sacsma_reference_reproduces_its_published_nse():
+    from common.download import data_available
+
+    if not data_available("camels_us_sacsma_13331500"):
+        pytest.skip("camels_us_sacsma_13331500 not available (set LSTM_SUITE_MIRROR)")
+    from common.config import RunConfig, validate_options
+    from common.experiment import score
+    from domains.environmental.domain import DOMAIN
+
+    cfg = RunConfig(domain="environmental", dataset="camels_sacsma")
+    prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "environmental"))
+    sac = DOMAIN.baselines(prep, cfg)["SAC-SMA (CAMELS benchmark run)"]
+    s = score(prep, sac.fit(prep.X_train, prep.y_train).predict(prep.X_test))
+    assert s["nse"] == pytest.approx(0.808, abs=5e-4) and s["kge"] == pytest.approx(0.796, abs=5e-4)  # SOURCE.md
+    dates = pd.DatetimeIndex(prep.extra["test_dates"])
+    assert dates.min() == pd.Timestamp("1989-10-01") and dates.max() == pd.Timestamp("1999-09-30")

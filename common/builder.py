@@ -21,6 +21,23 @@ PAD_VALUE = -99.0  # value of left-padded steps; the Masking layer skips steps e
 
 
 @keras.saving.register_keras_serializable(package="lstm_suite")
+class ForgetGateBias(keras.initializers.Initializer):
+    """LSTM bias: zeros except the forget gate's quarter (Keras' gate order i, f, c, o), set to ``value``.
+    A larger value makes the initial cell remember longer (NeuralHydrology's ``initial_forget_bias``)."""
+
+    def __init__(self, value: float = 1.0):
+        self.value = float(value)
+
+    def __call__(self, shape, dtype=None):
+        units = shape[0] // 4
+        return ops.concatenate([ops.zeros((units,), dtype=dtype), ops.full((units,), self.value, dtype=dtype),
+                                ops.zeros((2 * units,), dtype=dtype)])
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+@keras.saving.register_keras_serializable(package="lstm_suite")
 class BroadcastToSteps(layers.Layer):
     """Repeat a static vector ``(batch, k)`` along the time axis of ``sequence`` -> ``(batch, T, k)``."""
 
@@ -177,6 +194,8 @@ def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index:
                   name=f"{spec.cell}_{index}")
     if spec.cell == "lstm":
         kwargs["unit_forget_bias"] = spec.unit_forget_bias
+        if spec.unit_forget_bias and spec.forget_bias != 1.0:
+            kwargs.update(unit_forget_bias=False, bias_initializer=ForgetGateBias(spec.forget_bias))
     if spec.cell in ("lstm", "gru"):
         kwargs["use_cudnn"] = {"auto": "auto", "require": True, "off": False}[cudnn]
     layer = _CELLS[spec.cell](**kwargs)

@@ -43,6 +43,7 @@ class ModelSpec:
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
     unit_forget_bias: bool = True
+    forget_bias: float = 1.0  # initial forget-gate bias of LSTM layers when unit_forget_bias (Keras: 1)
     conv_filters: int = 0
     conv_kernel: int = 9
     conv_pool: int = 1

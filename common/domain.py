@@ -71,6 +71,8 @@ class Prepared:
     original_context: Mapping[str, Any] = field(default_factory=dict)  # their context (e.g. y_train, season)
     metric_groups: np.ndarray | None = None  # entity of each test sample: every metric is computed per entity
     # (samples of one entity in time order) and the table reports the median over entities (e.g. basins)
+    step_labels: Mapping[str, int] = field(default_factory=dict)  # metric "<m>@<label>" = m on forecast step
+    # y[:, index] only (e.g. {"h6": 1} when the steps are horizons 1, 6, 24 h)
     sample_weight: tuple[np.ndarray, np.ndarray] | None = None  # LSTM loss weights of (train, val) samples
 
 

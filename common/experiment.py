@@ -102,6 +102,9 @@ def score(prep: Prepared, y_pred: np.ndarray, y_quantiles: np.ndarray | None = N
     point = _report_units(prep, np.asarray(y_pred, dtype=float))
     point_names = [m for m in prep.metrics if m not in ("pinball", "coverage") and "@" not in m]
     out = compute(point_names, y_true, point, **prep.metric_context)
+    for m in (m for m in prep.metrics if "@" in m and m.split("@")[1] in prep.step_labels):  # one forecast step
+        base, k = m.split("@")[0], prep.step_labels[m.split("@")[1]]
+        out[m] = compute([base], y_true[:, k], point[:, k], **prep.metric_context)[base]
     for m in (m for m in prep.metrics if m.endswith("@original")):  # the same metric in the data's own units
         if prep.original_units is None:
             raise ValueError(f"metric {m} needs Prepared.original_units")

@@ -79,6 +79,7 @@ def smape(y_true, y_pred, **_) -> float:
     t, p = _pairs(y_true, y_pred)
     den = np.abs(t) + np.abs(p)
     ratio = np.divide(2 * np.abs(t - p), den, out=np.zeros_like(den), where=den > 0)
+    ratio[np.isnan(p)] = np.nan  # a missing forecast is not a perfect one
     return float(100 * np.mean(ratio))
 
 

@@ -73,7 +73,7 @@ class LSTMEstimator:
         set_seed(self.seed, self.train.deterministic)
         timesteps, n_features, n_static = _shapes(X)
         self.model = build_model(self.spec, n_features, timesteps if self.fixed_length else None, n_static)
-        y = np.asarray(y, dtype="float32")
+        y = np.asarray(y, dtype="float32")  # NaN targets (missing observations) are masked by the builder's loss
         has_val = X_val is not None and y_val is not None and len(y_val) > 0
         monitor = "val_loss" if has_val else "loss"
         callbacks = [keras.callbacks.TerminateOnNaN(),

@@ -147,3 +147,16 @@ def test_pinball_loss_matches_the_metric():
     y = rng.normal(size=(6, 2)).astype("float32")
     p = np.sort(rng.normal(size=(6, 2, 3)), axis=-1).astype("float32")
     assert float(PinballLoss((0.1, 0.5, 0.9))(y, p)) == pytest.approx(pinball(y, p, quantiles=(0.1, 0.5, 0.9)), rel=1e-5)
+
+
+def test_forget_bias_sets_only_the_forget_gate_and_survives_saving(tmp_path):
+    import keras
+
+    from common.builder import build_model
+    from common.config import ModelSpec
+
+    model = build_model(ModelSpec(units=(3,), forget_bias=3.0), 2, 5)
+    bias = model.get_layer("lstm_0").cell.bias.numpy()
+    np.testing.assert_allclose(bias, [0, 0, 0, 3, 3, 3, 0, 0, 0, 0, 0, 0])
+    model.save(tmp_path / "m.keras")
+    assert keras.saving.load_model(tmp_path / "m.keras").get_layer("lstm_0").cell.bias.shape == (12,)

@@ -263,3 +263,116 @@ def test_sacsma_reference_reproduces_its_published_nse():
     assert s["nse"] == pytest.approx(0.808, abs=5e-4) and s["kge"] == pytest.approx(0.796, abs=5e-4)  # SOURCE.md
     dates = pd.DatetimeIndex(prep.extra["test_dates"])
     assert dates.min() == pd.Timestamp("1989-10-01") and dates.max() == pd.Timestamp("1999-09-30")
+
+
+# --- Beijing PM2.5 ------------------------------------------------------------------------------
+
+AIR_PERIODS = {"train": ("2013-03-01", "2013-03-30 23:00"), "val": ("2013-03-31", "2013-04-14 23:00"),
+               "test": ("2013-04-15", "2013-04-29 23:00")}
+
+
+def write_station(path: Path, station="Alpha", hours=60 * 24, pm_missing=(), drop_hours=(), seed=0):
+    """A file in the UCI multi-site layout; PM2.5 follows a daily cycle plus noise."""
+    rng = np.random.default_rng(seed)
+    t = pd.date_range("2013-03-01", periods=hours, freq="h")
+    pm = 80 + 40 * np.sin(2 * np.pi * t.hour / 24) + rng.normal(0, 5, hours)
+    frame = pd.DataFrame({"No": np.arange(1, hours + 1), "year": t.year, "month": t.month, "day": t.day, "hour": t.hour,
+                          "PM2.5": pm.round(1), **{c: rng.normal(10, 2, hours).round(2) for c in
+                                                   ("PM10", "SO2", "NO2", "CO", "O3", "TEMP", "PRES", "DEWP", "RAIN", "WSPM")},
+                          "wd": rng.choice(["N", "NE", "SW"], hours), "station": station})
+    frame["PM2.5"] = frame["PM2.5"].astype(object)
+    for i in pm_missing:
+        frame.loc[i, "PM2.5"] = "NA"
+    frame = frame.drop(index=list(drop_hours))
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_station_reader_keeps_missing_hours_and_values_visible(tmp_path):
+    from domains.environmental.airquality import read_station
+
+    write_station(tmp_path / "a.csv", pm_missing=(5,), drop_hours=(10, 11))
+    st = read_station(tmp_path / "a.csv")
+    assert st.kind == "multi-site" and st.name == "Alpha" and len(st.frame) == 60 * 24
+    assert st.frame["PM2.5"].isna().sum() == 3  # one NA + two missing hours, none filled
+    assert any("2 missing hours added" in n for n in st.notes)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda f: f.assign(wd=f["wd"].where(f.index != 3, "XYZ")), "unknown directions"),
+    (lambda f: f.drop(columns=["PM10"]), "match neither UCI Beijing format"),
+    (lambda f: pd.concat([f, f.iloc[[7]]]), "appears more than once"),
+    (lambda f: f.assign(TEMP=f["TEMP"].astype(object).where(f.index != 4, "warm")), "column 'TEMP', data row 5"),
+])
+def test_station_reader_errors(tmp_path, edit, message):
+    from domains.environmental.airquality import read_station
+
+    frame = write_station(tmp_path / "a.csv", hours=48)
+    edit(frame).to_csv(tmp_path / "b.csv", index=False)
+    with pytest.raises(DataError, match=message) as err:
+        read_station(tmp_path / "b.csv")
+    assert "b.csv" in str(err.value)
+
+
+def _air(tmp_path, **kw):
+    from domains.environmental.airquality import prepare_air, read_station
+
+    write_station(tmp_path / "a.csv", "Alpha", pm_missing=(800, 1200))
+    write_station(tmp_path / "b.csv", "Beta", seed=1)
+    stations = [read_station(tmp_path / "a.csv"), read_station(tmp_path / "b.csv")]
+    return prepare_air(stations, lookback=30, periods=AIR_PERIODS, label="test", **kw), stations
+
+
+def test_air_windows_targets_and_masking(tmp_path):
+    prep, stations = _air(tmp_path)
+    names, origins = prep.extra["index"](prep.X_test)
+    alpha = stations[0].frame["PM2.5"]
+    scale = prep.to_report_units
+    for i in (0, 100, len(names) - 1):
+        s = stations[[st.name for st in stations].index(names[i])].frame["PM2.5"]
+        for k, h in enumerate((1, 6, 24)):
+            want = s.loc[pd.Timestamp(origins[i]) + pd.Timedelta(hours=h)]
+            got = scale(prep.y_test[i, k, 0])
+            assert (np.isnan(want) and np.isnan(got)) or got == pytest.approx(want, abs=1e-3)
+    # the missing hour 1200 of Alpha (2013-04-20 00:00) stays a NaN target at every horizon that reaches it
+    t = alpha.index[1200]
+    rows = (names == "Alpha") & (pd.DatetimeIndex(origins) == t - pd.Timedelta(hours=6))
+    assert np.isnan(prep.y_test[rows, 1, 0]).all()
+    # every window's origin and last target lie inside its period
+    for split, X in (("train", prep.X_train), ("test", prep.X_test)):
+        _, o = prep.extra["index"](X)
+        a, b = (pd.Timestamp(v) for v in AIR_PERIODS[split])
+        o = pd.DatetimeIndex(o)
+        assert o.min() >= a and (o + pd.Timedelta(hours=24)).max() <= b
+    assert not np.isnan(prep.X_test).any()  # inputs carried forward, with the missing flag
+    flag = prep.extra["features"].index("PM2.5 missing")
+    assert prep.X_test[:, :, flag].max() > prep.X_test[:, :, flag].min()
+
+
+def test_air_baselines_and_per_horizon_metrics(tmp_path):
+    from common.experiment import score
+    from domains.environmental.air_baselines import OneStepARIMA, SameHourYesterday
+
+    prep, stations = _air(tmp_path)
+    shy = SameHourYesterday().fit(prep.X_train, prep.y_train).predict(prep.X_test)
+    names, origins = prep.extra["index"](prep.X_test)
+    s = stations[0].frame["PM2.5"].ffill()
+    i = int(np.flatnonzero(names == "Alpha")[5])
+    assert prep.to_report_units(shy[i, 2, 0]) == pytest.approx(s.loc[pd.Timestamp(origins[i])], abs=1e-3)
+    scores = score(prep, shy)
+    assert set(scores) == set(prep.metrics) and scores["rmse@h1"] > 0
+    # a perfect forecast at one horizon only is scored as perfect at that horizon only
+    perfect = np.where(np.isnan(prep.y_test), 0.0, prep.y_test)
+    perfect[:, 2] = 0.0
+    s2 = score(prep, perfect)
+    assert s2["rmse@h1"] == pytest.approx(0, abs=1e-6) and s2["rmse@h24"] > 1
+    arima = OneStepARIMA(prep.extra["index"], stations, prep.extra["scaler"], AIR_PERIODS["train"])
+    pred = arima.fit(prep.X_train, prep.y_train).predict(prep.X_test)
+    assert np.isfinite(pred[:, 0]).all() and np.isnan(pred[:, 1:]).all()
+
+
+def test_station_grouped_split(tmp_path):
+    prep, _ = _air(tmp_path, test_stations=("Beta",))
+    assert set(prep.extra["index"](prep.X_train)[0]) == {"Alpha"}
+    assert set(prep.extra["index"](prep.X_test)[0]) == {"Beta"}
+    assert prep.split["kind"] == "grouped" and not prep.audit.findings

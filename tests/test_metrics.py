@@ -82,3 +82,10 @@ def test_multiclass_accuracy_uses_argmax():
 def test_unknown_metric_is_named():
     with pytest.raises(KeyError, match="nsee"):
         compute(["nsee"], [1], [1])
+
+
+def test_smape_of_a_missing_forecast_is_nan_not_zero():
+    from common.metrics import METRICS
+
+    assert np.isnan(METRICS["smape"]([1.0, 2.0], [np.nan, np.nan]))
+    assert METRICS["smape"]([0.0, 2.0], [0.0, 2.0]) == 0.0

@@ -1,9 +1,11 @@
-"""Environmental series: CAMELS-US streamflow (single-basin, regional and ungauged LSTMs) and an offline
-Mauna Loa CO2 forecast (statsmodels' packaged weekly series).
+"""Environmental series: CAMELS-US streamflow (single-basin, regional and ungauged LSTMs), Beijing PM2.5
+forecasts (single-site and multi-site), and an offline Mauna Loa CO2 forecast (statsmodels' packaged series).
 
 Datasets: ``camels`` (real; any basins of a CAMELS folder: ``data.camels_root``, default the registered
 14-basin sample), ``camels_sacsma`` (basin 13331500 on the inputs of the CAMELS SAC-SMA benchmark run, which is
-scored beside the LSTM), ``co2`` (offline default; real but packaged, not a published benchmark).
+scored beside the LSTM), ``beijing_pm25`` (US Embassy 2010-2014), ``beijing_multisite`` (4 stations 2013-2017,
+or any station files of that release: ``data.station_files``; ``data.test_stations`` for a station-grouped
+split), ``co2`` (offline default; real but packaged, not a published benchmark).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ PUBLISHED = Path(__file__).with_name("published.csv")
 SAMPLE = "camels_us_sample_nldas"
 SACSMA = "camels_us_sacsma_13331500"
 SACSMA_INPUTS = ("PRCP", "TAIR", "PET")
+DATASETS = ("camels", "camels_sacsma", "beijing_pm25", "beijing_multisite", "co2")
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,11 @@ class EnvironmentalOptions:
     loss: str = "mse"  # mse | nse (per-basin variance weighting, Kratzert et al. 2019)
     ungauged_basins: tuple[str, ...] = ()  # never trained on; scored over their test period (ungauged mode)
     val_stride: int = 1  # keep every k-th validation day (faster epochs on CPUs)
-    lookback: int = 104  # co2: weeks of look-back
-    horizon: int = 52  # co2: weeks ahead
+    stations: tuple[str, ...] = ()  # beijing_multisite: station names; empty: every registered station file
+    station_files: tuple[str, ...] = ()  # beijing_multisite: your own station files of the UCI releases
+    test_stations: tuple[str, ...] = ()  # beijing_multisite: never trained on, scored over the test period
+    lookback: int = 0  # 0: the dataset's default (co2 104 weeks, Beijing 48 hours)
+    horizon: int = 52  # co2: weeks ahead (Beijing: always 1, 6 and 24 hours)
 
 
 def _camels_root(opt: EnvironmentalOptions) -> Path:
@@ -102,7 +108,37 @@ def _co2(opt: EnvironmentalOptions) -> Prepared:
     frame = raw.interpolate(method="time", limit_direction="both").reset_index(drop=True)
     label = (f"Mauna Loa weekly CO2 1958-2001 (statsmodels' packaged co2, offline; {missing} missing weeks "
              "linearly interpolated; not a published benchmark)")
-    return prepare_ltsf(LTSFData(frame, "co2", 52, label), opt.lookback, opt.horizon)
+    return prepare_ltsf(LTSFData(frame, "co2", 52, label), opt.lookback or 104, opt.horizon)
+
+
+def _beijing(dataset: str, opt: EnvironmentalOptions) -> Prepared:
+    from common.download import dataset_dir
+
+    from .airquality import prepare_air, read_station
+
+    if dataset == "beijing_pm25":
+        files = [dataset_dir("beijing_pm25_uci") / "PRSA_data_2010.1.1-2014.12.31.csv"]
+        what = "Beijing US Embassy hourly PM2.5 2010-2014 (UCI 381; real)"
+    elif opt.station_files:
+        files = [Path(f).expanduser() for f in opt.station_files]
+        what = f"Beijing multi-site station files {[f.name for f in files]} (user files)"
+    else:
+        folder = dataset_dir("beijing_multisite_aq")
+        files = sorted(folder.glob("PRSA_Data_*_20130301-20170228.csv"))
+        if opt.stations:
+            by_name = {f.name.split("_")[2]: f for f in files}
+            absent = [s for s in opt.stations if s not in by_name]
+            if absent:
+                raise DataError(f"data.stations {absent} not in {folder} (have {sorted(by_name)})")
+            files = [by_name[s] for s in opt.stations]
+        what = "Beijing multi-site hourly air quality 2013-2017 (UCI 501; real)"
+    for f in files:
+        if not f.is_file():
+            raise DataError(f"{f}: no such station file")
+    stations = [read_station(f) for f in files]
+    split = f"station-grouped: {list(opt.test_stations)} never trained on" if opt.test_stations else "time split"
+    label = f"{what}; {len(stations)} station(s), {split}"
+    return prepare_air(stations, lookback=opt.lookback or 48, test_stations=opt.test_stations, label=label)
 
 
 def prepare(cfg: RunConfig, opt: EnvironmentalOptions) -> Prepared:
@@ -113,7 +149,9 @@ def prepare(cfg: RunConfig, opt: EnvironmentalOptions) -> Prepared:
         return _sacsma(opt)
     if dataset == "co2":
         return _co2(opt)
-    raise DataError(f"environmental has datasets ['camels', 'camels_sacsma', 'co2'], not {dataset!r}")
+    if dataset in ("beijing_pm25", "beijing_multisite"):
+        return _beijing(dataset, opt)
+    raise DataError(f"environmental has datasets {list(DATASETS)}, not {dataset!r}")
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:
@@ -121,6 +159,16 @@ def baselines(prep: Prepared, cfg: RunConfig) -> dict:
         from domains.social.domain import baselines as ltsf_baselines
 
         return ltsf_baselines(prep, cfg)
+    if "horizons" in prep.extra:  # PM2.5
+        from common import baselines as B
+
+        from .air_baselines import OneStepARIMA, SameHourYesterday
+
+        return {"persistence": B.LastValue(target_index=0), "same hour yesterday": SameHourYesterday(),
+                "ridge on 24 h of lags": B.ridge_on_lags(n_lags=24),
+                "gradient boosting on 24 h of lags": B.gbm_on_lags(n_lags=24, seed=cfg.training.seed),
+                "ARIMA(2,0,1), 1 h only": OneStepARIMA(prep.extra["index"], prep.extra["stations"],
+                                                       prep.extra["scaler"], prep.split["periods"]["train"])}
     inputs = SACSMA_INPUTS if cfg.dataset == "camels_sacsma" else tuple(cfg.data.get("inputs", EnvironmentalOptions.inputs))
     out = {"day-of-year climatology": DayOfYearClimatology(prep.extra["index"]),
            "ridge on forcing sums": forcing_sums_ridge(inputs),
@@ -139,8 +187,10 @@ def default_config(profile: str = "quick") -> RunConfig:
         return RunConfig(domain="environmental", dataset="co2", profile="quick",
                          model=ModelSpec(units=(32,), head="forecast", instance_norm="last"),
                          training=TrainSpec(epochs=40, batch_size=32, patience=8, lr_schedule="plateau"))
-    return RunConfig(domain="environmental", dataset="camels", profile="full", model=lstm(units=(32,)),
-                     training=TrainSpec(epochs=50, batch_size=256, patience=10, lr_schedule="plateau", seeds=1),
+    # single basin as NeuralHydrology's tutorial: hidden 20, initial forget bias 3, lr 1e-2 (halved on plateaus)
+    return RunConfig(domain="environmental", dataset="camels", profile="full",
+                     model=lstm(units=(20,), forget_bias=3.0, learning_rate=0.01),
+                     training=TrainSpec(epochs=50, batch_size=256, patience=15, lr_schedule="plateau", seeds=1),
                      data={"basins": ["01022500"], "loss": "nse"})
 
 
@@ -154,12 +204,14 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
         from domains.social.domain import plots as forecast_plots
 
         return forecast_plots(prep, est, predictions, run_dir)
-    from .plots import hydrographs, per_basin_table
+    from .plots import hydrographs, per_basin_table, pm25_week
 
+    if "horizons" in prep.extra:
+        return [pm25_week(prep, predictions, run_dir)]
     return [per_basin_table(prep, predictions, run_dir), hydrographs(prep, predictions, run_dir)]
 
 
 DOMAIN = Domain(name="environmental", description=__doc__.splitlines()[0],
-                datasets=(SAMPLE, SACSMA), options=EnvironmentalOptions, default_config=default_config,
+                datasets=(SAMPLE, SACSMA, "beijing_pm25_uci", "beijing_multisite_aq"), options=EnvironmentalOptions, default_config=default_config,
                 prepare=prepare, baselines=baselines, smoke_config=smoke_config, published=PUBLISHED,
                 generated=False, plots=plots)

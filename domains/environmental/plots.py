@@ -55,3 +55,34 @@ def hydrographs(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return path
+
+
+def pm25_week(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
+    """PM2.5 forecast vs truth over one test week per horizon (first test station, first LSTM seed, persistence)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    stations = prep.extra["test_stations"]
+    rows = np.flatnonzero(stations == stations[0])
+    start = len(rows) // 3  # a week a third into the test period (winter for 2014 and 2016-17)
+    rows = rows[start:start + 24 * 7]
+    origins = pd.DatetimeIndex(prep.extra["test_times"][rows])
+    inv = prep.to_report_units
+    lstm_name = next(k for k in predictions if k.startswith("lstm_seed"))
+    fig, axes = plt.subplots(len(prep.extra["horizons"]), 1, figsize=(11, 7), sharex=True)
+    for k, (ax, h) in enumerate(zip(axes, prep.extra["horizons"])):
+        when = origins + pd.Timedelta(hours=h)
+        ax.plot(when, inv(np.asarray(prep.y_test, float))[rows, k, 0], "k-", lw=1, label="observed")
+        for name in (lstm_name, "persistence"):
+            if name in predictions:
+                ax.plot(when, inv(np.asarray(predictions[name], float))[rows, k, 0], lw=1, label=name)
+        ax.set_ylabel(f"PM2.5 +{h} h")
+    axes[0].set_title(f"{stations[0]}: forecasts at horizons {list(prep.extra['horizons'])} h, one test week", fontsize=9)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    path = run_dir / "pm25_week.png"
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

@@ -118,8 +118,9 @@ def load_published(path: str | Path | None, dataset: str, setting: str = "") -> 
 
 
 def comparison_table(lstm: Mapping[str, dict], baselines: Mapping[str, Mapping[str, float]], published: pd.DataFrame,
-                     metrics: list[str], lstm_name: str = "LSTM") -> pd.DataFrame:
-    """One row per model: this run's LSTM (mean +/- sd over seeds), each baseline, each published figure."""
+                     metrics: list[str], lstm_name: str = "LSTM", ensemble: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """One row per model: this run's LSTM (mean +/- sd over seeds), the ensemble of its seeds (their mean
+    prediction, when given), each baseline, each published figure."""
     rows = []
     n = max((v["n"] for v in lstm.values()), default=0)
     row = {"model": lstm_name, "source": f"this run, {n} seed{'s' if n != 1 else ''}"}
@@ -127,6 +128,9 @@ def comparison_table(lstm: Mapping[str, dict], baselines: Mapping[str, Mapping[s
         s = lstm.get(m)
         row[m] = _fmt(s["mean"]) + (f" ± {_fmt(s['sd'])}" if s and n > 1 and np.isfinite(s["sd"]) else "") if s else ""
     rows.append(row)
+    if ensemble:
+        rows.append({"model": f"{lstm_name}, ensemble", "source": f"this run, mean prediction of the {n} seeds",
+                     **{m: _fmt(ensemble.get(m)) for m in metrics}})
     for name, vals in baselines.items():
         rows.append({"model": name, "source": "this run, baseline", **{m: _fmt(vals.get(m)) for m in metrics}})
     for (model, citation), grp in published.groupby(["model", "citation"], sort=False):

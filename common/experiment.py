@@ -66,6 +66,7 @@ class ExperimentResult:
     baselines: dict
     data_label: str
     seconds: float
+    ensemble: dict | None = None  # scores of the mean prediction over seeds (None with one seed)
 
 
 def _report_units(prep: Prepared, a: np.ndarray) -> np.ndarray:
@@ -188,6 +189,11 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         first_est = first_est or est
         log(f"[{domain.name}] LSTM seed {seed}: " + ", ".join(f"{m}={v:.4g}" for m, v in per_seed[-1].items()))
     lstm = summarize_seeds(per_seed)
+    ensemble = None
+    if len(per_seed) > 1 and spec.head != "quantile":  # the mean prediction of all seeds, scored as one model
+        columns["lstm_ensemble"] = np.mean([np.asarray(columns[k], dtype=float) for k in list(columns)], axis=0)
+        ensemble = score(prep, columns["lstm_ensemble"])
+        log(f"[{domain.name}] LSTM ensemble of {len(per_seed)} seeds: " + ", ".join(f"{m}={v:.4g}" for m, v in ensemble.items()))
 
     base_scores = {}
     for name, model in domain.baselines(prep, cfg).items():
@@ -196,8 +202,10 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         columns[name] = pred
         base_scores[name] = score(prep, pred)
     published = load_published(domain.published, *prep.published_key)
-    table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"LSTM ({describe(spec)})")
+    table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"LSTM ({describe(spec)})",
+                             ensemble=ensemble)
     write_json(run_dir / "metrics.json", {"data": prep.data_label, "lstm_per_seed": per_seed, "lstm_summary": lstm,
+                                          "lstm_ensemble": ensemble,
                                           "baselines": base_scores, "leakage": prep.audit.to_dict(),
                                           "seconds": time.perf_counter() - start})
     _predictions_frame(prep, columns).to_csv(run_dir / "predictions.csv", index=False)
@@ -208,4 +216,4 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         figures = domain.plots(prep, first_est, columns, run_dir)
         log(f"[{domain.name}] plots: {', '.join(str(f) for f in figures)}")
     seconds = time.perf_counter() - start
-    return ExperimentResult(run_dir, table, lstm, base_scores, prep.data_label, seconds)
+    return ExperimentResult(run_dir, table, lstm, base_scores, prep.data_label, seconds, ensemble)

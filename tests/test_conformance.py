@@ -83,3 +83,26 @@ def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
     assert (res.run_dir / "seed0" / "model.keras").is_file() and (res.run_dir / "seed0" / "history.csv").is_file()
     assert all(np.isfinite(s["mean"]) for s in res.lstm.values())
     assert list(res.table["model"])[0].startswith("LSTM")
+
+
+def test_several_seeds_add_the_ensemble_of_their_mean_prediction(tmp_path):
+    pytest.importorskip("keras")
+    import pandas as pd
+
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    domain = demo_domain.DOMAIN
+    cfg = apply_overrides(domain.smoke_config(), {"out": str(tmp_path), "training.epochs": 1, "training.seeds": 2})
+    res = run_experiment(cfg, domain, run_name="ens", log=lambda m: None)
+    assert list(res.table["model"])[1].endswith(", ensemble")
+    prep = domain.prepare(cfg, validate_options(domain.options, cfg.data, domain.name))
+    frame = pd.read_csv(res.run_dir / "predictions.csv")
+    mean = frame[["lstm_seed0", "lstm_seed1"]].mean(axis=1).to_numpy()
+    np.testing.assert_allclose(frame["lstm_ensemble"], mean, rtol=1e-6)
+    from common.metrics import compute  # predictions.csv is in reporting units already
+
+    plain = [m for m in prep.metrics if "@" not in m and m not in ("pinball", "coverage")]
+    expected = compute(plain, frame["y_true"].to_numpy(), mean, **prep.metric_context)
+    for m in plain:
+        assert res.ensemble[m] == pytest.approx(expected[m], rel=1e-5), m

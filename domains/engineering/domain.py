@@ -116,7 +116,7 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.plot(true[order], "k.-", lw=1, label="true RUL")
     for name, pred in predictions.items():
-        if name.startswith("lstm") or name.startswith("1-D CNN"):
+        if name.startswith("lstm_seed") or name.startswith("1-D CNN"):
             ax.plot(np.asarray(pred).ravel()[order] * scale, ".", ms=4, label=name)
     ax.set_xlabel("test engine (sorted by true RUL)")
     ax.set_ylabel("RUL (cycles)")

@@ -96,8 +96,11 @@ def encode(station: Station) -> tuple[np.ndarray, np.ndarray, list[str]]:
     flag = f[pm].isna().to_numpy(float)[:, None]
     onehot = (f[wind].to_numpy()[:, None] == np.array(cats)[None, :]).astype(float)
     hour = f.index.hour.to_numpy()
-    cyc = np.c_[np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24)]
-    names = [pm, *numeric, f"{pm} missing", *[f"{wind}={c}" for c in cats], "hour sin", "hour cos"]
+    day = f.index.day_of_year.to_numpy()
+    cyc = np.c_[np.sin(2 * np.pi * hour / 24), np.cos(2 * np.pi * hour / 24),
+                np.sin(2 * np.pi * day / 365.25), np.cos(2 * np.pi * day / 365.25)]
+    names = [pm, *numeric, f"{pm} missing", *[f"{wind}={c}" for c in cats], "hour sin", "hour cos",
+             "day-of-year sin", "day-of-year cos"]
     return np.hstack([num, flag, onehot, cyc]), f[pm].to_numpy(float), names
 
 

@@ -37,7 +37,7 @@ def hydrographs(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
     inv = prep.to_report_units
     obs = inv(np.asarray(prep.y_test, float)).ravel()
     lstm_name = next(k for k in predictions if k.startswith("lstm_seed"))
-    base = {k: v for k, v in predictions.items() if not k.startswith("lstm_seed")}
+    base = {k: v for k, v in predictions.items() if not k.startswith("lstm")}
     best = max(base, key=lambda k: np.nanmedian([v["nse"] for v in score_by_group(prep, base[k]).values()])) if base else None
     names = list(dict.fromkeys(basins.tolist()))
     fig, axes = plt.subplots(len(names), 1, figsize=(11, 2.4 * len(names)), squeeze=False)

@@ -8,7 +8,7 @@ DOMAINS: dict[str, tuple[str, str]] = {
     "engineering": ("domains.engineering", "turbofan remaining useful life, NASA C-MAPSS (offline default: generated engines)"),
     "genomics": ("domains.genomics", "enhancer identification from DNA, iEnhancer-2L (offline default: generated motif grammar)"),
     "social": ("domains.social", "long-horizon forecasting, ILI and exchange rate (offline default: statsmodels macrodata)"),
-    "environmental": ("domains.environmental", "CAMELS-US streamflow: single-basin, regional and ungauged LSTMs (offline default: statsmodels CO2)"),
+    "environmental": ("domains.environmental", "CAMELS-US streamflow and Beijing PM2.5 (offline default: statsmodels Mauna Loa CO2)"),
     "mechanisms": ("domains.mechanisms", "the source text's LSTM claims as self-checking experiments (generated data)"),
 }
 

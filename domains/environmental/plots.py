@@ -66,7 +66,7 @@ def pm25_week(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
 
     stations = prep.extra["test_stations"]
     rows = np.flatnonzero(stations == stations[0])
-    start = len(rows) // 3  # a week a third into the test period (winter for 2014 and 2016-17)
+    start = len(rows) // 3  # the week a third into the test period
     rows = rows[start:start + 24 * 7]
     origins = pd.DatetimeIndex(prep.extra["test_times"][rows])
     inv = prep.to_report_units

@@ -79,6 +79,8 @@ def _camels(opt: EnvironmentalOptions) -> Prepared:
     label = (f"CAMELS-US {opt.forcing} forcing + USGS streamflow ({mode}; "
              f"{'with' if opt.static else 'without'} static attributes; real)")
     key = ("camels_01022500" if basins == ["01022500"] else "camels_regional" if len(basins) > 1 else "", "")
+    if opt.ungauged_basins:
+        key = ("", "")  # the published rows are gauged (temporal) results: not comparable
     return prepare_streamflow(series, seq_length=opt.seq_length, statics=statics, test_basins=opt.ungauged_basins,
                               test=opt.test_period, loss=opt.loss, val_stride=opt.val_stride, label=label,
                               published_key=key)

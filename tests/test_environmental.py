@@ -433,3 +433,13 @@ def test_real_basin_and_station_train_briefly_to_a_complete_table(tmp_path, data
         if not name.startswith("ARIMA"):  # ARIMA forecasts the 1-hour horizon only
             assert len(finite) == len(scores), name
     assert (res.run_dir / "comparison.md").read_text().count("|") > 20
+
+
+def test_held_out_entities_are_checked_by_name():
+    from domains.environmental.streamflow import hold_out
+
+    assert hold_out(["a", "b", "c"], ("b",), "data.x", "basins") == ["a", "c"]
+    with pytest.raises(DataError, match="data.x .'z'. are not among the loaded basins"):
+        hold_out(["a"], ("z",), "data.x", "basins")
+    with pytest.raises(DataError, match="holds out every one of the stations"):
+        hold_out(["a"], ("a",), "data.test_stations", "stations")

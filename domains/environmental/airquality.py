@@ -20,7 +20,7 @@ from common.domain import DataError, Prepared
 from common.evaluation import audit
 from common.splits import Standardizer
 
-from .streamflow import SampleIndex
+from .streamflow import SampleIndex, hold_out
 
 HORIZONS = (1, 6, 24)
 METRICS = tuple(f"{m}@h{h}" for h in HORIZONS for m in ("rmse", "mae", "smape"))
@@ -119,12 +119,8 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
         raise DataError("stations of the single-site and multi-site releases cannot be mixed in one model")
     periods = periods or (SINGLE_PERIODS if kinds == {"single-site"} else MULTI_PERIODS)
     names = [s.name for s in stations]
-    unknown = sorted(set(test_stations) - set(names))
-    if unknown:
-        raise DataError(f"data.test_stations {unknown} are not among the stations {names}")
-    train_st = [s for s in stations if s.name not in test_stations]
-    if not train_st:
-        raise DataError("every station is a test station: nothing left to train on")
+    train_names = hold_out(names, test_stations, "data.test_stations", "stations")
+    train_st = [s for s in stations if s.name in train_names]
     enc = {s.name: encode(s) for s in stations}
     feature_names = enc[names[0]][2]
     in_period = {s.name: {k: (s.frame.index >= pd.Timestamp(a)) & (s.frame.index <= pd.Timestamp(b))

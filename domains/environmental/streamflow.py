@@ -52,6 +52,18 @@ class SampleIndex:
         return hit[1], hit[2]
 
 
+def hold_out(names: list[str], held_out, option: str, what: str) -> list[str]:
+    """The entities left for training when ``held_out`` are never trained on (an entity-grouped split);
+    held-out names that were not loaded, or holding out all of them, are errors naming ``option``."""
+    unknown = sorted(set(held_out) - set(names))
+    if unknown:
+        raise DataError(f"{option} {unknown} are not among the loaded {what} {names}")
+    train = [n for n in names if n not in set(held_out)]
+    if not train:
+        raise DataError(f"{option} holds out every one of the {what}: nothing left to train on")
+    return train
+
+
 def _test_period(series: BasinSeries, seq_length: int, test: str) -> tuple[str, str]:
     if test == "standard":
         return PERIODS["test"]
@@ -95,13 +107,8 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         raise DataError(f"data.loss must be 'mse' or 'nse', not {loss!r}")
     if test not in ("auto", "standard", "long"):
         raise DataError(f"data.test_period must be auto, standard or long, not {test!r}")
-    names = [s.basin for s in series]
-    unknown = sorted(set(test_basins) - set(names))
-    if unknown:
-        raise DataError(f"data.test_basins {unknown} are not among the loaded basins {names}")
-    train_series = [s for s in series if s.basin not in test_basins]
-    if not train_series:
-        raise DataError("every basin is a test basin: nothing left to train on")
+    train_names = hold_out([s.basin for s in series], test_basins, "data.ungauged_basins", "basins")
+    train_series = [s for s in series if s.basin in train_names]
     notes = [n for s in series for n in s.notes]
     rows = {"train": {}, "val": {}, "test": {}}
     for s in series:

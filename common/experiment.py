@@ -73,13 +73,18 @@ def _report_units(prep: Prepared, a: np.ndarray) -> np.ndarray:
     return prep.to_report_units(a) if prep.to_report_units else a
 
 
+def _point_metrics(prep: Prepared) -> list[str]:
+    """The plain point metrics of a domain (not interval metrics, not ``<metric>@<variant>``)."""
+    return [m for m in prep.metrics if m not in ("pinball", "coverage") and "@" not in m]
+
+
 def score_by_group(prep: Prepared, y_pred: np.ndarray) -> dict[str, dict[str, float]]:
     """Point metrics of one model per entity of ``prep.metric_groups`` (entity -> metric -> value).
     An entity without at least two observed test values gets NaN for every metric."""
     groups = np.asarray(prep.metric_groups)
     y_true = _report_units(prep, np.asarray(prep.y_test, dtype=float))
     point = _report_units(prep, np.asarray(y_pred, dtype=float))
-    names = [m for m in prep.metrics if m not in ("pinball", "coverage") and "@" not in m]
+    names = _point_metrics(prep)
     out = {}
     for g in dict.fromkeys(groups.tolist()):  # first-seen order
         rows = groups == g
@@ -101,8 +106,7 @@ def score(prep: Prepared, y_pred: np.ndarray, y_quantiles: np.ndarray | None = N
                 else float("nan") for m in next(iter(per.values()))}
     y_true = _report_units(prep, np.asarray(prep.y_test, dtype=float))
     point = _report_units(prep, np.asarray(y_pred, dtype=float))
-    point_names = [m for m in prep.metrics if m not in ("pinball", "coverage") and "@" not in m]
-    out = compute(point_names, y_true, point, **prep.metric_context)
+    out = compute(_point_metrics(prep), y_true, point, **prep.metric_context)
     for m in (m for m in prep.metrics if "@" in m and m.split("@")[1] in prep.step_labels):  # one forecast step
         base, k = m.split("@")[0], prep.step_labels[m.split("@")[1]]
         out[m] = compute([base], y_true[:, k], point[:, k], **prep.metric_context)[base]
@@ -172,14 +176,14 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
     write_json(run_dir / "environment.json", environment_record(cfg.training.seed))
     log(f"[{domain.name}] data: {prep.data_label}; leakage audit: {prep.audit.summary()}")
 
+    if prep.sample_weight is not None and prep.augment:
+        raise ValueError("Prepared.sample_weight cannot be combined with Prepared.augment")
+    weights = prep.sample_weight or (None, None)
     per_seed, columns, first_est = [], {}, None
     for k in range(cfg.training.seeds):
         seed = cfg.training.seed + k
         est = LSTMEstimator(spec, cfg.training, run_dir=run_dir / f"seed{k}", seed=seed, fixed_length=prep.fixed_length)
         X_fit, y_fit = prep.augment(prep.X_train, prep.y_train) if prep.augment else (prep.X_train, prep.y_train)
-        if prep.sample_weight is not None and prep.augment:
-            raise ValueError("Prepared.sample_weight cannot be combined with Prepared.augment")
-        weights = prep.sample_weight or (None, None)
         est.fit(X_fit, y_fit, prep.X_val, prep.y_val, sample_weight=weights[0], val_sample_weight=weights[1])
         pred = predict_views(prep, est, prep.X_test)
         quant = est.predict_quantiles(prep.X_test) if spec.head == "quantile" else None
@@ -191,7 +195,7 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
     lstm = summarize_seeds(per_seed)
     ensemble = None
     if len(per_seed) > 1 and spec.head != "quantile":  # the mean prediction of all seeds, scored as one model
-        columns["lstm_ensemble"] = np.mean([np.asarray(columns[k], dtype=float) for k in list(columns)], axis=0)
+        columns["lstm_ensemble"] = np.mean([np.asarray(v, dtype=float) for v in columns.values()], axis=0)  # seeds only so far
         ensemble = score(prep, columns["lstm_ensemble"])
         log(f"[{domain.name}] LSTM ensemble of {len(per_seed)} seeds: " + ", ".join(f"{m}={v:.4g}" for m, v in ensemble.items()))
 

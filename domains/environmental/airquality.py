@@ -132,13 +132,13 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
     mean, scale = scaler.mean[0], scaler.scale[0]
     H = np.asarray(HORIZONS)
     index, sets, meta = SampleIndex(), {}, {}
+    inputs = {s.name: _fill_forward(scaler.transform(enc[s.name][0])) for s in stations}
     for split in ("train", "val", "test"):
         Xs, ys, names_, times = [], [], [], []
         for s in stations:
             if test_stations and (s.name in test_stations) != (split == "test"):
                 continue  # station-grouped split: test stations are only tested, the others only trained on
-            x, q, _ = enc[s.name]
-            z = _fill_forward(scaler.transform(x))
+            z, q = inputs[s.name], enc[s.name][1]
             inside = in_period[s.name][split]
             origins = np.arange(lookback - 1, len(z) - H.max())
             ok = inside[origins] & inside[origins + H.max()]

@@ -131,16 +131,16 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         static_z = pd.DataFrame(ss.transform(statics.to_numpy(float)), index=statics.index).astype(np.float32)
         scalers["static"], fit_rows["static"] = ss.to_dict(), statics.loc[[s.basin for s in train_series]].to_numpy(float)
     index, sets, meta = SampleIndex(), {}, {}
+    scaled = {s.basin: (xs.transform(s.x).astype(np.float32), qs.transform(s.q[:, None])[:, 0]) for s in series}
     for split, by_basin in rows.items():
         Xs, ys, bs, ds, ws = [], [], [], [], []
         for s in series:
             r = by_basin.get(s.basin)
             if r is None or len(r) == 0:
                 continue
-            z = xs.transform(s.x).astype(np.float32)
+            z, qz = scaled[s.basin]
             win = sliding_window_view(z, seq_length, axis=0)  # (days - L + 1, features, L)
             Xs.append(np.moveaxis(win[r - seq_length + 1], -1, 1))
-            qz = qs.transform(s.q[:, None])[:, 0]
             ys.append(qz[r].astype(np.float32))
             bs.append(np.full(len(r), s.basin))
             ds.append(s.dates[r].to_numpy())

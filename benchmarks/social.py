@@ -1,8 +1,10 @@
 """Social benchmark: the long-horizon protocol on ILI (horizons 24/36/48/60) and the exchange rate
-(96/192/336/720), LSTM (several seeds) against our baselines and the published rows, checked against the
-targets of the social issue. Reports its time.
+(96/192/336/720), LSTM (several seeds) against our baselines and the published rows; and rolling-origin
+probabilistic forecasts of bike rentals, page views and ILINet against naive, seasonal naive, ETS and gradient
+boosting. Checked against the targets of the social issue. Reports its time.
 
-    LSTM_SUITE_MIRROR=/path/to/mirror python benchmarks/social.py [--datasets ili exchange] [--seeds 5]
+    LSTM_SUITE_MIRROR=/path/to/mirror python benchmarks/social.py [--datasets ili exchange bikes pageviews ilinet]
+        [--seeds 5] [--rolling-seeds 3]
 """
 from __future__ import annotations
 
@@ -11,6 +13,46 @@ import time
 from pathlib import Path
 
 SETTINGS = {"ili": ("ili_national_illness", (24, 36, 48, 60)), "exchange": ("exchange_rate", (96, 192, 336, 720))}
+ROLLING = {"bikes": "bike_sharing_uci", "pageviews": "wikipedia_pageviews_peyton_manning", "ilinet": "cdc_ilinet"}
+
+
+def rolling_rows(short: str, args) -> tuple[list[dict], str]:
+    """One rolling-origin run: a summary row per scored horizon and the run's comparison table."""
+    from common.config import apply_overrides, parse_override
+    from common.experiment import run_experiment
+    from domains.social.domain import DOMAIN, rolling_config
+    from domains.social.rolling_sets import SETTINGS as ROLLING_SETTINGS
+
+    dataset = ROLLING[short]
+    overrides = {"out": args.out, **dict(parse_override(s) for s in args.set_rolling)}
+    cfg = apply_overrides(rolling_config(dataset, seeds=args.rolling_seeds), overrides)
+    t0 = time.perf_counter()
+    res = run_experiment(cfg, DOMAIN, run_name="bench-rolling")
+    H = cfg.data.get("horizon") or ROLLING_SETTINGS[dataset].horizon
+    rows = []
+    horizons = [k.split("@")[1] for k in res.lstm if k.startswith("mase@")] + [""]
+    for h in horizons:
+        key = (lambda m: f"{m}@{h}") if h else (lambda m: m)
+        snaive = {k: v[key("mase")] for k, v in res.baselines.items() if k.startswith("seasonal naive")}
+        best_name = min(snaive, key=snaive.get) if snaive else None
+        lstm = res.lstm[key("mase")]["mean"]
+        row = {"dataset": short, "horizon": h or f"h{H} (all steps)",
+               "LSTM MASE": f"{lstm:.3f} ± {res.lstm[key('mase')]['sd']:.3f}",
+               "LSTM MAE": f"{res.lstm[key('mae')]['mean']:.4g}", "LSTM sMAPE": f"{res.lstm[key('smape')]['mean']:.2f}",
+               "best seasonal naive MASE": f"{snaive[best_name]:.3f} ({best_name})" if best_name else "",
+               "GBM MASE": f"{res.baselines['gradient boosting on lags'][key('mase')]:.3f}",
+               "best baseline MASE": f"{min(v[key('mase')] for v in res.baselines.values()):.3f}"}
+        if not h:
+            cov = res.lstm["coverage"]["mean"]
+            row.update({"LSTM pinball": f"{res.lstm['pinball']['mean']:.4g}", "LSTM 80% coverage": f"{cov:.3f}"})
+            if short == "bikes" and best_name:
+                ratio = 1 - lstm / snaive[best_name]
+                row["target"] = (f"MASE {100 * ratio:.1f}% below seasonal naive (>= 20%: {ratio >= 0.2}); "
+                                 f"coverage in [0.75, 0.85]: {0.75 <= cov <= 0.85}")
+        row["minutes"] = round((time.perf_counter() - t0) / 60, 1) if not h else ""
+        rows.append(row)
+    table = (res.run_dir / "comparison.md").read_text(encoding="utf-8")
+    return rows, f"### {short}\n\nRun directory: {res.run_dir}\n\n{table}\n"
 
 
 def main(argv=None):
@@ -18,11 +60,14 @@ def main(argv=None):
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     p = argparse.ArgumentParser()
-    p.add_argument("--datasets", nargs="+", default=["ili", "exchange"], choices=list(SETTINGS))
+    p.add_argument("--datasets", nargs="+", default=["ili", "exchange", "bikes", "pageviews", "ilinet"],
+                   choices=[*SETTINGS, *ROLLING])
     p.add_argument("--horizons", nargs="+", type=int, default=None, help="a subset of each dataset's horizons")
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--out", default="runs/benchmarks")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--rolling-seeds", type=int, default=3, help="seeds of the rolling-origin runs")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="long-horizon runs")
+    p.add_argument("--set-rolling", action="append", default=[], metavar="KEY=VALUE", help="rolling-origin runs")
     args = p.parse_args(argv)
     start = time.perf_counter()
 
@@ -33,8 +78,12 @@ def main(argv=None):
     from common.experiment import run_experiment
     from domains.social.domain import DOMAIN, PUBLISHED
 
-    rows = []
-    for short in args.datasets:
+    rows, rolling, details = [], [], []
+    for short in [d for d in args.datasets if d in ROLLING]:
+        r, detail = rolling_rows(short, args)
+        rolling += r
+        details.append(detail)
+    for short in [d for d in args.datasets if d in SETTINGS]:
         dataset, horizons = SETTINGS[short]
         means = []
         for h in [h for h in horizons if args.horizons is None or h in args.horizons]:
@@ -63,9 +112,15 @@ def main(argv=None):
         if short == "ili" and len(means) == 4:
             rows.append({"dataset": "ili", "H": "mean", "LSTM MSE": f"{sum(means) / 4:.3f}",
                          "target": f"<= 1.6: {sum(means) / 4 <= 1.6}"})
-    table = pd.DataFrame(rows).fillna("")
     minutes = (time.perf_counter() - start) / 60
-    report = f"# Social benchmark (long-horizon protocol)\n\n{table.to_markdown(index=False)}\n\nTook {minutes:.1f} minutes.\n"
+    report = "# Social benchmark\n\n"
+    if rows:
+        report += f"## Long-horizon protocol\n\n{pd.DataFrame(rows).fillna('').to_markdown(index=False)}\n\n"
+    if rolling:
+        report += (f"## Rolling origin (LSTM: mean ± sd over {args.rolling_seeds} seeds; MASE against the in-sample "
+                   f"seasonal difference)\n\n{pd.DataFrame(rolling).fillna('').to_markdown(index=False)}\n\n"
+                   + "\n".join(details))
+    report += f"\nTook {minutes:.1f} minutes.\n"
     out = Path(args.out) / "social-benchmark"
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(report, encoding="utf-8")

@@ -189,9 +189,12 @@ class UnfoldChannels(layers.Layer):
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple_rnn": layers.SimpleRNN}
 
 
-def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index: int, cudnn: str):
+def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index, cudnn: str,
+                     return_state: bool = False):
     kwargs = dict(units=units, return_sequences=return_sequences, recurrent_dropout=spec.recurrent_dropout,
                   name=f"{spec.cell}_{index}")
+    if return_state:
+        kwargs["return_state"] = True
     if spec.cell == "lstm":
         kwargs["unit_forget_bias"] = spec.unit_forget_bias
         if spec.unit_forget_bias and spec.forget_bias != 1.0:
@@ -202,6 +205,26 @@ def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index:
     if spec.bidirectional:
         layer = layers.Bidirectional(layer, name=f"bi_{spec.cell}_{index}")
     return layer
+
+
+def _encoder_decoder(spec: ModelSpec, x, future, cudnn: str):
+    """Sequence-to-sequence trunk: the stacked encoder reads the past window; its last layer's final states start
+    a decoder of the same cell (``units[-1]``) that reads the known-future inputs step by step (calendar,
+    observed covariates), giving one output vector per forecast step (as in Sutskever et al. 2014; MQ-RNN)."""
+    if spec.conv_filters or spec.bidirectional:
+        raise ValueError("known-future inputs (a decoder) cannot be combined with model.conv_filters or bidirectional")
+    for i, units in enumerate(spec.units):
+        last = i == len(spec.units) - 1
+        out = _recurrent_layer(spec, units, return_sequences=not last, index=i, cudnn=cudnn, return_state=last)(x)
+        x = out if not last else out[0]
+        if spec.dropout and not last:
+            x = layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
+    states = list(out[1:])
+    decoder = _recurrent_layer(spec, spec.units[-1], return_sequences=True, index="decoder", cudnn=cudnn)
+    y = decoder(future, initial_state=states)
+    if spec.dropout:
+        y = layers.Dropout(spec.dropout, name="dropout_decoder")(y)
+    return y
 
 
 def _trunk(spec: ModelSpec, x, sequence_output: bool, cudnn: str):
@@ -222,9 +245,17 @@ def _trunk(spec: ModelSpec, x, sequence_output: bool, cudnn: str):
 # --- heads -------------------------------------------------------------------------------------
 
 
-def _head(spec: ModelSpec, x):
+def _head(spec: ModelSpec, x, per_step: bool = False):
+    """The output layer and loss. ``per_step``: ``x`` is (batch, horizon, units) from a decoder, and each
+    forecast step gets its own output from the same Dense layer."""
     if spec.head_units:
         x = layers.Dense(spec.head_units, activation="relu", name="head_hidden")(x)
+    if per_step and spec.head in ("forecast", "quantile"):
+        nq = len(spec.quantiles) if spec.head == "quantile" else 1
+        y = layers.Dense(spec.n_targets * nq, dtype="float32", name="output_step")(x)
+        shape = (spec.horizon, spec.n_targets) + ((nq,) if spec.head == "quantile" else ())
+        loss = PinballLoss(spec.quantiles) if spec.head == "quantile" else _loss(spec)
+        return layers.Reshape(shape, dtype="float32", name="output")(y), loss
     if spec.head == "regression" or spec.head == "sequence":
         return layers.Dense(spec.n_targets, dtype="float32", name="output")(x), _loss(spec)
     if spec.head == "forecast":
@@ -247,11 +278,13 @@ def _loss(spec: ModelSpec):
 
 
 def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, n_static: int = 0,
-                *, cudnn: str = "auto", compile: bool = True) -> keras.Model:
+                *, n_future: int = 0, cudnn: str = "auto", compile: bool = True) -> keras.Model:
     """Build (and compile) the model for ``spec``.
 
     Inputs: ``sequence`` of shape (timesteps, n_features); with ``n_static > 0`` also ``static`` of shape
-    (n_static,), joined to every step (``static_join="step"``) or to the head (``"head"``).
+    (n_static,), joined to every step (``static_join="step"``) or to the head (``"head"``); with ``n_future > 0``
+    also ``future`` of shape (horizon, n_future), inputs known over the forecast steps, read by a decoder
+    (forecast and quantile heads only).
     ``cudnn``: ``"auto"`` (Keras uses the fused kernel when eligible), ``"require"`` (raise instead of
     silently falling back; for GPU checks) or ``"off"`` (the generic kernel, for comparisons).
     Output layers compute in float32, so a ``mixed_float16`` global policy stays numerically safe.
@@ -271,6 +304,13 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     if n_static:
         static = keras.Input((n_static,), name="static")
         inputs.append(static)
+    future = None
+    if n_future:
+        if spec.head not in ("forecast", "quantile") or n_static or spec.channel_independent or spec.masking:
+            raise ValueError("known-future inputs need a forecast or quantile head, no static features, "
+                             "no channel independence and no masking")
+        future = keras.Input((spec.horizon, n_future), name="future")
+        inputs.append(future)
     reference = None
     head_spec = spec
     if spec.channel_independent:
@@ -291,10 +331,13 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
         x = layers.Concatenate(name="join_static")([x, BroadcastToSteps(name="static_steps")(static, x)])
     if cudnn not in ("auto", "require", "off"):
         raise ValueError(f"cudnn must be 'auto', 'require' or 'off', not {cudnn!r}")
-    x = _trunk(spec, x, sequence_output=spec.head == "sequence", cudnn=cudnn)
+    if future is not None:
+        x = _encoder_decoder(spec, x, future, cudnn)
+    else:
+        x = _trunk(spec, x, sequence_output=spec.head == "sequence", cudnn=cudnn)
     if static is not None and spec.static_join == "head":
         x = layers.Concatenate(name="join_static")([x, static])
-    output, loss = _head(head_spec, x)
+    output, loss = _head(head_spec, x, per_step=future is not None)
     if spec.linear_skip:
         if timesteps is None:
             raise ValueError("model.linear_skip needs a fixed number of input steps")

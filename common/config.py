@@ -102,6 +102,8 @@ class TrainSpec:
     seed: int = 0
     seeds: int = 1
     deterministic: bool = True
+    conformal: bool = False  # quantile heads: after fitting, shift the outermost quantiles per forecast step by the
+    # conformalized-quantile-regression offset measured on the validation windows (Romano et al. 2019)
 
     def __post_init__(self) -> None:
         _check(self.epochs > 0, "training.epochs", "must be positive")

@@ -74,6 +74,8 @@ class Prepared:
     step_labels: Mapping[str, int] = field(default_factory=dict)  # metric "<m>@<label>" = m on forecast step
     # y[:, index] only (e.g. {"h6": 1} when the steps are horizons 1, 6, 24 h)
     sample_weight: tuple[np.ndarray, np.ndarray] | None = None  # LSTM loss weights of (train, val) samples
+    folds: list | None = None  # refitting evaluation (e.g. rolling origin with refit): Prepared objects whose test
+    # sets, concatenated in order, are this one's; every model is fitted on each fold's training data in turn
 
 
 @dataclass(frozen=True)

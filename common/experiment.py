@@ -179,18 +179,28 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
     if prep.sample_weight is not None and prep.augment:
         raise ValueError("Prepared.sample_weight cannot be combined with Prepared.augment")
     weights = prep.sample_weight or (None, None)
-    per_seed, columns, first_est = [], {}, None
+    if prep.folds and (prep.sample_weight is not None or prep.augment or prep.test_views):
+        raise ValueError("Prepared.folds cannot be combined with sample weights, augmentation or test views")
+    folds = prep.folds or [prep]
+    per_seed, columns, first_est, test_quantiles = [], {}, None, None
     for k in range(cfg.training.seeds):
         seed = cfg.training.seed + k
-        est = LSTMEstimator(spec, cfg.training, run_dir=run_dir / f"seed{k}", seed=seed, fixed_length=prep.fixed_length)
-        X_fit, y_fit = prep.augment(prep.X_train, prep.y_train) if prep.augment else (prep.X_train, prep.y_train)
-        est.fit(X_fit, y_fit, prep.X_val, prep.y_val, sample_weight=weights[0], val_sample_weight=weights[1])
-        pred = predict_views(prep, est, prep.X_test)
-        quant = est.predict_quantiles(prep.X_test) if spec.head == "quantile" else None
+        preds, quants = [], []
+        for f, fold in enumerate(folds):  # one fold unless the protocol refits (e.g. rolling origin with refit)
+            fold_dir = run_dir / f"seed{k}" / (f"fold{f}" if len(folds) > 1 else "")
+            est = LSTMEstimator(spec, cfg.training, run_dir=fold_dir, seed=seed, fixed_length=prep.fixed_length)
+            X_fit, y_fit = fold.augment(fold.X_train, fold.y_train) if fold.augment else (fold.X_train, fold.y_train)
+            est.fit(X_fit, y_fit, fold.X_val, fold.y_val, sample_weight=weights[0], val_sample_weight=weights[1])
+            preds.append(predict_views(fold, est, fold.X_test))
+            if spec.head == "quantile":
+                quants.append(est.predict_quantiles(fold.X_test))
+            est.save(fold_dir / "model.keras")
+            first_est = first_est or est
+        pred = np.concatenate(preds)
+        quant = np.concatenate(quants) if quants else None
         per_seed.append(score(prep, pred, quant, spec.quantiles))
         columns[f"lstm_seed{seed}"] = pred
-        est.save(run_dir / f"seed{k}" / "model.keras")
-        first_est = first_est or est
+        test_quantiles = quant if test_quantiles is None else test_quantiles
         log(f"[{domain.name}] LSTM seed {seed}: " + ", ".join(f"{m}={v:.4g}" for m, v in per_seed[-1].items()))
     lstm = summarize_seeds(per_seed)
     ensemble = None
@@ -200,11 +210,14 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         log(f"[{domain.name}] LSTM ensemble of {len(per_seed)} seeds: " + ", ".join(f"{m}={v:.4g}" for m, v in ensemble.items()))
 
     base_scores = {}
-    for name, model in domain.baselines(prep, cfg).items():
-        model.fit(prep.X_train, prep.y_train)
-        pred = predict_views(prep, model, prep.X_test)
-        columns[name] = pred
-        base_scores[name] = score(prep, pred)
+    for name in domain.baselines(prep, cfg):
+        preds = []
+        for fold in folds:
+            model = domain.baselines(fold, cfg)[name]
+            model.fit(fold.X_train, fold.y_train)
+            preds.append(predict_views(fold, model, fold.X_test))
+        columns[name] = np.concatenate(preds)
+        base_scores[name] = score(prep, columns[name])
     published = load_published(domain.published, *prep.published_key)
     table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"LSTM ({describe(spec)})",
                              ensemble=ensemble)
@@ -212,6 +225,8 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
                                           "lstm_ensemble": ensemble,
                                           "baselines": base_scores, "leakage": prep.audit.to_dict(),
                                           "seconds": time.perf_counter() - start})
+    if test_quantiles is not None:  # the first seed's quantiles beside its median
+        columns.update({f"lstm_seed{cfg.training.seed}_q{q:g}": test_quantiles[..., j] for j, q in enumerate(spec.quantiles)})
     _predictions_frame(prep, columns).to_csv(run_dir / "predictions.csv", index=False)
     header = (f"# {domain.name}: {dataset}\n\nData: {prep.data_label}. Test-set metrics. "
               f"Leakage audit: {prep.audit.summary()}.")

@@ -44,10 +44,11 @@ def _inputs(X):
     return np.asarray(X, dtype="float32")
 
 
-def _shapes(X) -> tuple[int, int, int]:
+def _shapes(X) -> tuple[int, int, int, int]:
     seq = X["sequence"] if isinstance(X, dict) else X
     n_static = X["static"].shape[1] if isinstance(X, dict) and "static" in X else 0
-    return seq.shape[1], seq.shape[2], n_static
+    n_future = X["future"].shape[2] if isinstance(X, dict) and "future" in X else 0
+    return seq.shape[1], seq.shape[2], n_static, n_future
 
 
 class LSTMEstimator:
@@ -63,6 +64,7 @@ class LSTMEstimator:
         self.seed = train.seed if seed is None else seed
         self.fixed_length = fixed_length
         self.model = None
+        self.conformal_offsets: np.ndarray | None = None
         self.history: dict[str, list[float]] = {}
 
     def fit(self, X, y, X_val=None, y_val=None, sample_weight=None, val_sample_weight=None):
@@ -71,8 +73,9 @@ class LSTMEstimator:
         from .builder import build_model
 
         set_seed(self.seed, self.train.deterministic)
-        timesteps, n_features, n_static = _shapes(X)
-        self.model = build_model(self.spec, n_features, timesteps if self.fixed_length else None, n_static)
+        timesteps, n_features, n_static, n_future = _shapes(X)
+        self.model = build_model(self.spec, n_features, timesteps if self.fixed_length else None, n_static,
+                                 n_future=n_future)
         y = np.asarray(y, dtype="float32")  # NaN targets (missing observations) are masked by the builder's loss
         has_val = X_val is not None and y_val is not None and len(y_val) > 0
         monitor = "val_loss" if has_val else "loss"
@@ -100,6 +103,12 @@ class LSTMEstimator:
                               epochs=self.train.epochs, batch_size=self.train.batch_size, shuffle=True,
                               callbacks=callbacks, verbose=0 if quiet() else "auto")
         self.history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+        self.conformal_offsets = None
+        if self.train.conformal and self.spec.head == "quantile":
+            if not has_val:
+                raise ValueError("training.conformal needs validation windows to calibrate on")
+            self.conformal_offsets = conformal_offsets(self._raw(X_val), np.asarray(y_val, float),
+                                                       self.spec.quantiles[-1] - self.spec.quantiles[0])
         losses = self.history.get("loss", [])
         if losses and not np.isfinite(losses[-1]):
             raise TrainingDiverged(
@@ -113,17 +122,41 @@ class LSTMEstimator:
         return np.asarray(self.model.predict(_inputs(X), verbose=0, batch_size=1024))
 
     def predict(self, X) -> np.ndarray:
-        out = self._raw(X)
+        out = self._raw(X)  # the median of a quantile head is never moved by conformal calibration
         if self.spec.head == "quantile":
             qs = np.asarray(self.spec.quantiles)
             return out[..., int(np.argmin(np.abs(qs - 0.5)))]
         return out
 
     def predict_quantiles(self, X) -> np.ndarray:
-        return self._raw(X)
+        """All quantiles, the outermost ones moved by the conformal offsets when ``training.conformal``."""
+        out = self._raw(X)
+        if self.conformal_offsets is not None:
+            out = out.copy()
+            out[..., 0] = np.minimum(out[..., 0] - self.conformal_offsets, out[..., 1:].min(axis=-1))
+            out[..., -1] = np.maximum(out[..., -1] + self.conformal_offsets, out[..., :-1].max(axis=-1))
+        return out
 
     def save(self, path: str | Path) -> None:
         self.model.save(str(path))
+        if self.conformal_offsets is not None:
+            write_json(Path(path).with_name("conformal_offsets.json"), self.conformal_offsets.tolist())
+
+
+def conformal_offsets(q: np.ndarray, y: np.ndarray, nominal: float) -> np.ndarray:
+    """Conformalized quantile regression (Romano, Patterson & Candes 2019, NeurIPS): with conformity scores
+    E = max(lo - y, y - hi) on calibration windows, the offset is the ceil((n + 1) * nominal) / n empirical
+    quantile of E, so that [lo - offset, hi + offset] covers ``nominal`` of exchangeable new points. ``q`` is
+    (n, *steps, n_quantiles) and ``y`` (n, *steps); one offset per step, missing targets left out."""
+    scores = np.maximum(q[..., 0] - y, y - q[..., -1])
+    out = np.zeros(scores.shape[1:])
+    for idx in np.ndindex(*scores.shape[1:]):
+        e = scores[(slice(None), *idx)]
+        e = np.sort(e[np.isfinite(e)])
+        if len(e):
+            k = min(len(e), int(np.ceil((len(e) + 1) * nominal))) - 1
+            out[idx] = e[k]
+    return out
 
 
 def environment_record(seed: int | None = None) -> dict:

@@ -160,3 +160,28 @@ def test_forget_bias_sets_only_the_forget_gate_and_survives_saving(tmp_path):
     np.testing.assert_allclose(bias, [0, 0, 0, 3, 3, 3, 0, 0, 0, 0, 0, 0])
     model.save(tmp_path / "m.keras")
     assert keras.saving.load_model(tmp_path / "m.keras").get_layer("lstm_0").cell.bias.shape == (12,)
+
+
+@pytest.mark.parametrize("head", ["forecast", "quantile"])
+def test_known_future_inputs_reach_every_forecast_step_through_a_decoder(head, tmp_path):
+    spec = ModelSpec(units=(6, 5), head=head, horizon=4, n_targets=1, instance_norm="mean")
+    model = build_model(spec, F, T, n_future=2)
+    rng = np.random.default_rng(0)
+    X = {"sequence": rng.normal(size=(3, T, F)).astype("float32"), "future": rng.normal(size=(3, 4, 2)).astype("float32")}
+    out = model.predict(X, verbose=0)
+    assert out.shape == ((3, 4, 1, 3) if head == "quantile" else (3, 4, 1))
+    assert any(layer.name == "lstm_decoder" for layer in model.layers)
+    changed = {**X, "future": X["future"].copy()}
+    changed["future"][:, 2:] += 1.0  # a change at steps 3-4 leaves steps 1-2 alone (the decoder reads forward)
+    moved = model.predict(changed, verbose=0)
+    np.testing.assert_allclose(moved[:, :2], out[:, :2], atol=1e-6)
+    assert not np.allclose(moved[:, 2:], out[:, 2:])
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "m.keras").predict(X, verbose=0), out, atol=1e-6)
+
+
+def test_known_future_inputs_refuse_unsupported_settings():
+    with pytest.raises(ValueError, match="known-future"):
+        build_model(ModelSpec(head="regression"), F, T, n_future=2)
+    with pytest.raises(ValueError, match="known-future"):
+        build_model(ModelSpec(head="forecast", horizon=3, bidirectional=True), F, T, n_future=2)

@@ -6,7 +6,7 @@ import pytest
 from common.config import ModelSpec, TrainSpec
 
 pytest.importorskip("keras")
-from common.training import LSTMEstimator, TrainingDiverged, environment_record  # noqa: E402
+from common.training import LSTMEstimator, TrainingDiverged, conformal_offsets, environment_record  # noqa: E402
 
 
 def data(n=64, seed=0):
@@ -79,6 +79,31 @@ def test_quantile_head_predicts_median_and_all_quantiles():
     q = est.predict_quantiles(X)
     assert q.shape == (64, 1, 1, 3)
     np.testing.assert_array_equal(est.predict(X), q[..., 1])
+
+
+def test_conformal_offsets_by_hand():
+    q = np.zeros((5, 2, 3))
+    q[..., 1], q[..., 2] = 0.5, 1.0  # every interval is [0, 1]
+    y = np.array([[0.5, 0.4], [1.5, 0.6], [2.0, 0.5], [-1.0, 0.45], [0.2, np.nan]])
+    # step 0: scores max(lo - y, y - hi) = -0.5, 0.5, 1, 1, -0.2; rank ceil(6 * 0.8) = 5 of 5 -> 1.0 (widen)
+    # step 1: scores -0.4, -0.4, -0.5, -0.45 (the missing target left out); rank min(4, ceil(5 * 0.8)) = 4 -> -0.4
+    np.testing.assert_allclose(conformal_offsets(q, y, 0.8), [1.0, -0.4])
+
+
+def test_conformal_calibration_moves_only_the_outer_quantiles_and_keeps_their_order(tmp_path):
+    X, y = data()
+    spec = ModelSpec(units=(4,), head="quantile", quantiles=(0.1, 0.5, 0.9))
+    plain = LSTMEstimator(spec, TrainSpec(epochs=1)).fit(X, y[:, None, :], X[:16], 5 * y[:16, None, :])
+    cal = LSTMEstimator(spec, TrainSpec(epochs=1, conformal=True)).fit(X, y[:, None, :], X[:16], 5 * y[:16, None, :])
+    a, b = plain.predict_quantiles(X), cal.predict_quantiles(X)
+    np.testing.assert_allclose(a[..., 1], b[..., 1], atol=1e-6)  # same seed, same weights: the median is unchanged
+    assert (b[..., 0] <= b[..., 1]).all() and (b[..., 1] <= b[..., 2]).all()
+    inside = lambda q, t: np.mean((t >= q[..., 0]) & (t <= q[..., 2]))  # noqa: E731
+    assert inside(b[:16], 5 * y[:16, None, :]) >= 0.8  # calibrated on those validation windows
+    cal.save(tmp_path / "model.keras")
+    assert (tmp_path / "conformal_offsets.json").is_file()
+    with pytest.raises(ValueError, match="needs validation windows"):
+        LSTMEstimator(spec, TrainSpec(epochs=1, conformal=True)).fit(X, y[:, None, :])
 
 
 def test_environment_record_is_json():

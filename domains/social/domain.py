@@ -1,8 +1,10 @@
-"""Social time series: long-horizon benchmark (ILI, exchange rate) under the published protocol (offline default: statsmodels macrodata).
+"""Social time series: long-horizon benchmark (ILI, exchange rate) under the published protocol, and rolling-origin probabilistic forecasts (bikes, page views, ILINet); offline default: statsmodels macrodata.
 
 Datasets: ``ili_national_illness`` and ``exchange_rate`` (real; the LTSF protocol of Autoformer/DLinear/
-PatchTST), ``macrodata`` (US quarterly macro rates shipped inside statsmodels: offline, real but packaged),
-``csv`` (your own file: ``data.path``, ``data.date_column``, ``data.columns``, ``data.freq``, ``data.target``).
+PatchTST), ``bike_sharing_uci``, ``wikipedia_pageviews_peyton_manning`` and ``cdc_ilinet`` (real; rolling-origin
+evaluation with 10/50/90% quantiles, see ``rolling.py``), ``macrodata`` (US quarterly macro rates shipped inside
+statsmodels: offline, real but packaged), ``csv`` (your own file: ``data.path``, ``data.date_column``,
+``data.columns``, ``data.freq``, ``data.target``; ``data.protocol = "rolling"`` for rolling origins).
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from common.domain import DataError, Domain, Prepared
 
 from .linear import HoltOnTarget, LinearForecaster
 from .ltsf import LTSFData, prepare_ltsf, read_ltsf_csv
+from .rolling import prepare_rolling
+from .rolling_sets import SETTINGS as ROLLING
 
 PUBLISHED = Path(__file__).with_name("published.csv")
 BENCHMARKS = {  # dataset -> (file, target, season for MASE / seasonal naive, default look-back, horizons)
@@ -38,6 +42,16 @@ class SocialOptions:
     season: int = 1  # dataset "csv": season for MASE and seasonal naive
     duplicates: str = "error"  # dataset "csv": error | mean
     gaps: str = "error"  # dataset "csv": error | interpolate (the benchmark protocol needs complete rows)
+    protocol: str = ""  # dataset "csv": ltsf (default) | rolling
+    # rolling origin (bike_sharing_uci, wikipedia_pageviews_peyton_manning, cdc_ilinet, csv with protocol
+    # "rolling"); 0 or "": the dataset's default (see rolling_sets.SETTINGS)
+    origins: int = 0  # number of forecast origins
+    origin_step: int = 0  # rows between origins
+    train_stride: int = 0  # rows between training windows
+    transform: str = ""  # none | log | log1p (target)
+    fill: str = ""  # ffill | zero: missing targets in the inputs
+    refit_every: int = 0  # k > 0: refit every model before each block of k origins; 0: fit once
+    weather: str = "observed"  # bike_sharing_uci: observed (over the forecast hours: an oracle) | past
 
 
 def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
@@ -74,7 +88,24 @@ def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
     raise DataError(f"social has datasets {sorted([*BENCHMARKS, 'macrodata', 'csv'])}, not {dataset!r}")
 
 
+def _is_rolling(cfg: RunConfig, opt: SocialOptions) -> bool:
+    if opt.protocol not in ("", "ltsf", "rolling"):
+        raise DataError(f"data.protocol must be 'ltsf' or 'rolling', not {opt.protocol!r}")
+    return cfg.dataset in ROLLING or (cfg.dataset == "csv" and opt.protocol == "rolling")
+
+
 def prepare(cfg: RunConfig, opt: SocialOptions) -> Prepared:
+    if _is_rolling(cfg, opt):
+        from .rolling_sets import rolling_data
+
+        data, s = rolling_data(cfg.dataset, opt)
+        prep = prepare_rolling(data, s.lookback, s.horizon, s.origins, s.origin_step, train_stride=s.train_stride,
+                               refit_every=opt.refit_every)
+        off = [k for k in ("channel_independent", "linear_skip") if getattr(cfg.model, k)]
+        if off:  # the decoder reads covariates for one target: these options have no meaning there
+            prep.model_overrides = {**prep.model_overrides, **{k: False for k in off}}
+            prep.audit.notes.append(f"model.{' and model.'.join(off)} turned off: not used by the rolling-origin decoder")
+        return prep
     data, lookback, horizon = _data(cfg, opt)
     if lookback < 2 or horizon < 1:
         raise DataError("data.lookback must be >= 2 and data.horizon >= 1")
@@ -84,6 +115,17 @@ def prepare(cfg: RunConfig, opt: SocialOptions) -> Prepared:
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:
+    if prep.extra.get("protocol") == "rolling":
+        from .rolling_baselines import ETSOnWindow, LagGBM, WindowMedian
+
+        seasons = prep.extra["seasons"]
+        out = {"naive (last value)": B.LastValue(target_index=0)}
+        out.update({f"seasonal naive (season {m})": B.SeasonalNaive(season=m, target_index=0) for m in seasons})
+        if cfg.dataset == "wikipedia_pageviews_peyton_manning":
+            out["median of the last 7 weeks"] = WindowMedian(49)
+        out[f"ETS (damped trend{', season %d' % seasons[0] if seasons else ''})"] = ETSOnWindow(seasons[0] if seasons else 1)
+        out["gradient boosting on lags"] = LagGBM(seasons=seasons or (1,), seed=cfg.training.seed)
+        return out
     channels = list(range(prep.y_train.shape[-1]))
     out = {"Repeat (last value)": B.LastValue(target_index=channels)}
     season, lookback = prep.extra["season"], prep.extra["lookback"]
@@ -111,12 +153,24 @@ def default_config(profile: str = "quick") -> RunConfig:
                      data={"horizon": 24})
 
 
+def rolling_config(dataset: str, seeds: int = 1) -> RunConfig:
+    """The LSTM setting of the rolling-origin benchmark: encoder-decoder with a 10/50/90% quantile head,
+    instance normalisation by the window mean (the level of the last look-back period)."""
+    return RunConfig(domain="social", dataset=dataset, profile="full",
+                     model=ModelSpec(units=(64,), dropout=0.1, head="quantile", instance_norm="mean"),
+                     training=TrainSpec(epochs=40, batch_size=64, patience=6, lr_schedule="plateau", seeds=seeds))
+
+
 def smoke_config() -> RunConfig:
     return RunConfig(domain="social", dataset="macrodata", model=lstm(units=(4,)),
                      training=TrainSpec(epochs=1, batch_size=64))
 
 
 def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
+    if prep.extra.get("protocol") == "rolling":
+        from .rolling_plots import band_plot
+
+        return [band_plot(prep, est, predictions, run_dir)]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -144,6 +198,6 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
 
 
 DOMAIN = Domain(name="social", description=__doc__.splitlines()[0],
-                datasets=("ili_national_illness", "exchange_rate"),
+                datasets=("ili_national_illness", "exchange_rate", *ROLLING),
                 options=SocialOptions, default_config=default_config, prepare=prepare, baselines=baselines,
                 smoke_config=smoke_config, published=PUBLISHED, generated=False, plots=plots)

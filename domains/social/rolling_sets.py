@@ -1,0 +1,124 @@
+"""The rolling-origin datasets: how each real series becomes a ``RollingData`` (target, covariates, rules).
+
+Defaults per dataset (all overridable through ``[data]``): look-back, horizon (and the shorter horizons also
+scored), number of origins and their spacing, the target transform and the rule for missing targets in inputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from common.domain import DataError
+
+from .rolling import RollingData
+from .sources import BIKE_CALENDAR, BIKE_WEATHER, calendar_features, read_bike_hourly, read_daily_or_weekly
+
+
+@dataclass(frozen=True)
+class RollingSetting:
+    lookback: int
+    horizon: int
+    sub_horizons: tuple[int, ...]
+    origins: int
+    origin_step: int
+    train_stride: int
+    transform: str
+    fill: str
+    season: int  # MASE
+    seasons: tuple[int, ...]  # seasonal naive
+
+
+SETTINGS = {
+    # hourly: a week of history, 168 h ahead (24 h scored too), one origin a day over the last 8 weeks of 2012
+    "bike_sharing_uci": RollingSetting(168, 168, (24,), 56, 24, 2, "log1p", "zero", 24, (24, 168)),
+    # daily: 26 weeks of history, 64 days ahead (7 and 28 scored too), one origin a week over the last half year
+    "wikipedia_pageviews_peyton_manning": RollingSetting(182, 64, (7, 28), 26, 7, 1, "log", "ffill", 7, (7,)),
+    # weekly: two years of history, 13 weeks ahead (4 scored too), every week of the last two years
+    "cdc_ilinet": RollingSetting(104, 13, (4,), 104, 1, 1, "log", "ffill", 52, (52,)),
+}
+
+
+def _bikes(opt) -> RollingData:
+    from common.download import dataset_dir
+
+    path = dataset_dir("bike_sharing_uci") / "hour.csv"
+    frame, note = read_bike_hourly(path)
+    absent = frame["cnt"].isna()
+    by_day = frame[list(BIKE_CALENDAR)].groupby(frame.index.normalize()).transform(lambda s: s.ffill().bfill())
+    weather = frame[list(BIKE_WEATHER)].ffill().bfill()
+    known = pd.concat([calendar_features(frame.index, "h"), by_day], axis=1)
+    if opt.weather not in ("observed", "past"):
+        raise DataError(f"data.weather must be 'observed' or 'past', not {opt.weather!r}")
+    if opt.weather == "observed":
+        known = pd.concat([known, weather], axis=1)
+        how = ("weather over the forecast hours = the observed weather (an oracle standing in for a weather "
+               "forecast)")
+    else:
+        how = "weather known only up to the origin"
+    label = (f"UCI bike sharing, Washington D.C. 2011-2012, hourly rentals (real; {note}: they are unobserved "
+             f"targets, 0 in the inputs with a missing flag); {how}")
+    return RollingData(frame["cnt"], known, label, 0, (), past=None if opt.weather == "observed" else weather,
+                       notes=[f"{int(absent.sum())} absent hours: weather carried forward, targets unobserved"])
+
+
+def _pageviews(opt) -> RollingData:
+    from common.download import dataset_dir
+
+    path = dataset_dir("wikipedia_pageviews_peyton_manning") / "example_wp_peyton_manning.csv"
+    frame, note = read_daily_or_weekly(path, "ds", "y", "D")
+    label = (f"Wikipedia daily page views of 'Peyton Manning', 2007-12..2016-01 (real; {note}: unobserved "
+             "targets, last value carried forward in the inputs); modelled on the log scale")
+    return RollingData(frame["y"], calendar_features(frame.index, "D"), label, 0, ())
+
+
+def _ilinet(opt) -> RollingData:
+    from common.download import dataset_dir
+
+    path = dataset_dir("cdc_ilinet") / "ILINet.csv"
+    frame, note = read_daily_or_weekly(path, "DATE", ["% WEIGHTED ILI", "NUM. OF PROVIDERS"], "W-SUN")
+    y = frame["% WEIGHTED ILI"].where(frame["NUM. OF PROVIDERS"] != 0)  # no provider reported: not an observation
+    silent = int((frame["NUM. OF PROVIDERS"] == 0).sum())
+    label = (f"CDC ILINet national % weighted ILI, weekly 1997-10..2022-10 with real dates (real; {note}, and "
+             f"{silent} off-season weeks of 1998-2002 with 0 reporting providers and ILI 0: all unobserved targets, "
+             "last value carried forward in the inputs); modelled on the log scale")
+    return RollingData(y, calendar_features(frame.index, "W"), label, 0, ())
+
+
+def _csv(opt) -> RollingData:
+    from .series import load_series_csv
+
+    if not (opt.path and opt.columns and opt.freq):
+        raise DataError("dataset 'csv' needs data.path, data.columns and data.freq")
+    target = opt.target or opt.columns[-1]
+    if target not in opt.columns:
+        raise DataError(f"data.target {target!r} is not one of data.columns {list(opt.columns)}")
+    frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, "keep")
+    others = [c for c in opt.columns if c != target]
+    past = frame[others].ffill().bfill() if others else None
+    freq = "h" if opt.freq.lower() in ("h", "1h") else ("D" if opt.freq.upper() in ("D", "1D") else "W")
+    actions = rep.actions + (["other columns carried forward over gaps"] if others and rep.missing_values else [])
+    label = f"user CSV {opt.path}, target {target}" + (f" ({'; '.join(actions)})" if actions else "")
+    return RollingData(frame[target], calendar_features(frame.index, freq), label, opt.season,
+                       (opt.season,) if opt.season > 1 else (), past=past)
+
+
+READERS = {"bike_sharing_uci": _bikes, "wikipedia_pageviews_peyton_manning": _pageviews, "cdc_ilinet": _ilinet}
+
+
+def rolling_data(dataset: str, opt) -> tuple[RollingData, RollingSetting]:
+    """The series of ``dataset`` (or the user's CSV) with its setting, options applied."""
+    if dataset == "csv":
+        data = _csv(opt)
+        base = RollingSetting(opt.lookback or 4 * max(opt.season, 7), opt.horizon or 12, (), opt.origins or 10,
+                              opt.origin_step or 1, 1, "none", "ffill", opt.season, data.seasons)
+    else:
+        data, base = READERS[dataset](opt), SETTINGS[dataset]
+        data.season, data.seasons, data.key = base.season, base.seasons, (dataset, "rolling")
+    data.transform = opt.transform or base.transform
+    data.fill = opt.fill or base.fill
+    data.sub_horizons = base.sub_horizons
+    setting = RollingSetting(opt.lookback or base.lookback, opt.horizon or base.horizon, base.sub_horizons,
+                             opt.origins or base.origins, opt.origin_step or base.origin_step,
+                             opt.train_stride or base.train_stride, data.transform, data.fill, data.season, data.seasons)
+    return data, setting

@@ -1,0 +1,226 @@
+"""Social, rolling origin: origin placement, leak-free splits and scalers, missing targets, the readers'
+rules on generated files, the rolling baselines, sub-horizon scoring, and a real-data run per series."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from common.baselines import SeasonalNaive
+from common.config import ModelSpec, RunConfig, TrainSpec, validate_options
+from common.domain import DataError
+from common.experiment import score
+from domains.social.domain import DOMAIN
+from domains.social.rolling import RollingData, origin_positions, prepare_rolling
+from domains.social.rolling_baselines import ETSOnWindow, LagGBM, WindowMedian
+from domains.social.sources import calendar_features, read_bike_hourly, read_daily_or_weekly
+from tests.conftest import real_data_or_skip
+
+
+def series(n=400, missing=(), seed=0, freq="D"):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    index = pd.date_range("2020-01-06", periods=n, freq=freq)
+    y = 100 + 20 * np.sin(2 * np.pi * t / 7) + 0.1 * t + rng.normal(size=n)
+    y[list(missing)] = np.nan
+    return RollingData(pd.Series(y, index=index), calendar_features(index, "D"), "generated", 7, (7,),
+                       transform="log", sub_horizons=(3,))
+
+
+def test_origins_end_with_the_series_and_are_evenly_spaced():
+    o = origin_positions(500, 20, 10, count=5, step=7)
+    assert o.tolist() == [461, 468, 475, 482, 489] and o[-1] + 10 == 499
+    with pytest.raises(DataError, match="too short"):
+        origin_positions(100, 20, 10, count=5, step=7)
+    with pytest.raises(DataError, match="origins"):
+        origin_positions(500, 20, 10, count=0, step=7)
+
+
+def test_splits_are_chronological_and_scalers_see_training_rows_only():
+    data = series()
+    prep = prepare_rolling(data, lookback=28, horizon=10, count=6, step=5)
+    t = prep.split["targets"]
+    assert t["train"][1] <= t["val"][0] and t["val"][1] == t["test"][0] == prep.extra["origins"][0] + 1
+    assert prep.audit.time_overlap_train_test == 0
+    assert prep.X_test["sequence"].shape == (6, 28, 2 + 4) and prep.X_test["future"].shape == (6, 10, 4)
+    assert prep.y_test.shape == (6, 10, 1)
+    # the last origin's targets are the last rows, in the series' own units after to_report_units
+    np.testing.assert_allclose(prep.to_report_units(prep.y_test[-1, :, 0]), data.target.to_numpy()[-10:], rtol=1e-4)
+    # changing every value after the validation rows leaves the scalers as they were
+    changed = series()
+    changed.target.iloc[t["val"][0]:] *= 3
+    again = prepare_rolling(changed, lookback=28, horizon=10, count=6, step=5)
+    assert again.scalers == prep.scalers
+    np.testing.assert_allclose(prep.scaler_fit_rows["target"], np.log(data.target.to_numpy()[: t["val"][0]]))
+
+
+def test_refit_blocks_train_on_everything_before_their_first_origin():
+    data = series()
+    once = prepare_rolling(data, lookback=28, horizon=10, count=6, step=5)
+    refit = prepare_rolling(data, lookback=28, horizon=10, count=6, step=5, refit_every=4)
+    assert once.folds is None and len(refit.folds) == 2 and "refit before each block of 4" in refit.split["protocol"]
+    np.testing.assert_array_equal(np.concatenate([f.y_test for f in refit.folds]), refit.y_test)
+    np.testing.assert_array_equal(refit.folds[0].y_train, once.y_train)
+    second = refit.folds[1]
+    origin = refit.extra["origins"][4]
+    assert len(second.y_train) > len(once.y_train) and second.scalers == once.scalers
+    # the last validation window's targets end at the block's first origin
+    assert second.to_report_units(second.y_val[-1, -1, 0]) == pytest.approx(data.target.iloc[origin], rel=1e-4)
+    assert second.to_report_units(second.y_test[0, 0, 0]) == pytest.approx(data.target.iloc[origin + 1], rel=1e-4)
+
+
+def test_missing_targets_are_flagged_in_inputs_and_unobserved_in_targets():
+    n = 400
+    gap = [n - 5, n - 4, 200]
+    prep = prepare_rolling(series(n, missing=gap), lookback=28, horizon=10, count=3, step=5)
+    last = prep.y_test[-1, :, 0]
+    assert np.isnan(last[-5:-3]).all() and np.isfinite(last[:-5]).all()
+    assert any("not observed" in note for note in prep.audit.notes)
+    # ffill: the input at a gap repeats the last observed value; the flag marks it
+    data = series(n, missing=gap)
+    data.fill = "zero"
+    with pytest.raises(DataError, match="fill = 'zero' needs"):
+        prepare_rolling(data, lookback=28, horizon=10, count=3, step=5)
+    data.transform = "log1p"
+    zero = prepare_rolling(data, lookback=28, horizon=10, count=3, step=5)
+    seq = prep.X_train["sequence"]
+    k = np.flatnonzero(seq[:, -6, 1] == 1)[0]  # the window with the gap (row 200) six steps before its end
+    assert seq[k, -6, 0] == seq[k, -7, 0] and seq[k, -6, 1] == 1
+    zero_value = (np.log1p(0) - zero.scalers["target"]["mean"][0]) / zero.scalers["target"]["scale"][0]
+    assert zero.X_train["sequence"][k, -6, 0] == pytest.approx(zero_value)
+
+
+def test_bad_values_and_settings_are_clear_errors():
+    data = series()
+    data.target.iloc[3] = -1.0
+    with pytest.raises(DataError, match="out of range for the log"):
+        prepare_rolling(data, 28, 10, 3, 5)
+    with pytest.raises(DataError, match="seasonal naive"):
+        prepare_rolling(series(), 5, 10, 3, 5)
+    data = series()
+    data.covariates.iloc[4, 0] = np.nan
+    with pytest.raises(DataError, match="covariates have missing values"):
+        prepare_rolling(data, 28, 10, 3, 5)
+
+
+def test_rolling_baselines_by_hand():
+    X = {"sequence": np.zeros((2, 60, 3)), "future": np.zeros((2, 4, 1))}
+    X["sequence"][0, :, 0] = np.arange(60)
+    X["sequence"][1, :, 0] = 5.0
+    X["sequence"][0, -1, 1] = 1  # the last value is missing: the median skips it
+    y = np.zeros((2, 4, 1))
+    med = WindowMedian(7).fit(X, y).predict(X)
+    assert med.shape == (2, 4, 1) and med[0, 0, 0] == np.median(np.arange(53, 59)) and med[1, 3, 0] == 5.0
+    week = np.tile(np.arange(7.0), 9)[:60]
+    X["sequence"][0, :, 0] = week
+    snaive = SeasonalNaive(season=7, target_index=0).fit(X, y).predict(X)
+    np.testing.assert_allclose(snaive[0, :, 0], week[53:57])
+    ets = ETSOnWindow(7).fit(X, y).predict(X)
+    np.testing.assert_allclose(ets[0, :, 0], [4, 5, 6, 0], atol=0.3)
+
+
+def test_lag_gbm_learns_a_covariate_driven_series():
+    rng = np.random.default_rng(1)
+    n, L, H = 300, 14, 5
+    fut = rng.normal(size=(n, H, 1))
+    seq = rng.normal(size=(n, L, 2))
+    seq[:, :, 1] = 0
+    y = 2 * fut + seq[:, -1:, :1]  # the future covariate plus the last value
+    X = {"sequence": seq, "future": fut}
+    pred = LagGBM(seasons=(7,)).fit(X, y).predict(X)
+    assert pred.shape == y.shape and np.mean((pred - y) ** 2) < 0.1 * np.var(y)
+
+
+def test_sub_horizons_score_the_first_steps():
+    prep = prepare_rolling(series(), lookback=28, horizon=10, count=4, step=5)
+    assert "mae@h3" in prep.metrics and prep.step_labels["h3"] == slice(0, 3)
+    pred = prep.y_test + 0.1 * np.arange(10)[None, :, None]
+    quant = np.stack([pred - 1, pred, pred + 1], axis=-1)
+    out = score(prep, pred, quant, (0.1, 0.5, 0.9))
+    yt, yp = prep.to_report_units(prep.y_test), prep.to_report_units(pred)
+    assert out["mae@h3"] == pytest.approx(np.mean(np.abs(yt - yp)[:, :3]))
+    assert out["mae"] == pytest.approx(np.mean(np.abs(yt - yp)))
+    assert out["coverage"] == 1.0
+
+
+def write(tmp_path, rows, header="instant,dteday,hr,holiday,workingday,weathersit,temp,atemp,hum,windspeed,cnt"):
+    path = tmp_path / "hour.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def test_bike_reader_reindexes_absent_hours_and_names_bad_rows(tmp_path):
+    rows = [f"{i},2011-01-01,{h},0,0,1,0.2,0.2,0.8,0.1,{10 + h}" for i, h in enumerate([0, 1, 3])]
+    frame, note = read_bike_hourly(write(tmp_path, rows))
+    assert len(frame) == 4 and np.isnan(frame["cnt"].iloc[2]) and frame["cnt"].iloc[3] == 13
+    assert note == "1 of 4 hours absent from the file"
+    with pytest.raises(DataError, match="row 3: hour 24"):
+        read_bike_hourly(write(tmp_path, [rows[0], rows[1].replace(",1,0,0", ",24,0,0", 1)]))
+    with pytest.raises(DataError, match="occurs more than once"):
+        read_bike_hourly(write(tmp_path, [rows[0], rows[0]]))
+    with pytest.raises(DataError, match="'cnt'"):
+        read_bike_hourly(write(tmp_path, [r.rsplit(",", 1)[0] for r in rows], header="instant,dteday,hr,holiday"))
+    with pytest.raises(DataError, match="row 2: column 'temp' is empty"):
+        read_bike_hourly(write(tmp_path, [rows[0].replace(",0.2,0.2,", ",,0.2,")]))
+
+
+def test_weekly_reader_reports_gaps(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("DATE,v\n2020-01-05,1\n2020-01-12,2\n2020-01-26,3\n")
+    frame, note = read_daily_or_weekly(path, "DATE", "v", "W-SUN")
+    assert len(frame) == 4 and np.isnan(frame["v"].iloc[2]) and note == "1 of 4 weeks absent from the file"
+    path.write_text("DATE,v,w\n2020-01-05,1,1\n2020-01-12,,2\n")
+    with pytest.raises(DataError, match="2020-01-12 has an empty cell"):
+        read_daily_or_weekly(path, "DATE", ["v", "w"], "W-SUN")
+
+
+def test_user_csv_runs_the_rolling_protocol(tmp_path):
+    days = pd.date_range("2020-01-01", periods=300, freq="D")
+    pd.DataFrame({"day": days, "x": np.arange(300.0), "y": 10 + np.sin(np.arange(300) / 3)}).to_csv(
+        tmp_path / "u.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv",
+                    data={"path": str(tmp_path / "u.csv"), "date_column": "day", "columns": ["x", "y"], "freq": "D",
+                          "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 5})
+    prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+    assert prep.extra["protocol"] == "rolling" and prep.y_test.shape == (5, 7, 1)
+    assert prep.X_test["sequence"].shape[2] == 2 + 1 + 4  # target, flag, x (past only), calendar
+    assert set(DOMAIN.baselines(prep, cfg)) >= {"naive (last value)", "seasonal naive (season 7)",
+                                                "gradient boosting on lags"}
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset, rows, absent", [("bike_sharing_uci", 17544, 165),
+                                                   ("wikipedia_pageviews_peyton_manning", 2964, 59),
+                                                   ("cdc_ilinet", 1305, 4)])
+def test_real_series_run_end_to_end(dataset, rows, absent, tmp_path):
+    real_data_or_skip(dataset)
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+    from domains.social.domain import rolling_config
+
+    cfg = apply_overrides(rolling_config(dataset), {"out": str(tmp_path), "training.epochs": 1, "model.units": [8],
+                                                   "data.origins": 3, "data.train_stride": 8})
+    res = run_experiment(cfg, DOMAIN, run_name="t", log=lambda s: None)
+    assert res.table.shape[0] >= 5 and np.isfinite(res.lstm["coverage"]["mean"])
+    assert f"{absent} of {rows}" in res.data_label
+    if dataset == "cdc_ilinet":  # weeks with no reporting provider are not observations of 0% ILI
+        assert "95 off-season weeks" in res.data_label
+    assert (res.run_dir / "forecast_band.png").is_file() and (res.run_dir / "comparison.md").is_file()
+
+
+@pytest.mark.slow
+def test_refit_runs_every_model_once_per_block_and_scores_all_origins(tmp_path):
+    from common.experiment import run_experiment
+
+    days = pd.date_range("2020-01-01", periods=300, freq="D")
+    pd.DataFrame({"day": days, "y": 10 + np.sin(np.arange(300) / 3)}).to_csv(tmp_path / "u.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path),
+                    model=ModelSpec(units=(4,), head="quantile"),
+                    training=TrainSpec(epochs=1),
+                    data={"path": str(tmp_path / "u.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
+                          "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 6,
+                          "refit_every": 3})
+    res = run_experiment(cfg, DOMAIN, run_name="r", log=lambda s: None)
+    assert sorted(p.name for p in (res.run_dir / "seed0").iterdir()) == ["fold0", "fold1"]
+    frame = pd.read_csv(res.run_dir / "predictions.csv")
+    assert frame["sample"].nunique() == 6 and {"lstm_seed0_q0.1", "lstm_seed0_q0.9"} <= set(frame.columns)
+    assert np.isfinite(res.lstm["pinball"]["mean"]) and (res.run_dir / "forecast_band.png").is_file()

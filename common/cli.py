@@ -74,7 +74,9 @@ def _config(args, domain):
 
             raise ConfigError(f"{args.config}: config is for domain {cfg.domain!r}, not {domain.name!r}")
         return cfg
-    return apply_overrides(domain.default_config(args.profile or "quick"), overrides)
+    profile = args.profile or "quick"
+    base = domain.dataset_config(args.dataset, profile) if args.dataset and domain.dataset_config else None
+    return apply_overrides(base or domain.default_config(profile), overrides)
 
 
 def cmd_list(_args) -> int:

@@ -5,6 +5,8 @@ A domain module defines ``DOMAIN = Domain(...)``:
 - ``datasets``: the registry ids it uses (each must be in ``common/datasets.toml``);
 - ``options``: a frozen dataclass of its ``[data]`` config options (validated strictly);
 - ``default_config(profile)``: a ``RunConfig`` for ``"quick"`` (``lstm-suite run``) or ``"full"``;
+- ``dataset_config`` (optional): ``(dataset, profile) -> RunConfig | None``, the config to start from when
+  ``--dataset`` names a dataset that needs another model than the default (None: use ``default_config``);
 - ``prepare(config, options)``: data -> ``Prepared`` (splits, fitted scalers, leakage audit);
 - ``baselines(prepared, config)``: name -> estimator with ``fit(X, y)`` / ``predict(X)``;
 - ``smoke_config()``: a tiny config (generated fixtures or a small slice) for the conformance test;
@@ -93,6 +95,7 @@ class Domain:
     experiments: Mapping[str, Callable] = field(default_factory=dict)  # extra named experiments (--experiment)
     run_experiments: Callable | None = None  # (names, profile, out, run_name=) -> (folder, results)
     experiments_in_main_job: bool = False  # `lstm-suite run` runs them too (only for offline, quick experiments)
+    dataset_config: Callable | None = None  # (dataset, profile) -> RunConfig | None
     plots: Callable | None = None  # (prepared, fitted LSTM estimator, {model: test predictions}, run_dir) -> [paths]
 
 

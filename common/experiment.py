@@ -182,7 +182,7 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
     if prep.folds and (prep.sample_weight is not None or prep.augment or prep.test_views):
         raise ValueError("Prepared.folds cannot be combined with sample weights, augmentation or test views")
     folds = prep.folds or [prep]
-    per_seed, columns, first_est, test_quantiles = [], {}, None, None
+    per_seed, columns, first_est, seed_quantiles = [], {}, None, []
     for k in range(cfg.training.seeds):
         seed = cfg.training.seed + k
         preds, quants = [], []
@@ -200,13 +200,15 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         quant = np.concatenate(quants) if quants else None
         per_seed.append(score(prep, pred, quant, spec.quantiles))
         columns[f"lstm_seed{seed}"] = pred
-        test_quantiles = quant if test_quantiles is None else test_quantiles
+        if quant is not None:
+            seed_quantiles.append(quant)
         log(f"[{domain.name}] LSTM seed {seed}: " + ", ".join(f"{m}={v:.4g}" for m, v in per_seed[-1].items()))
     lstm = summarize_seeds(per_seed)
     ensemble = None
-    if len(per_seed) > 1 and spec.head != "quantile":  # the mean prediction of all seeds, scored as one model
+    if len(per_seed) > 1:  # the mean prediction of all seeds (for quantiles: each quantile averaged), scored as one model
         columns["lstm_ensemble"] = np.mean([np.asarray(v, dtype=float) for v in columns.values()], axis=0)  # seeds only so far
-        ensemble = score(prep, columns["lstm_ensemble"])
+        ens_q = np.mean(seed_quantiles, axis=0) if seed_quantiles else None
+        ensemble = score(prep, columns["lstm_ensemble"], ens_q, spec.quantiles)
         log(f"[{domain.name}] LSTM ensemble of {len(per_seed)} seeds: " + ", ".join(f"{m}={v:.4g}" for m, v in ensemble.items()))
 
     base_scores = {}
@@ -225,8 +227,8 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
                                           "lstm_ensemble": ensemble,
                                           "baselines": base_scores, "leakage": prep.audit.to_dict(),
                                           "seconds": time.perf_counter() - start})
-    if test_quantiles is not None:  # the first seed's quantiles beside its median
-        columns.update({f"lstm_seed{cfg.training.seed}_q{q:g}": test_quantiles[..., j] for j, q in enumerate(spec.quantiles)})
+    if seed_quantiles:  # the first seed's quantiles beside its median
+        columns.update({f"lstm_seed{cfg.training.seed}_q{q:g}": seed_quantiles[0][..., j] for j, q in enumerate(spec.quantiles)})
     _predictions_frame(prep, columns).to_csv(run_dir / "predictions.csv", index=False)
     header = (f"# {domain.name}: {dataset}\n\nData: {prep.data_label}. Test-set metrics. "
               f"Leakage audit: {prep.audit.summary()}.")

@@ -78,3 +78,17 @@ def test_run_main_job_prints_summary(tmp_path):
     assert "best baseline" in res.stdout and "Summary:" in res.stdout
     summary = next(tmp_path.glob("summary-*.md")).read_text()
     assert "engineering" in summary and "mechanisms/trigger_word" in summary
+
+
+def test_a_dataset_with_its_own_model_starts_from_the_domains_dataset_config():
+    import argparse
+
+    from common.cli import _config
+    from domains import get_domain
+
+    args = argparse.Namespace(set=["training.epochs=2"], seeds=None, epochs=None, out=None, config=None,
+                              dataset="bike_sharing_uci", profile=None)
+    cfg = _config(args, get_domain("social"))
+    assert cfg.model.head == "quantile" and cfg.training.conformal and cfg.training.epochs == 2
+    args.dataset = "exchange_rate"
+    assert _config(args, get_domain("social")).model.head == "forecast"

@@ -208,14 +208,14 @@ def test_real_series_run_end_to_end(dataset, rows, absent, tmp_path):
 
 
 @pytest.mark.slow
-def test_refit_runs_every_model_once_per_block_and_scores_all_origins(tmp_path):
+def test_refit_runs_every_model_once_per_block_and_scores_all_origins_and_the_seed_ensemble(tmp_path):
     from common.experiment import run_experiment
 
     days = pd.date_range("2020-01-01", periods=300, freq="D")
     pd.DataFrame({"day": days, "y": 10 + np.sin(np.arange(300) / 3)}).to_csv(tmp_path / "u.csv", index=False)
     cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path),
                     model=ModelSpec(units=(4,), head="quantile"),
-                    training=TrainSpec(epochs=1),
+                    training=TrainSpec(epochs=1, seeds=2),
                     data={"path": str(tmp_path / "u.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
                           "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 6,
                           "refit_every": 3})
@@ -224,3 +224,8 @@ def test_refit_runs_every_model_once_per_block_and_scores_all_origins(tmp_path):
     frame = pd.read_csv(res.run_dir / "predictions.csv")
     assert frame["sample"].nunique() == 6 and {"lstm_seed0_q0.1", "lstm_seed0_q0.9"} <= set(frame.columns)
     assert np.isfinite(res.lstm["pinball"]["mean"]) and (res.run_dir / "forecast_band.png").is_file()
+    # two seeds: an ensemble row whose median is the mean of the seeds' medians, with its own interval metrics
+    np.testing.assert_allclose(frame["lstm_ensemble"], (frame["lstm_seed0"] + frame["lstm_seed1"]) / 2, rtol=1e-6)
+    ok = frame["y_true"].notna()
+    assert res.ensemble["mae"] == pytest.approx(np.mean(np.abs(frame["y_true"] - frame["lstm_ensemble"])[ok]), rel=1e-5)
+    assert np.isfinite(res.ensemble["pinball"]) and 0 <= res.ensemble["coverage"] <= 1

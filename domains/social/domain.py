@@ -50,7 +50,7 @@ class SocialOptions:
     train_stride: int = 0  # rows between training windows
     transform: str = ""  # none | log | log1p (target)
     fill: str = ""  # ffill | zero: missing targets in the inputs
-    refit_every: int = 0  # k > 0: refit every model before each block of k origins; 0: fit once
+    refit_every: int = -1  # k > 0: refit every model before each block of k origins; 0: fit once; -1: dataset default
     weather: str = "observed"  # bike_sharing_uci: observed (over the forecast hours: an oracle) | past
 
 
@@ -100,7 +100,7 @@ def prepare(cfg: RunConfig, opt: SocialOptions) -> Prepared:
 
         data, s = rolling_data(cfg.dataset, opt)
         prep = prepare_rolling(data, s.lookback, s.horizon, s.origins, s.origin_step, train_stride=s.train_stride,
-                               refit_every=opt.refit_every)
+                               refit_every=s.refit_every)
         off = [k for k in ("channel_independent", "linear_skip") if getattr(cfg.model, k)]
         if off:  # the decoder reads covariates for one target: these options have no meaning there
             prep.model_overrides = {**prep.model_overrides, **{k: False for k in off}}
@@ -155,10 +155,18 @@ def default_config(profile: str = "quick") -> RunConfig:
 
 def rolling_config(dataset: str, seeds: int = 1) -> RunConfig:
     """The LSTM setting of the rolling-origin benchmark: encoder-decoder with a 10/50/90% quantile head,
-    instance normalisation by the window mean (the level of the last look-back period)."""
+    instance normalisation by the window mean (the level of the look-back period; ILINet: the last value), the 10-90% band
+    recalibrated on the validation windows (conformalized quantile regression)."""
+    norm = ROLLING[dataset].instance_norm if dataset in ROLLING else "mean"
     return RunConfig(domain="social", dataset=dataset, profile="full",
-                     model=ModelSpec(units=(64,), dropout=0.1, head="quantile", instance_norm="mean"),
-                     training=TrainSpec(epochs=40, batch_size=64, patience=6, lr_schedule="plateau", seeds=seeds))
+                     model=ModelSpec(units=(64,), dropout=0.1, head="quantile", instance_norm=norm),
+                     training=TrainSpec(epochs=40, batch_size=64, patience=6, lr_schedule="plateau", seeds=seeds,
+                                        conformal=True))
+
+
+def dataset_config(dataset: str, profile: str) -> RunConfig | None:
+    """The rolling-origin datasets start from ``rolling_config`` (one seed with the quick profile)."""
+    return rolling_config(dataset, seeds=1 if profile == "quick" else 3) if dataset in ROLLING else None
 
 
 def smoke_config() -> RunConfig:
@@ -200,4 +208,5 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
 DOMAIN = Domain(name="social", description=__doc__.splitlines()[0],
                 datasets=("ili_national_illness", "exchange_rate", *ROLLING),
                 options=SocialOptions, default_config=default_config, prepare=prepare, baselines=baselines,
-                smoke_config=smoke_config, published=PUBLISHED, generated=False, plots=plots)
+                smoke_config=smoke_config, published=PUBLISHED, generated=False, plots=plots,
+                dataset_config=dataset_config)

@@ -23,19 +23,23 @@ class RollingSetting:
     origins: int
     origin_step: int
     train_stride: int
+    refit_every: int  # 0: fit once before the first origin
     transform: str
     fill: str
     season: int  # MASE
     seasons: tuple[int, ...]  # seasonal naive
+    instance_norm: str = "mean"  # the benchmark LSTM's: window mean (noisy hourly/daily values) or last value
 
 
 SETTINGS = {
-    # hourly: a week of history, 168 h ahead (24 h scored too), one origin a day over the last 8 weeks of 2012
-    "bike_sharing_uci": RollingSetting(168, 168, (24,), 56, 24, 2, "log1p", "zero", 24, (24, 168)),
+    # hourly: a week of history, 168 h ahead (24 h scored too), one origin a week through 2012 (every season),
+    # models refitted at mid-year (the first half of 2012 is forecast from 2011 alone)
+    "bike_sharing_uci": RollingSetting(168, 168, (24,), 52, 168, 3, 26, "log1p", "zero", 24, (24, 168)),
     # daily: 26 weeks of history, 64 days ahead (7 and 28 scored too), one origin a week over the last half year
-    "wikipedia_pageviews_peyton_manning": RollingSetting(182, 64, (7, 28), 26, 7, 1, "log", "ffill", 7, (7,)),
-    # weekly: two years of history, 13 weeks ahead (4 scored too), every week of the last two years
-    "cdc_ilinet": RollingSetting(104, 13, (4,), 104, 1, 1, "log", "ffill", 52, (52,)),
+    "wikipedia_pageviews_peyton_manning": RollingSetting(182, 64, (7, 28), 26, 7, 1, 0, "log", "ffill", 7, (7,)),
+    # weekly: two years of history, 13 weeks ahead (4 scored too), every week of the last five years (three
+    # seasons before COVID-19, two during), models refitted every year
+    "cdc_ilinet": RollingSetting(104, 13, (4,), 260, 1, 1, 52, "log", "ffill", 52, (52,), "last"),
 }
 
 
@@ -111,7 +115,7 @@ def rolling_data(dataset: str, opt) -> tuple[RollingData, RollingSetting]:
     if dataset == "csv":
         data = _csv(opt)
         base = RollingSetting(opt.lookback or 4 * max(opt.season, 7), opt.horizon or 12, (), opt.origins or 10,
-                              opt.origin_step or 1, 1, "none", "ffill", opt.season, data.seasons)
+                              opt.origin_step or 1, 1, 0, "none", "ffill", opt.season, data.seasons)
     else:
         data, base = READERS[dataset](opt), SETTINGS[dataset]
         data.season, data.seasons, data.key = base.season, base.seasons, (dataset, "rolling")
@@ -120,5 +124,7 @@ def rolling_data(dataset: str, opt) -> tuple[RollingData, RollingSetting]:
     data.sub_horizons = base.sub_horizons
     setting = RollingSetting(opt.lookback or base.lookback, opt.horizon or base.horizon, base.sub_horizons,
                              opt.origins or base.origins, opt.origin_step or base.origin_step,
-                             opt.train_stride or base.train_stride, data.transform, data.fill, data.season, data.seasons)
+                             opt.train_stride or base.train_stride,
+                             base.refit_every if opt.refit_every < 0 else opt.refit_every,
+                             data.transform, data.fill, data.season, data.seasons)
     return data, setting

@@ -35,6 +35,7 @@ def band_plot(prep, est, predictions: dict, run_dir: Path) -> Path:
         if naive in predictions:
             ax.plot(ahead, prep.to_report_units(np.asarray(predictions[naive])[i, :, 0]), "C1-", lw=0.8, label=naive)
         ax.set_title(f"origin {index[t]}", fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
     axes[0, 0].legend(fontsize=7, ncol=3)
     fig.tight_layout()
     path = Path(run_dir) / "forecast_band.png"

@@ -212,12 +212,12 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         log(f"[{domain.name}] LSTM ensemble of {len(per_seed)} seeds: " + ", ".join(f"{m}={v:.4g}" for m, v in ensemble.items()))
 
     base_scores = {}
-    for name in domain.baselines(prep, cfg):
+    fold_models = [domain.baselines(fold, cfg) for fold in folds]  # fresh baselines for every fold
+    for name in fold_models[0]:
         preds = []
-        for fold in folds:
-            model = domain.baselines(fold, cfg)[name]
-            model.fit(fold.X_train, fold.y_train)
-            preds.append(predict_views(fold, model, fold.X_test))
+        for fold, models in zip(folds, fold_models):
+            models[name].fit(fold.X_train, fold.y_train)
+            preds.append(predict_views(fold, models[name], fold.X_test))
         columns[name] = np.concatenate(preds)
         base_scores[name] = score(prep, columns[name])
     published = load_published(domain.published, *prep.published_key)

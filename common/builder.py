@@ -213,13 +213,7 @@ def _encoder_decoder(spec: ModelSpec, x, future, cudnn: str):
     observed covariates), giving one output vector per forecast step (as in Sutskever et al. 2014; MQ-RNN)."""
     if spec.conv_filters or spec.bidirectional:
         raise ValueError("known-future inputs (a decoder) cannot be combined with model.conv_filters or bidirectional")
-    for i, units in enumerate(spec.units):
-        last = i == len(spec.units) - 1
-        out = _recurrent_layer(spec, units, return_sequences=not last, index=i, cudnn=cudnn, return_state=last)(x)
-        x = out if not last else out[0]
-        if spec.dropout and not last:
-            x = layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
-    states = list(out[1:])
+    _, states = _trunk(spec, x, sequence_output=False, cudnn=cudnn, final_states=True)
     decoder = _recurrent_layer(spec, spec.units[-1], return_sequences=True, index="decoder", cudnn=cudnn)
     y = decoder(future, initial_state=states)
     if spec.dropout:
@@ -227,19 +221,26 @@ def _encoder_decoder(spec: ModelSpec, x, future, cudnn: str):
     return y
 
 
-def _trunk(spec: ModelSpec, x, sequence_output: bool, cudnn: str):
+def _trunk(spec: ModelSpec, x, sequence_output: bool, cudnn: str, final_states: bool = False):
+    """Conv1D front-end (optional) and the stacked recurrent layers; with ``final_states`` also the last layer's
+    final states (for a decoder): returns ``(x, states)``."""
     if spec.conv_filters:
         x = layers.Conv1D(spec.conv_filters, spec.conv_kernel, padding="same", activation="relu", name="conv")(x)
         if spec.conv_pool > 1:
             x = layers.MaxPooling1D(spec.conv_pool, name="conv_pool")(x)
         if spec.dropout:
             x = layers.Dropout(spec.dropout, name="conv_dropout")(x)
+    states = []
     for i, units in enumerate(spec.units):
         last = i == len(spec.units) - 1
-        x = _recurrent_layer(spec, units, return_sequences=(not last) or sequence_output, index=i, cudnn=cudnn)(x)
+        x = _recurrent_layer(spec, units, return_sequences=(not last) or sequence_output, index=i, cudnn=cudnn,
+                             return_state=last and final_states)(x)
+        if last and final_states:
+            x, *states = x
+            break  # the encoder's last output is not used: only its states go on
         if spec.dropout:
             x = layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
-    return x
+    return (x, states) if final_states else x
 
 
 # --- heads -------------------------------------------------------------------------------------

@@ -73,12 +73,16 @@ class LSTMEstimator:
         from .builder import build_model
 
         set_seed(self.seed, self.train.deterministic)
+        self.conformal_offsets = None
         timesteps, n_features, n_static, n_future = _shapes(X)
         self.model = build_model(self.spec, n_features, timesteps if self.fixed_length else None, n_static,
                                  n_future=n_future)
         y = np.asarray(y, dtype="float32")  # NaN targets (missing observations) are masked by the builder's loss
         has_val = X_val is not None and y_val is not None and len(y_val) > 0
         monitor = "val_loss" if has_val else "loss"
+        calibrate = self.train.conformal and self.spec.head == "quantile"
+        if calibrate and not has_val:
+            raise ValueError("training.conformal needs validation windows to calibrate on")
         callbacks = [keras.callbacks.TerminateOnNaN(),
                      keras.callbacks.EarlyStopping(monitor=monitor, patience=self.train.patience,
                                                    restore_best_weights=True)]
@@ -103,17 +107,14 @@ class LSTMEstimator:
                               epochs=self.train.epochs, batch_size=self.train.batch_size, shuffle=True,
                               callbacks=callbacks, verbose=0 if quiet() else "auto")
         self.history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
-        self.conformal_offsets = None
-        if self.train.conformal and self.spec.head == "quantile":
-            if not has_val:
-                raise ValueError("training.conformal needs validation windows to calibrate on")
-            self.conformal_offsets = conformal_offsets(self._raw(X_val), np.asarray(y_val, float),
-                                                       self.spec.quantiles[-1] - self.spec.quantiles[0])
         losses = self.history.get("loss", [])
         if losses and not np.isfinite(losses[-1]):
             raise TrainingDiverged(
                 f"training loss became {losses[-1]} at epoch {len(losses)} (TerminateOnNaN stopped it); "
                 "lower model.learning_rate, set model.clipnorm, or check the inputs for NaN/inf values")
+        if calibrate:
+            self.conformal_offsets = conformal_offsets(self._raw(X_val), np.asarray(y_val, float),
+                                                       self.spec.quantiles[-1] - self.spec.quantiles[0])
         return self
 
     def _raw(self, X) -> np.ndarray:

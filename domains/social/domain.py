@@ -19,6 +19,7 @@ from .linear import HoltOnTarget, LinearForecaster
 from .ltsf import LTSFData, prepare_ltsf, read_ltsf_csv
 from .rolling import prepare_rolling
 from .rolling_sets import SETTINGS as ROLLING
+from .rolling_sets import rolling_data
 
 PUBLISHED = Path(__file__).with_name("published.csv")
 BENCHMARKS = {  # dataset -> (file, target, season for MASE / seasonal naive, default look-back, horizons)
@@ -96,8 +97,6 @@ def _is_rolling(cfg: RunConfig, opt: SocialOptions) -> bool:
 
 def prepare(cfg: RunConfig, opt: SocialOptions) -> Prepared:
     if _is_rolling(cfg, opt):
-        from .rolling_sets import rolling_data
-
         data, s = rolling_data(cfg.dataset, opt)
         prep = prepare_rolling(data, s.lookback, s.horizon, s.origins, s.origin_step, train_stride=s.train_stride,
                                refit_every=s.refit_every)

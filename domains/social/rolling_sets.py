@@ -5,6 +5,7 @@ scored), number of origins and their spacing, the target transform and the rule 
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -114,17 +115,16 @@ def rolling_data(dataset: str, opt) -> tuple[RollingData, RollingSetting]:
     """The series of ``dataset`` (or the user's CSV) with its setting, options applied."""
     if dataset == "csv":
         data = _csv(opt)
-        base = RollingSetting(opt.lookback or 4 * max(opt.season, 7), opt.horizon or 12, (), opt.origins or 10,
-                              opt.origin_step or 1, 1, 0, "none", "ffill", opt.season, data.seasons)
+        base = RollingSetting(4 * max(opt.season, 7), 12, (), 10, 1, 1, 0, "none", "ffill", opt.season, data.seasons)
     else:
         data, base = READERS[dataset](opt), SETTINGS[dataset]
         data.season, data.seasons, data.key = base.season, base.seasons, (dataset, "rolling")
     data.transform = opt.transform or base.transform
     data.fill = opt.fill or base.fill
     data.sub_horizons = base.sub_horizons
-    setting = RollingSetting(opt.lookback or base.lookback, opt.horizon or base.horizon, base.sub_horizons,
-                             opt.origins or base.origins, opt.origin_step or base.origin_step,
-                             opt.train_stride or base.train_stride,
-                             base.refit_every if opt.refit_every < 0 else opt.refit_every,
-                             data.transform, data.fill, data.season, data.seasons)
+    setting = dataclasses.replace(
+        base, lookback=opt.lookback or base.lookback, horizon=opt.horizon or base.horizon,
+        origins=opt.origins or base.origins, origin_step=opt.origin_step or base.origin_step,
+        train_stride=opt.train_stride or base.train_stride,
+        refit_every=base.refit_every if opt.refit_every < 0 else opt.refit_every, transform=data.transform, fill=data.fill)
     return data, setting

@@ -62,6 +62,14 @@ def rolling_rows(short: str, args) -> tuple[list[dict], str]:
     return rows, f"### {short}\n\nRun directory: {res.run_dir}\n\n{table}\n"
 
 
+def kept_reference(run_dir: Path) -> str:
+    """'k of n' seeds whose zero-head LSTM kept its untrained Repeat start (``seed*/reference_check.json``)."""
+    import json
+
+    checks = [json.loads(f.read_text()) for f in sorted(Path(run_dir).glob("seed*/reference_check.json"))]
+    return f"{sum(c['kept'].startswith('reference') for c in checks)} of {len(checks)}" if checks else ""
+
+
 def main(argv=None):
     import os
 
@@ -96,7 +104,7 @@ def main(argv=None):
         for h in [h for h in horizons if args.horizons is None or h in args.horizons]:
             overrides = {"out": args.out, "dataset": dataset, "training.seeds": args.seeds, "data.horizon": h,
                          **dict(parse_override(s) for s in args.set)}
-            cfg = apply_overrides(DOMAIN.default_config("full"), overrides)
+            cfg = apply_overrides(DOMAIN.dataset_config(dataset, "full") or DOMAIN.default_config("full"), overrides)
             t0 = time.perf_counter()
             res = run_experiment(cfg, DOMAIN, run_name=f"bench-H{h}")
             pub = load_published(PUBLISHED, dataset, f"H{h}")
@@ -115,6 +123,7 @@ def main(argv=None):
                          "best linear (ours)": f"{linear:.3f}",
                          "published LSTM": next(v for (m, k), v in pub.items() if m.startswith("LSTM") and k == "mse"),
                          "published DLinear": dlinear_pub, "target": target,
+                         "seeds kept at Repeat": kept_reference(res.run_dir),
                          "minutes": round((time.perf_counter() - t0) / 60, 1)})
         if short == "ili" and len(means) == 4:
             rows.append({"dataset": "ili", "H": "mean", "LSTM MSE": f"{sum(means) / 4:.3f}",

@@ -253,22 +253,28 @@ def _head(spec: ModelSpec, x, per_step: bool = False):
         x = layers.Dense(spec.head_units, activation="relu", name="head_hidden")(x)
     if per_step and spec.head in ("forecast", "quantile"):
         nq = len(spec.quantiles) if spec.head == "quantile" else 1
-        y = layers.Dense(spec.n_targets * nq, dtype="float32", name="output_step")(x)
+        y = layers.Dense(spec.n_targets * nq, dtype="float32", name="output_step", **_start(spec))(x)
         shape = (spec.horizon, spec.n_targets) + ((nq,) if spec.head == "quantile" else ())
         loss = PinballLoss(spec.quantiles) if spec.head == "quantile" else _loss(spec)
         return layers.Reshape(shape, dtype="float32", name="output")(y), loss
     if spec.head == "regression" or spec.head == "sequence":
         return layers.Dense(spec.n_targets, dtype="float32", name="output")(x), _loss(spec)
     if spec.head == "forecast":
-        y = layers.Dense(spec.horizon * spec.n_targets, dtype="float32", name="output_flat")(x)
+        y = layers.Dense(spec.horizon * spec.n_targets, dtype="float32", name="output_flat", **_start(spec))(x)
         return layers.Reshape((spec.horizon, spec.n_targets), dtype="float32", name="output")(y), _loss(spec)
     if spec.head == "quantile":
         nq = len(spec.quantiles)
-        y = layers.Dense(spec.horizon * spec.n_targets * nq, dtype="float32", name="output_flat")(x)
+        y = layers.Dense(spec.horizon * spec.n_targets * nq, dtype="float32", name="output_flat", **_start(spec))(x)
         return layers.Reshape((spec.horizon, spec.n_targets, nq), dtype="float32", name="output")(y), PinballLoss(spec.quantiles)
     if spec.head == "binary":
         return layers.Dense(1, activation="sigmoid", dtype="float32", name="output")(x), "binary_crossentropy"
     return layers.Dense(spec.n_classes, activation="softmax", dtype="float32", name="output")(x), "sparse_categorical_crossentropy"
+
+
+def _start(spec: ModelSpec) -> dict:
+    """Initialisers of a forecast output layer: zeros with ``model.zero_head`` (the untrained model then
+    forecasts the instance-normalisation reference), Keras' defaults otherwise."""
+    return {"kernel_initializer": "zeros", "bias_initializer": "zeros"} if spec.zero_head else {}
 
 
 def _loss(spec: ModelSpec):
@@ -342,7 +348,8 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     if spec.linear_skip:
         if timesteps is None:
             raise ValueError("model.linear_skip needs a fixed number of input steps")
-        flat = layers.Dense(head_spec.horizon * head_spec.n_targets, name="linear_skip")(layers.Flatten()(window))
+        flat = layers.Dense(head_spec.horizon * head_spec.n_targets, name="linear_skip",
+                            **_start(spec))(layers.Flatten()(window))
         skip = layers.Reshape((head_spec.horizon, head_spec.n_targets), name="linear_skip_steps")(flat)
         output = layers.Add(dtype="float32", name="with_linear_skip")([output, skip])
     if reference is not None:

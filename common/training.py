@@ -102,6 +102,9 @@ class LSTMEstimator:
             validation = (_inputs(X_val), np.asarray(y_val, "float32"))
             if val_sample_weight is not None:
                 validation += (np.asarray(val_sample_weight, "float32"),)
+        initial = None
+        if self.spec.zero_head and has_val:  # the untrained model is the reference forecast: a candidate too
+            initial = (self._raw(X_val), self.model.get_weights())
         hist = self.model.fit(_inputs(X), y, validation_data=validation,
                               sample_weight=None if sample_weight is None else np.asarray(sample_weight, "float32"),
                               epochs=self.train.epochs, batch_size=self.train.batch_size, shuffle=True,
@@ -112,6 +115,17 @@ class LSTMEstimator:
             raise TrainingDiverged(
                 f"training loss became {losses[-1]} at epoch {len(losses)} (TerminateOnNaN stopped it); "
                 "lower model.learning_rate, set model.clipnorm, or check the inputs for NaN/inf values")
+        if initial is not None:
+            gain = reference_gain(initial[0], self._raw(X_val), np.asarray(y_val, float), self.spec.loss == "mae")
+            self.history["validation_gain_over_reference"] = list(gain)
+            kept = not gain[0] > gain[1]  # not better than the reference forecast by more than one standard error
+            if kept:
+                self.model.set_weights(initial[1])
+                self.history["kept_initial"] = [1.0]
+            if self.run_dir:
+                write_json(self.run_dir / "reference_check.json",
+                           {"validation_gain_over_reference": gain[0], "standard_error": gain[1],
+                            "kept": "reference (untrained zero head)" if kept else "trained model"})
         if calibrate:
             self.conformal_offsets = conformal_offsets(self._raw(X_val), np.asarray(y_val, float),
                                                        self.spec.quantiles[-1] - self.spec.quantiles[0])
@@ -142,6 +156,28 @@ class LSTMEstimator:
         self.model.save(str(path))
         if self.conformal_offsets is not None:
             write_json(Path(path).with_name("conformal_offsets.json"), self.conformal_offsets.tolist())
+
+
+def reference_gain(reference: np.ndarray, trained: np.ndarray, y: np.ndarray, absolute: bool = False):
+    """Mean over validation windows of loss(reference) - loss(trained) and its standard error, each window's
+    loss the mean squared (``absolute``: absolute) error over its observed targets. ``model.zero_head`` keeps the
+    trained model only when the mean exceeds one standard error (the one-standard-error rule of Hastie,
+    Tibshirani & Friedman, Elements of Statistical Learning, 2nd ed., 7.10: prefer the simpler model unless the
+    complex one is clearly better). ``y`` is (windows, horizon, ...) in time order; consecutive windows share
+    target steps, so the standard error comes from the means of blocks of ``horizon`` windows (batch means);
+    fewer than two blocks give an infinite standard error."""
+    def per_window(pred):
+        err = (np.abs(pred - y) if absolute else (pred - y) ** 2).reshape(len(y), -1)
+        seen = np.isfinite(err).sum(axis=1)  # a window with no observed target gets NaN, left out below
+        return np.where(seen > 0, np.nansum(err, axis=1) / np.maximum(seen, 1), np.nan)
+
+    d = per_window(reference) - per_window(trained)
+    block = int(np.prod(y.shape[1:2])) if y.ndim > 2 else 1  # windows `horizon` apart share no target step
+    means = np.array([np.nanmean(b) for b in np.array_split(d, np.arange(block, len(d), block))
+                      if np.isfinite(b).any()])
+    if len(means) < 2:
+        return float(np.nanmean(d)) if np.isfinite(d).any() else 0.0, np.inf
+    return float(np.nanmean(d)), float(means.std(ddof=1) / np.sqrt(len(means)))
 
 
 def conformal_offsets(q: np.ndarray, y: np.ndarray, nominal: float) -> np.ndarray:

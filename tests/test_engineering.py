@@ -200,3 +200,24 @@ def test_condition_inputs_add_a_one_hot_block(nasa_folder):
     k = base.split["conditions"]
     assert more.X_train.shape[-1] == base.X_train.shape[-1] + k
     np.testing.assert_array_equal(more.X_train[..., -k:].sum(-1), 1.0)
+
+
+def test_smoothing_is_causal_within_each_engine():
+    from domains.engineering.rul import _smooth
+
+    z = np.array([[0.0], [10.0], [0.0], [4.0], [8.0]])
+    units = np.array([1, 1, 1, 2, 2])
+    s = _smooth(z, units, 0.5)
+    np.testing.assert_allclose(s.ravel(), [0.0, 5.0, 2.5, 4.0, 6.0])  # engine 2 starts afresh at its first row
+    later = z.copy()
+    later[2] = 100.0  # a later cycle never changes an earlier smoothed value
+    np.testing.assert_allclose(_smooth(later, units, 0.5)[:2], s[:2])
+
+
+def test_smoothing_option_is_checked(nasa_folder):
+    cfg = RunConfig(domain="engineering", dataset="cmapss")
+    with pytest.raises(DataError, match="data.smoothing"):
+        prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), smoothing=1.5))
+    smooth = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15, smoothing=0.3))
+    plain = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15))
+    assert smooth.X_train.shape == plain.X_train.shape and not np.allclose(smooth.X_train, plain.X_train)

@@ -128,3 +128,20 @@ def test_ili_protocol_and_the_published_repeat_rows():
         repeat = lambda p: float(np.mean((np.repeat(p.X_test[:, -1:], h, axis=1) - p.y_test) ** 2))  # noqa: E731
         assert repeat(as_published) == pytest.approx(value, abs=5e-4)  # a drop_last loader of batch 32
         assert len(all_windows.y_test) == 193 - h + 1  # our default keeps every window
+
+
+def test_exchange_rate_starts_from_a_zero_head_model_at_repeat():
+    import dataclasses
+
+    import keras
+
+    from common.builder import build_model
+
+    cfg = DOMAIN.dataset_config("exchange_rate", "full")
+    assert cfg.dataset == "exchange_rate" and cfg.model.zero_head and cfg.model.instance_norm == "last"
+    assert cfg.training.seeds == 5 and DOMAIN.dataset_config("exchange_rate", "quick").training.seeds == 1
+    spec = dataclasses.replace(cfg.model, n_targets=3, horizon=4)
+    model = build_model(spec, n_features=3, timesteps=6)
+    x = np.random.default_rng(0).normal(size=(5, 6, 3)).astype("float32")
+    # untrained: every channel forecasts its own last value (Repeat), linear skip included
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), np.repeat(x[:, -1:, :], 4, axis=1), atol=1e-6)

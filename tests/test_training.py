@@ -125,3 +125,44 @@ def test_run_directory_lock_refuses_a_live_second_run_and_takes_over_a_stale_one
     (tmp_path / ".lock").write_text("999999999")  # a process that no longer exists (an interrupted run)
     with run_lock(tmp_path):
         assert (tmp_path / ".lock").read_text() == str(os.getpid())
+
+
+def test_zero_head_starts_at_repeat_and_is_kept_when_no_epoch_beats_it():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(96, 6, 1)).astype("float32")
+    repeat = np.repeat(X[:, -1:, :], 3, axis=1)  # (n, horizon 3, 1)
+    noisy = repeat + rng.normal(0, 1.0, size=repeat.shape).astype("float32")  # training targets: Repeat + noise
+    spec = ModelSpec(units=(4,), head="forecast", horizon=3, instance_norm="last", zero_head=True, learning_rate=0.05)
+    est = LSTMEstimator(spec, TrainSpec(epochs=3, batch_size=16, patience=3))
+    est.fit(X[:64], noisy[:64], X[64:], repeat[64:])  # validation targets are exactly Repeat: nothing beats it
+    assert est.history["kept_initial"] == [1.0]
+    gain, se = est.history["validation_gain_over_reference"]
+    assert gain <= se
+    np.testing.assert_allclose(est.predict(X), repeat, atol=1e-6)
+    # without validation there is nothing to choose on: the trained weights stay
+    est2 = LSTMEstimator(spec, TrainSpec(epochs=3, batch_size=16)).fit(X[:64], noisy[:64])
+    assert "kept_initial" not in est2.history and np.abs(est2.predict(X) - repeat).max() > 1e-3
+
+
+def test_zero_head_needs_instance_norm():
+    from common.config import ConfigError
+
+    with pytest.raises(ConfigError, match="zero_head"):
+        ModelSpec(head="forecast", zero_head=True)
+
+
+def test_reference_gain_by_hand():
+    from common.training import reference_gain
+
+    y = np.zeros((5, 1, 1))  # horizon 1: every window is its own block
+    ref = np.ones((5, 1, 1))  # squared error 1 in every window
+    trained = np.array([0.0, 1.0, 0.0, 1.0, np.nan])[:, None, None]  # gains 1, 0, 1, 0; window 5 unscored
+    mean, se = reference_gain(ref, trained, y)
+    assert mean == pytest.approx(0.5) and se == pytest.approx(np.std([1, 0, 1, 0], ddof=1) / 2)
+    assert reference_gain(ref, trained, y, absolute=True)[0] == pytest.approx(0.5)
+    # horizon 2: blocks of two windows; gains 1, 0 | 0, 0 | 1 give block means 0.5, 0, 1
+    y2, ref2 = np.zeros((5, 2, 1)), np.ones((5, 2, 1))
+    trained2 = np.array([0.0, 1.0, 1.0, 1.0, 0.0])[:, None, None] * np.ones((5, 2, 1))
+    mean, se = reference_gain(ref2, trained2, y2)
+    assert mean == pytest.approx(0.4) and se == pytest.approx(np.std([0.5, 0.0, 1.0], ddof=1) / np.sqrt(3))
+    assert reference_gain(ref2[:2], ref2[:2], y2[:2])[1] == np.inf  # fewer than two blocks

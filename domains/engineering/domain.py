@@ -32,6 +32,8 @@ class EngineeringOptions:
     sensors: tuple[str, ...] = tuple(INFORMATIVE)
     condition_norm: str = "auto"  # auto | on | off: scale per operating condition (FD002/FD004)
     condition_inputs: bool = False  # add the operating condition (one-hot) to the inputs when there are several
+    smoothing: float = 0.0  # causal exponential smoothing of the scaled sensors per engine (weight of the newest
+    # cycle, in (0, 1]; 0 = off)
     val_fraction: float = 0.2
     seed: int = 0
     generated_engines: int = 80
@@ -42,6 +44,8 @@ class EngineeringOptions:
 def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
     if opt.condition_norm not in ("auto", "on", "off"):
         raise DataError(f"data.condition_norm must be auto, on or off, not {opt.condition_norm!r}")
+    if not 0.0 <= opt.smoothing <= 1.0:
+        raise DataError(f"data.smoothing must be in [0, 1] (0 = off), not {opt.smoothing}")
     if opt.window < 2:
         raise DataError("data.window must be at least 2")
     dataset = cfg.dataset or "cmapss"
@@ -73,7 +77,7 @@ def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
     return prepare_rul(data, sensors=opt.sensors, window=opt.window, rul_max=opt.rul_max,
                        clip_test_rul=opt.clip_test_rul, condition_norm=opt.condition_norm,
                        val_fraction=opt.val_fraction, seed=opt.seed, label=label,
-                       condition_inputs=opt.condition_inputs)
+                       condition_inputs=opt.condition_inputs, smoothing=opt.smoothing)
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:
@@ -92,8 +96,8 @@ def default_config(profile: str = "quick") -> RunConfig:
                          model=ModelSpec(units=(32,), dropout=0.1),
                          training=TrainSpec(epochs=15, batch_size=128, patience=4, lr_schedule="plateau"))
     return RunConfig(domain="engineering", dataset="cmapss", profile="full",
-                     model=ModelSpec(units=(64, 64), dropout=0.2, head_units=32),
-                     training=TrainSpec(epochs=80, batch_size=256, patience=12, lr_schedule="plateau", seeds=5),
+                     model=ModelSpec(units=(64,), dropout=0.1, head_units=32),
+                     training=TrainSpec(epochs=80, batch_size=128, patience=12, lr_schedule="plateau", seeds=5),
                      data={"subset": "FD001"})
 
 

@@ -29,8 +29,15 @@ def condition_ids(train: pd.DataFrame, test: pd.DataFrame, mode: str) -> tuple[n
     return km.labels_, km.predict(test[SETTINGS].to_numpy()), k
 
 
+def _smooth(z: np.ndarray, units: np.ndarray, alpha: float) -> np.ndarray:
+    """Exponentially weighted mean s_t = alpha * z_t + (1 - alpha) * s_(t-1) per engine, started at its first row."""
+    return pd.DataFrame(z).groupby(units, sort=False).transform(
+        lambda col: col.ewm(alpha=alpha, adjust=False).mean()).to_numpy()
+
+
 def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test_rul: bool, condition_norm: str,
-                val_fraction: float, seed: int, label: str, condition_inputs: bool = False) -> Prepared:
+                val_fraction: float, seed: int, label: str, condition_inputs: bool = False,
+                smoothing: float = 0.0) -> Prepared:
     train, test = data.train, data.test
     cond_tr, cond_te, k = condition_ids(train, test, condition_norm)
     units = train["unit"].to_numpy()
@@ -48,6 +55,9 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
         scalers[name], fit_rows[name] = sc.to_dict(), x_tr[rows]
         z_tr[cond_tr == c] = sc.transform(x_tr[cond_tr == c])
         z_te[cond_te == c] = sc.transform(x_te[cond_te == c])
+    if smoothing:  # causal exponential smoothing within each engine (no future cycle enters a value)
+        z_tr = _smooth(z_tr, train["unit"].to_numpy(), smoothing)
+        z_te = _smooth(z_te, test["unit"].to_numpy(), smoothing)
     if condition_inputs and k > 1:  # one-hot operating condition beside the scaled sensors
         z_tr = np.hstack([z_tr, np.eye(k)[cond_tr]])
         z_te = np.hstack([z_te, np.eye(k)[cond_te]])

@@ -172,7 +172,7 @@ def reference_gain(reference: np.ndarray, trained: np.ndarray, y: np.ndarray, ab
         return np.where(seen > 0, np.nansum(err, axis=1) / np.maximum(seen, 1), np.nan)
 
     d = per_window(reference) - per_window(trained)
-    block = int(np.prod(y.shape[1:2])) if y.ndim > 2 else 1  # windows `horizon` apart share no target step
+    block = y.shape[1] if y.ndim > 2 else 1  # windows `horizon` apart share no target step
     means = np.array([np.nanmean(b) for b in np.array_split(d, np.arange(block, len(d), block))
                       if np.isfinite(b).any()])
     if len(means) < 2:

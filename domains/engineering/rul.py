@@ -56,7 +56,7 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
         z_tr[cond_tr == c] = sc.transform(x_tr[cond_tr == c])
         z_te[cond_te == c] = sc.transform(x_te[cond_te == c])
     if smoothing:  # causal exponential smoothing within each engine (no future cycle enters a value)
-        z_tr = _smooth(z_tr, train["unit"].to_numpy(), smoothing)
+        z_tr = _smooth(z_tr, units, smoothing)
         z_te = _smooth(z_te, test["unit"].to_numpy(), smoothing)
     if condition_inputs and k > 1:  # one-hot operating condition beside the scaled sensors
         z_tr = np.hstack([z_tr, np.eye(k)[cond_tr]])

@@ -100,7 +100,7 @@ def main(argv=None):
         details.append(detail)
     for short in [d for d in args.datasets if d in SETTINGS]:
         dataset, horizons = SETTINGS[short]
-        means = []
+        means, ensembles = [], []
         for h in [h for h in horizons if args.horizons is None or h in args.horizons]:
             overrides = {"out": args.out, "dataset": dataset, "training.seeds": args.seeds, "data.horizon": h,
                          **dict(parse_override(s) for s in args.set)}
@@ -111,6 +111,8 @@ def main(argv=None):
             pub = {(m, k): v for m, k, v in zip(pub["model"], pub["metric"], pub["value"])}
             lstm = res.lstm["mse"]["mean"]
             means.append(lstm)
+            if res.ensemble:
+                ensembles.append(res.ensemble["mse"])
             repeat = res.baselines["Repeat (last value)"]["mse"]
             linear = min(v["mse"] for k, v in res.baselines.items() if "Linear" in k)
             dlinear_pub = next(v for (m, k), v in pub.items() if m.startswith("DLinear") and k == "mse")
@@ -119,7 +121,9 @@ def main(argv=None):
                       else f"at or below Repeat {repeat:.3f}: {lstm <= repeat}")
             rows.append({"dataset": short, "H": h, "L": cfg.data.get("lookback") or {"ili": 104, "exchange": 96}[short],
                          "LSTM MSE": f"{lstm:.3f} ± {res.lstm['mse']['sd']:.3f}",
-                         "LSTM MAE": f"{res.lstm['mae']['mean']:.3f}", "Repeat": f"{repeat:.3f}",
+                         "LSTM MAE": f"{res.lstm['mae']['mean']:.3f}",
+                         "ensemble MSE": f"{res.ensemble['mse']:.3f}" if res.ensemble else "",
+                         "Repeat": f"{repeat:.3f}",
                          "best linear (ours)": f"{linear:.3f}",
                          "published LSTM": next(v for (m, k), v in pub.items() if m.startswith("LSTM") and k == "mse"),
                          "published DLinear": dlinear_pub, "target": target,
@@ -127,6 +131,7 @@ def main(argv=None):
                          "minutes": round((time.perf_counter() - t0) / 60, 1)})
         if short == "ili" and len(means) == 4:
             rows.append({"dataset": "ili", "H": "mean", "LSTM MSE": f"{sum(means) / 4:.3f}",
+                         "ensemble MSE": f"{sum(ensembles) / 4:.3f}" if len(ensembles) == 4 else "",
                          "target": f"<= 1.6: {sum(means) / 4 <= 1.6}"})
     minutes = (time.perf_counter() - start) / 60
     report = "# Social benchmark\n\n"

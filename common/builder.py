@@ -112,28 +112,47 @@ class PinballLoss(keras.losses.Loss):
 
 @keras.saving.register_keras_serializable(package="lstm_suite")
 class WindowReference(layers.Layer):
-    """The per-window reference of instance normalisation, (batch, 1, features): the last step (``"last"``,
-    as in NLinear) or the mean over steps (``"mean"``)."""
+    """The per-window reference of instance normalisation: the last step (``"last"``, as in NLinear) or the
+    mean over steps (``"mean"``), shape (batch, 1, features); or the mean and the standard deviation
+    (``"meanstd"``, RevIN without its affine weights, Kim et al. 2022), shape (batch, 2, features) with
+    std = sqrt(var + 1e-5)."""
 
     def __init__(self, kind: str = "last", **kwargs):
         super().__init__(**kwargs)
-        if kind not in ("last", "mean"):
+        if kind not in ("last", "mean", "meanstd"):
             raise ValueError(f"unknown instance normalisation {kind!r}")
         self.kind = kind
 
     def call(self, x):
-        return x[:, -1:, :] if self.kind == "last" else ops.mean(x, axis=1, keepdims=True)
+        if self.kind == "last":
+            return x[:, -1:, :]
+        mean = ops.mean(x, axis=1, keepdims=True)
+        if self.kind == "mean":
+            return mean
+        return ops.concatenate([mean, ops.sqrt(ops.var(x, axis=1, keepdims=True) + 1e-5)], axis=1)
 
     def compute_output_shape(self, shape):
-        return (shape[0], 1, shape[-1])
+        return (shape[0], 2 if self.kind == "meanstd" else 1, shape[-1])
 
     def get_config(self):
         return {**super().get_config(), "kind": self.kind}
 
 
 @keras.saving.register_keras_serializable(package="lstm_suite")
+class RemoveReference(layers.Layer):
+    """(x - mean) / std for a (mean, std) reference of shape (batch, 2, features)."""
+
+    def call(self, x, reference):
+        return (x - reference[:, :1, :]) / reference[:, 1:2, :]
+
+    def compute_output_shape(self, x_shape, reference_shape):
+        return x_shape
+
+
+@keras.saving.register_keras_serializable(package="lstm_suite")
 class AddReference(layers.Layer):
-    """Adds the reference of the first ``n_targets`` features back to a forecast (batch, horizon, n_targets[, q])."""
+    """Adds the reference of the first ``n_targets`` features back to a forecast (batch, horizon, n_targets[, q]);
+    a (mean, std) reference first multiplies the forecast by the std."""
 
     def __init__(self, n_targets: int = 1, **kwargs):
         super().__init__(**kwargs)
@@ -141,7 +160,11 @@ class AddReference(layers.Layer):
 
     def call(self, y, reference):
         r = ops.cast(reference[:, :, : self.n_targets], y.dtype)
-        return y + (ops.expand_dims(r, -1) if len(y.shape) == 4 else r)
+        level, scale = r[:, :1], (r[:, 1:2] if r.shape[1] == 2 else None)
+        if len(y.shape) == 4:
+            level = ops.expand_dims(level, -1)
+            scale = None if scale is None else ops.expand_dims(scale, -1)
+        return (y if scale is None else y * scale) + level
 
     def compute_output_shape(self, y_shape, reference_shape):
         return y_shape
@@ -330,7 +353,8 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
         if n_features < spec.n_targets and not spec.channel_independent:
             raise ValueError(f"model.instance_norm needs the {spec.n_targets} targets among the {n_features} inputs")
         reference = WindowReference(spec.instance_norm, name="window_reference")(x)
-        x = layers.Subtract(name="instance_norm")([x, reference])
+        x = (RemoveReference(name="instance_norm")(x, reference) if spec.instance_norm == "meanstd"
+             else layers.Subtract(name="instance_norm")([x, reference]))
     window = x
     if spec.masking:
         x = layers.Masking(mask_value=PAD_VALUE, name="mask")(x)

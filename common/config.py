@@ -59,8 +59,9 @@ class ModelSpec:
     # univariate series (as in PatchTST); needs n_targets == number of input features
     linear_skip: bool = False  # forecast head: add a linear map of the whole (normalised) window to the
     # recurrent forecast, as LSTNet's autoregressive highway (Lai et al. 2018)
-    instance_norm: Literal["none", "last", "mean"] = "none"  # forecast heads: subtract the window's last value
-    # or mean from every step and add it back to the forecast (targets = the first n_targets input features)
+    instance_norm: Literal["none", "last", "mean", "meanstd"] = "none"  # forecast heads: subtract the window's last
+    # value or mean from every step and add it back to the forecast (targets = the first n_targets input features);
+    # "meanstd" also divides by the window's standard deviation and multiplies the forecast by it (RevIN)
     zero_head: bool = False  # forecast head: the output layer (and linear skip) start at zero, so with instance_norm
     # the untrained model forecasts the window reference (Repeat for "last"); after training the reference is kept
     # unless the trained model beats it on the validation windows by more than one standard error
@@ -85,7 +86,7 @@ class ModelSpec:
         _check(not (self.instance_norm != "none" and self.masking), "model.instance_norm",
                "cannot be combined with masking (padded steps would enter the window statistics)")
         _check(not self.zero_head or (self.head == "forecast" and self.instance_norm != "none"),
-               "model.zero_head", "needs a forecast head and instance_norm 'last' or 'mean'")
+               "model.zero_head", "needs a forecast head and an instance_norm")
         _check(self.n_targets > 0 and self.horizon > 0, "model.n_targets/horizon", "must be positive")
         _check(self.n_classes >= 2, "model.n_classes", "must be at least 2")
         _check(len(self.quantiles) > 0 and all(0 < q < 1 for q in self.quantiles)

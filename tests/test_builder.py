@@ -83,6 +83,25 @@ def test_instance_normalisation_round_trips_and_is_shift_equivariant(kind, head,
         ModelSpec(instance_norm=kind)
 
 
+@pytest.mark.parametrize("head", ["forecast", "quantile"])
+def test_meanstd_normalisation_is_shift_and_scale_equivariant(head, tmp_path):
+    rng = np.random.default_rng(5)
+    spec = ModelSpec(units=(4,), head=head, horizon=3, n_targets=F, channel_independent=True, instance_norm="meanstd")
+    model = build_model(spec, F, T)
+    X = rng.normal(size=(N, T, F)).astype("float32")
+    before = round_trip(model, X, tmp_path)
+    moved = model.predict(3.0 * X + 5.0, verbose=0)  # (x - mean) / std is unchanged; the forecast follows a*x + b
+    np.testing.assert_allclose(moved, 3.0 * before + 5.0, rtol=1e-4, atol=1e-3)
+
+
+def test_meanstd_normalisation_of_a_constant_window_is_finite():
+    spec = ModelSpec(units=(4,), head="forecast", horizon=2, n_targets=F, channel_independent=True,
+                     instance_norm="meanstd", zero_head=True)
+    model = build_model(spec, F, T)
+    X = np.full((2, T, F), 7.0, "float32")  # std 0: the 1e-5 variance floor keeps it finite
+    np.testing.assert_allclose(model.predict(X, verbose=0), 7.0, atol=1e-5)  # zero head: forecasts the mean
+
+
 @pytest.mark.parametrize("head, skip", [("forecast", False), ("quantile", False), ("forecast", True)])
 def test_channel_independent_model_treats_each_channel_alike(head, skip, tmp_path):
     rng = np.random.default_rng(4)

@@ -148,7 +148,8 @@ def default_config(profile: str = "quick") -> RunConfig:
         return RunConfig(domain="social", dataset="macrodata", profile="quick", model=lstm(units=(32,)),
                          training=TrainSpec(epochs=60, batch_size=16, patience=10, lr_schedule="plateau"))
     return RunConfig(domain="social", dataset="ili_national_illness", profile="full",
-                     model=lstm(units=(32,), dropout=0.3, channel_independent=True, linear_skip=True),
+                     model=lstm(units=(32,), dropout=0.3, channel_independent=True, linear_skip=True,
+                                instance_norm="meanstd"),
                      training=TrainSpec(epochs=100, batch_size=32, patience=15, lr_schedule="plateau", seeds=5),
                      data={"horizon": 24})
 
@@ -169,7 +170,8 @@ def exchange_config(seeds: int = 5) -> RunConfig:
     model is Repeat (instance norm "last"); a trained model replaces it only when it beats Repeat on the validation
     windows by more than one standard error (daily exchange rates are close to a random walk)."""
     base = default_config("full")
-    return dataclasses.replace(base, dataset="exchange_rate", model=dataclasses.replace(base.model, zero_head=True),
+    model = dataclasses.replace(base.model, zero_head=True, instance_norm="last")
+    return dataclasses.replace(base, dataset="exchange_rate", model=model,
                                training=dataclasses.replace(base.training, batch_size=128, seeds=seeds),
                                data={"horizon": 96})
 

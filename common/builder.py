@@ -140,10 +140,12 @@ class WindowReference(layers.Layer):
 
 @keras.saving.register_keras_serializable(package="lstm_suite")
 class RemoveReference(layers.Layer):
-    """(x - mean) / std for a (mean, std) reference of shape (batch, 2, features)."""
+    """The inverse of ``AddReference``: x - reference for a (batch, 1, features) reference, (x - mean) / std for a
+    (mean, std) reference of shape (batch, 2, features)."""
 
     def call(self, x, reference):
-        return (x - reference[:, :1, :]) / reference[:, 1:2, :]
+        centred = x - reference[:, :1, :]
+        return centred / reference[:, 1:2, :] if reference.shape[1] == 2 else centred
 
     def compute_output_shape(self, x_shape, reference_shape):
         return x_shape
@@ -353,8 +355,7 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
         if n_features < spec.n_targets and not spec.channel_independent:
             raise ValueError(f"model.instance_norm needs the {spec.n_targets} targets among the {n_features} inputs")
         reference = WindowReference(spec.instance_norm, name="window_reference")(x)
-        x = (RemoveReference(name="instance_norm")(x, reference) if spec.instance_norm == "meanstd"
-             else layers.Subtract(name="instance_norm")([x, reference]))
+        x = RemoveReference(name="instance_norm")(x, reference)
     window = x
     if spec.masking:
         x = layers.Masking(mask_value=PAD_VALUE, name="mask")(x)

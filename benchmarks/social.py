@@ -4,7 +4,10 @@ probabilistic forecasts of bike rentals, page views and ILINet against naive, se
 boosting. Checked against the targets of the social issue. Reports its time.
 
     LSTM_SUITE_MIRROR=/path/to/mirror python benchmarks/social.py [--datasets ili exchange bikes pageviews ilinet]
-        [--seeds 5] [--rolling-seeds 3]
+        [--seeds 5] [--rolling-seeds 3] [--jobs 2]
+
+``--jobs 2`` (the default) runs two experiments side by side in worker processes that share the cores
+(``common.training.in_workers``), the longest first; each experiment's minutes are its own wall time.
 """
 from __future__ import annotations
 
@@ -13,22 +16,31 @@ import time
 from pathlib import Path
 
 SETTINGS = {"ili": ("ili_national_illness", (24, 36, 48, 60)), "exchange": ("exchange_rate", (96, 192, 336, 720))}
+MINUTES = 30.0  # the whole social benchmark on 2 CPU cores
 ROLLING = {"bikes": "bike_sharing_uci", "pageviews": "wikipedia_pageviews_peyton_manning", "ilinet": "cdc_ilinet"}
 
 
-def rolling_rows(short: str, args) -> tuple[list[dict], str]:
-    """One rolling-origin run: a summary row per scored horizon and the run's comparison table."""
-    from common.config import apply_overrides, parse_override
+def run(cfg, run_name: str):
+    """One experiment of the social domain (a module-level function, so that a worker process can run it)."""
     from common.experiment import run_experiment
-    from domains.social.domain import DOMAIN, rolling_config
+    from domains.social.domain import DOMAIN
+
+    return run_experiment(cfg, DOMAIN, run_name=run_name)
+
+
+def rolling_config(short: str, args):
+    from common.config import apply_overrides, parse_override
+    from domains.social.domain import rolling_config as config
+
+    overrides = {"out": args.out, **dict(parse_override(s) for s in args.set_rolling)}
+    return apply_overrides(config(ROLLING[short], seeds=args.rolling_seeds), overrides)
+
+
+def rolling_rows(short: str, cfg, res) -> tuple[list[dict], str]:
+    """A summary row per scored horizon of one rolling-origin run, and the run's comparison table."""
     from domains.social.rolling_sets import SETTINGS as ROLLING_SETTINGS
 
-    dataset = ROLLING[short]
-    overrides = {"out": args.out, **dict(parse_override(s) for s in args.set_rolling)}
-    cfg = apply_overrides(rolling_config(dataset, seeds=args.rolling_seeds), overrides)
-    t0 = time.perf_counter()
-    res = run_experiment(cfg, DOMAIN, run_name="bench-rolling")
-    H = cfg.data.get("horizon") or ROLLING_SETTINGS[dataset].horizon
+    H = cfg.data.get("horizon") or ROLLING_SETTINGS[ROLLING[short]].horizon
     rows = []
     horizons = [k.split("@")[1] for k in res.lstm if k.startswith("mase@")] + [""]
     for h in horizons:
@@ -56,7 +68,7 @@ def rolling_rows(short: str, args) -> tuple[list[dict], str]:
                     f"{name}: MASE {100 * (1 - m / snaive[best_name]):.1f}% below seasonal naive (>= 20%: "
                     f"{1 - m / snaive[best_name] >= 0.2}), coverage in [0.75, 0.85]: {0.75 <= c <= 0.85}"
                     for name, m, c in checks)
-        row["minutes"] = round((time.perf_counter() - t0) / 60, 1) if not h else ""
+        row["minutes"] = round(res.seconds / 60, 1) if not h else ""
         rows.append(row)
     table = (res.run_dir / "comparison.md").read_text(encoding="utf-8")
     return rows, f"### {short}\n\nRun directory: {res.run_dir}\n\n{table}\n"
@@ -82,6 +94,8 @@ def main(argv=None):
     p.add_argument("--out", default="runs/benchmarks")
     p.add_argument("--rolling-seeds", type=int, default=3, help="seeds of the rolling-origin runs")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="long-horizon runs")
+    p.add_argument("--jobs", type=int, default=2, help="experiments run side by side in worker processes "
+                   "(1: one after the other, in this process)")
     p.add_argument("--set-rolling", action="append", default=[], metavar="KEY=VALUE", help="rolling-origin runs")
     args = p.parse_args(argv)
     start = time.perf_counter()
@@ -90,23 +104,35 @@ def main(argv=None):
 
     from common.config import apply_overrides, parse_override
     from common.evaluation import load_published
-    from common.experiment import run_experiment
+    from common.training import in_workers
     from domains.social.domain import DOMAIN, PUBLISHED
 
-    rows, rolling, details = [], [], []
-    for short in [d for d in args.datasets if d in ROLLING]:
-        r, detail = rolling_rows(short, args)
-        rolling += r
-        details.append(detail)
-    for short in [d for d in args.datasets if d in SETTINGS]:
+    rolling_sets = [d for d in args.datasets if d in ROLLING]
+    long_sets = [d for d in args.datasets if d in SETTINGS]
+    configs = {}  # (dataset, horizon; None for a rolling run) -> config, in starting order: the longest runs first
+    for short in [d for d in long_sets if d == "exchange"] + rolling_sets + [d for d in long_sets if d != "exchange"]:
+        if short in ROLLING:
+            configs[(short, None)] = (rolling_config(short, args), "bench-rolling")
+            continue
         dataset, horizons = SETTINGS[short]
-        means, ensembles = [], []
         for h in [h for h in horizons if args.horizons is None or h in args.horizons]:
             overrides = {"out": args.out, "dataset": dataset, "training.seeds": args.seeds, "data.horizon": h,
                          **dict(parse_override(s) for s in args.set)}
             cfg = apply_overrides(DOMAIN.dataset_config(dataset, "full") or DOMAIN.default_config("full"), overrides)
-            t0 = time.perf_counter()
-            res = run_experiment(cfg, DOMAIN, run_name=f"bench-H{h}")
+            configs[(short, h)] = (cfg, f"bench-H{h}")
+    done = in_workers(run, list(configs.values()), args.jobs)
+    results = {key: (cfg, res) for (key, (cfg, _)), res in zip(configs.items(), done)}
+
+    rows, rolling, details = [], [], []
+    for short in rolling_sets:
+        r, detail = rolling_rows(short, *results[(short, None)])
+        rolling += r
+        details.append(detail)
+    for short in long_sets:
+        dataset, horizons = SETTINGS[short]
+        means, ensembles = [], []
+        for h in [h for h in horizons if args.horizons is None or h in args.horizons]:
+            cfg, res = results[(short, h)]
             pub = load_published(PUBLISHED, dataset, f"H{h}")
             pub = {(m, k): v for m, k, v in zip(pub["model"], pub["metric"], pub["value"])}
             lstm = res.lstm["mse"]["mean"]
@@ -128,7 +154,7 @@ def main(argv=None):
                          "published LSTM": next(v for (m, k), v in pub.items() if m.startswith("LSTM") and k == "mse"),
                          "published DLinear": dlinear_pub, "target": target,
                          "seeds kept at Repeat": kept_reference(res.run_dir),
-                         "minutes": round((time.perf_counter() - t0) / 60, 1)})
+                         "minutes": round(res.seconds / 60, 1)})
         if short == "ili" and len(means) == 4:
             rows.append({"dataset": "ili", "H": "mean", "LSTM MSE": f"{sum(means) / 4:.3f}",
                          "ensemble MSE": f"{sum(ensembles) / 4:.3f}" if len(ensembles) == 4 else "",
@@ -141,7 +167,8 @@ def main(argv=None):
         report += (f"## Rolling origin (LSTM: mean ± sd over {args.rolling_seeds} seeds, and the ensemble: each quantile "
                    f"averaged over the seeds; MASE against the in-sample seasonal difference)\n\n{pd.DataFrame(rolling).fillna('').to_markdown(index=False)}\n\n"
                    + "\n".join(details))
-    report += f"\nTook {minutes:.1f} minutes.\n"
+    report += (f"\nTook {minutes:.1f} minutes with {args.jobs} job(s) (target: the whole benchmark within {MINUTES:g} "
+               f"minutes on 2 CPU cores{': ' + str(minutes <= MINUTES) if set(args.datasets) == set(SETTINGS) | set(ROLLING) and args.horizons is None else ', judged on the whole benchmark only'}).\n")
     out = Path(args.out) / "social-benchmark"
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.md").write_text(report, encoding="utf-8")

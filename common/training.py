@@ -196,6 +196,37 @@ def conformal_offsets(q: np.ndarray, y: np.ndarray, nominal: float) -> np.ndarra
     return out
 
 
+def in_workers(fn, calls: list[tuple], jobs: int = 1) -> list:
+    """``[fn(*args) for args in calls]``; with ``jobs > 1`` in that many worker processes (joblib's loky backend),
+    each worker's TensorFlow limited to (usable cores) // jobs threads so that the workers share the cores instead
+    of oversubscribing them. Small recurrent models keep about 1.3 of 2 cores busy on their own, so two fits side
+    by side finish sooner than one after the other. Results come back in call order; ``fn`` must be importable
+    (a module-level function). ``jobs=1`` runs the calls here, one after the other."""
+    if jobs <= 1 or len(calls) <= 1:
+        return [fn(*args) for args in calls]
+    from joblib import Parallel, delayed
+
+    threads = max(1, usable_cores() // jobs)
+    return Parallel(n_jobs=min(jobs, len(calls)), backend="loky")(
+        delayed(_limited_call)(threads, fn, args) for args in calls)
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform reports it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _limited_call(threads: int, fn, args: tuple):
+    import tensorflow as tf
+
+    try:  # must precede the first TensorFlow op in this worker; a reused worker keeps its first setting
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        pass
+    return fn(*args)
+
+
 def environment_record(seed: int | None = None) -> dict:
     """Package versions, Python, platform, seed and the devices TensorFlow sees."""
     packages = {}

@@ -254,3 +254,22 @@ def test_every_model_is_scored_on_both_strands_and_only_the_lstm_is_augmented():
     pred = predict_views(prep, FirstBaseIsA(), prep.X_test)
     expected = (prep.X_test[:, 0, 0] + prep.X_test[:, -1, 3]) / 2  # the other strand starts with the last base's complement
     np.testing.assert_allclose(pred.ravel(), expected)
+
+
+@pytest.mark.slow
+def test_cross_validation_in_two_worker_processes_matches_one_process():
+    from common.config import TrainSpec
+    from domains.genomics.domain import bilstm, danq
+    from domains.genomics.selection import cross_validate, select
+
+    seqs, y = motif_grammar(120, 120, seed=3)
+    data = SequenceSet(seqs, y)
+    candidates = {"danq": danq(units=4, filters=4), "bilstm": bilstm(units=4)}
+    train = TrainSpec(epochs=1, batch_size=64)
+    here = cross_validate(candidates, train, data, n_folds=2, log=lambda _: None)
+    workers = cross_validate(candidates, train, data, n_folds=2, log=lambda _: None, jobs=2)
+    assert list(workers) == list(candidates) and all(len(r["folds"]) == 2 for r in workers.values())
+    for name in candidates:  # the same folds, seeds and models, fitted in worker processes with one thread each
+        np.testing.assert_allclose([list(f.values()) for f in workers[name]["folds"]],
+                                   [list(f.values()) for f in here[name]["folds"]], atol=1e-6)
+    assert select(workers) == select(here)

@@ -166,3 +166,10 @@ def test_reference_gain_by_hand():
     mean, se = reference_gain(ref2, trained2, y2)
     assert mean == pytest.approx(0.4) and se == pytest.approx(np.std([0.5, 0.0, 1.0], ddof=1) / np.sqrt(3))
     assert reference_gain(ref2[:2], ref2[:2], y2[:2])[1] == np.inf  # fewer than two blocks
+
+
+def test_in_workers_returns_results_in_call_order():
+    from common.training import in_workers
+
+    calls = [(7, 2), (9, 4), (5, 5), (1, 3)]
+    assert in_workers(divmod, calls, jobs=2) == in_workers(divmod, calls, jobs=1) == [divmod(*c) for c in calls]

@@ -18,8 +18,10 @@ CV_METRICS = ("accuracy", "mcc", "auroc")
 
 
 def _fit_score(spec: ModelSpec, train: TrainSpec, fit: SequenceSet, held: SequenceSet, seed: int) -> dict:
+    """Fit on ``fit`` (early stopping on 10% of it) and score on ``held``; also returns the fit's seconds."""
     from common.training import LSTMEstimator
 
+    t0 = time.perf_counter()
     inner, stop = holdout(fit, 0.1, seed)
     length = max(len(s) for s in fit.seqs + held.seqs)
     enc = lambda s: one_hot(s.seqs, length)  # noqa: E731
@@ -30,21 +32,27 @@ def _fit_score(spec: ModelSpec, train: TrainSpec, fit: SequenceSet, held: Sequen
             enc(stop), col(stop))
     Xh = enc(held)
     p = (np.asarray(est.predict(Xh)) + np.asarray(est.predict(reverse_complement_one_hot(Xh)))) / 2
-    return compute(CV_METRICS, col(held), p)
+    return {**compute(CV_METRICS, col(held), p), "seconds": time.perf_counter() - t0}
 
 
 def cross_validate(candidates: dict[str, ModelSpec], train: TrainSpec, data: SequenceSet, n_folds: int = 5,
-                   seed: int = 0, log=print) -> dict[str, dict]:
-    """name -> {"folds": [metrics per fold], "mean": {metric: mean}, "seconds": s}."""
+                   seed: int = 0, log=print, jobs: int = 1) -> dict[str, dict]:
+    """name -> {"folds": [metrics per fold], "mean": {metric: mean}, "seconds": summed fit seconds}.
+    ``jobs > 1`` fits that many folds at a time in worker processes (``common.training.in_workers``)."""
+    from common.training import in_workers
+
     splits = folds(data, n_folds, seed)
+    calls = [(spec, train, data.take(fit_idx), data.take(held_idx), seed + k)
+             for spec in candidates.values() for k, (fit_idx, held_idx) in enumerate(splits)]
+    results = iter(in_workers(_fit_score, calls, jobs))
     out = {}
-    for name, spec in candidates.items():
-        t0, per = time.perf_counter(), []
-        for k, (fit_idx, held_idx) in enumerate(splits):
-            per.append(_fit_score(spec, train, data.take(fit_idx), data.take(held_idx), seed + k))
-            log(f"[cv] {name} fold {k + 1}/{n_folds}: " + ", ".join(f"{m}={v:.3f}" for m, v in per[-1].items()))
-        out[name] = {"folds": per, "mean": {m: float(np.mean([p[m] for p in per])) for m in CV_METRICS},
-                     "seconds": time.perf_counter() - t0}
+    for name in candidates:
+        per = [next(results) for _ in splits]
+        for k, r in enumerate(per):
+            log(f"[cv] {name} fold {k + 1}/{n_folds}: " + ", ".join(f"{m}={r[m]:.3f}" for m in CV_METRICS))
+        out[name] = {"folds": [{m: r[m] for m in CV_METRICS} for r in per],
+                     "mean": {m: float(np.mean([r[m] for r in per])) for m in CV_METRICS},
+                     "seconds": float(sum(r["seconds"] for r in per))}
     return out
 
 

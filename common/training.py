@@ -200,8 +200,10 @@ def in_workers(fn, calls: list[tuple], jobs: int = 1) -> list:
     """``[fn(*args) for args in calls]``; with ``jobs > 1`` in that many worker processes (joblib's loky backend),
     each worker's TensorFlow limited to (usable cores) // jobs threads so that the workers share the cores instead
     of oversubscribing them. Small recurrent models keep about 1.3 of 2 cores busy on their own, so two fits side
-    by side finish sooner than one after the other. Results come back in call order; ``fn`` must be importable
-    (a module-level function). ``jobs=1`` runs the calls here, one after the other."""
+    by side finish sooner than one after the other. Results come back in call order; ``fn`` and the arguments must
+    be picklable (a module-level function is). ``jobs=1`` runs the calls here, one after the other.
+    A worker's different thread count changes the order of some floating-point sums inside TensorFlow, so a fit in
+    a worker agrees with the same fit here up to that rounding (tiny models: exactly), not always bit for bit."""
     if jobs <= 1 or len(calls) <= 1:
         return [fn(*args) for args in calls]
     from joblib import Parallel, delayed

@@ -206,16 +206,11 @@ def in_workers(fn, calls: list[tuple], jobs: int = 1) -> list:
     a worker agrees with the same fit here up to that rounding (tiny models: exactly), not always bit for bit."""
     if jobs <= 1 or len(calls) <= 1:
         return [fn(*args) for args in calls]
-    from joblib import Parallel, delayed
+    from joblib import Parallel, cpu_count, delayed
 
-    threads = max(1, usable_cores() // jobs)
+    threads = max(1, cpu_count() // jobs)  # joblib's count honours CPU affinity and container CPU quotas
     return Parallel(n_jobs=min(jobs, len(calls)), backend="loky")(
         delayed(_limited_call)(threads, fn, args) for args in calls)
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity where the platform reports it)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _limited_call(threads: int, fn, args: tuple):

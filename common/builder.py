@@ -383,7 +383,8 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
         output = UnfoldChannels(n_features, dtype="float32", name="unfold_channels")(output)
     model = keras.Model(inputs if len(inputs) > 1 else sequence, output, name=f"{spec.cell}_{spec.head}")
     if compile:
-        opt = keras.optimizers.Adam(spec.learning_rate, clipnorm=spec.clipnorm or None)
+        opt = keras.optimizers.Adam(spec.learning_rate, clipnorm=spec.clipnorm or None,
+                                    use_ema=spec.ema > 0, ema_momentum=spec.ema or 0.99)
         metrics = ["accuracy", keras.metrics.AUC(name="auc")] if spec.head == "binary" else (
             ["accuracy"] if spec.head == "multiclass" else None)
         model.compile(optimizer=opt, loss=loss, metrics=metrics)

@@ -68,6 +68,8 @@ class ModelSpec:
     loss: Literal["auto", "mse", "mae", "huber"] = "auto"
     learning_rate: float = 1e-3
     clipnorm: float = 0.0
+    ema: float = 0.0  # > 0: keep an exponential moving average of the weights with this per-step momentum
+    # (Polyak averaging); validation, early stopping and the final model use the averaged weights
 
     def __post_init__(self) -> None:
         _check(len(self.units) >= 1 and all(u > 0 for u in self.units), "model.units", "needs at least one positive layer size")
@@ -92,6 +94,7 @@ class ModelSpec:
         _check(len(self.quantiles) > 0 and all(0 < q < 1 for q in self.quantiles)
                and list(self.quantiles) == sorted(set(self.quantiles)), "model.quantiles", "must be increasing values in (0, 1)")
         _check(self.learning_rate > 0, "model.learning_rate", "must be positive")
+        _check(0.0 <= self.ema < 1.0, "model.ema", "must be in [0, 1) (0 turns weight averaging off)")
 
     @property
     def cudnn_eligible(self) -> bool:

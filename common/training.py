@@ -83,9 +83,16 @@ class LSTMEstimator:
         calibrate = self.train.conformal and self.spec.head == "quantile"
         if calibrate and not has_val:
             raise ValueError("training.conformal needs validation windows to calibrate on")
-        callbacks = [keras.callbacks.TerminateOnNaN(),
-                     keras.callbacks.EarlyStopping(monitor=monitor, patience=self.train.patience,
-                                                   restore_best_weights=True)]
+        callbacks = [keras.callbacks.TerminateOnNaN()]
+        if self.run_dir:  # before the weight-average swap: a backup holds the weights being trained, not the average
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            callbacks += [keras.callbacks.BackupAndRestore(str(self.run_dir / "backup")),
+                          keras.callbacks.CSVLogger(str(self.run_dir / "history.csv"), append=True)]
+        if self.spec.ema > 0:  # validation and the stopper see the averaged weights (swapped in at epoch end); the
+            # stopper's restore runs after fit() has written the optimizer's averages into the model
+            callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
+        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=self.train.patience,
+                                                       restore_best_weights=True))
         if self.train.lr_schedule == "plateau":
             callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
                                                                patience=max(1, self.train.patience // 2)))
@@ -93,10 +100,6 @@ class LSTMEstimator:
             base, epochs = self.spec.learning_rate, self.train.epochs
             callbacks.append(keras.callbacks.LearningRateScheduler(
                 lambda e, lr: float(base * 0.5 * (1 + np.cos(np.pi * e / epochs)))))
-        if self.run_dir:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            callbacks += [keras.callbacks.BackupAndRestore(str(self.run_dir / "backup")),
-                          keras.callbacks.CSVLogger(str(self.run_dir / "history.csv"), append=True)]
         validation = None
         if has_val:
             validation = (_inputs(X_val), np.asarray(y_val, "float32"))

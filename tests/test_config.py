@@ -65,6 +65,8 @@ def test_spec_checks_values():
         ModelSpec(masking=True, conv_filters=8)
     with pytest.raises(ConfigError, match="quantiles"):
         ModelSpec(quantiles=(0.9, 0.1))
+    with pytest.raises(ConfigError, match="model.ema"):
+        ModelSpec(ema=1.0)
 
 
 def test_cudnn_eligibility_flag():

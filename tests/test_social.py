@@ -145,3 +145,16 @@ def test_exchange_rate_starts_from_a_zero_head_model_at_repeat():
     x = np.random.default_rng(0).normal(size=(5, 6, 3)).astype("float32")
     # untrained: every channel forecasts its own last value (Repeat), linear skip included
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), np.repeat(x[:, -1:, :], 4, axis=1), atol=1e-6)
+
+
+def test_benchmark_scores_the_published_codes_windows_by_hand(tmp_path):
+    from benchmarks.social import published_windows_mse
+
+    # 34 windows of 2 positions: a drop_last loader of batch 32 scores windows 0..31 only
+    sample = np.repeat(np.arange(34), 2)
+    truth = np.zeros(68)
+    model = np.where(sample < 32, 1.0, 10.0)  # error 1 on the scored windows, 10 on the two dropped ones
+    pd.DataFrame({"sample": sample, "position": np.tile([0, 1], 34), "y_true": truth, "m": model}).to_csv(
+        tmp_path / "predictions.csv", index=False)
+    assert published_windows_mse(tmp_path) == {"m": 1.0}
+    assert published_windows_mse(tmp_path, batch=17) == {"m": pytest.approx((32 + 2 * 100) / 34)}

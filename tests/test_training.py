@@ -41,6 +41,19 @@ def test_early_stopping_restores_best_and_writes_history(tmp_path):
     assert not (tmp_path / "seed0" / "backup").exists()
 
 
+@pytest.mark.parametrize("ema", [0.0, 0.9])
+def test_final_model_is_the_best_validation_epoch_with_and_without_weight_averaging(ema):
+    rng = np.random.default_rng(0)  # noise targets: validation loss turns up early, so training stops early
+    X, y = rng.normal(size=(96, 5, 2)).astype("float32"), rng.normal(size=(96, 1)).astype("float32")
+    est = LSTMEstimator(ModelSpec(units=(16,), ema=ema, learning_rate=0.02), TrainSpec(epochs=30, patience=3, batch_size=16))
+    est.fit(X[:64], y[:64], X[64:], y[64:])
+    assert est.model.optimizer.use_ema is (ema > 0)
+    val = est.history["val_loss"]
+    assert int(np.argmin(val)) < len(val) - 1  # the last epoch is not the best one
+    final = float(np.mean((est.predict(X[64:]) - y[64:]) ** 2))
+    assert final == pytest.approx(min(val), rel=1e-4)
+
+
 def test_interrupted_run_resumes_from_its_backup(tmp_path):
     import keras
 

@@ -81,9 +81,11 @@ def published_windows_mse(run_dir: Path, batch: int = 32) -> dict[str, float]:
     like-for-like view beside the published figures."""
     import pandas as pd
 
+    from common.metrics import mse
+
     frame = pd.read_csv(run_dir / "predictions.csv")
     kept = frame[frame["sample"] < (frame["sample"].max() + 1) // batch * batch]
-    return {c: float(((kept[c] - kept["y_true"]) ** 2).mean()) for c in frame.columns
+    return {c: mse(kept["y_true"].to_numpy(), kept[c].to_numpy()) for c in frame.columns
             if c not in ("sample", "position", "y_true")}
 
 

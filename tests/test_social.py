@@ -7,7 +7,7 @@ import pytest
 from common.config import RunConfig, validate_options
 from common.domain import DataError
 from domains.social.domain import DOMAIN
-from domains.social.linear import HoltOnTarget, LinearForecaster, moving_average
+from domains.social.linear import HoltOnTarget, LinearForecaster, MeanReversion, moving_average
 from domains.social.ltsf import LTSFData, prepare_ltsf
 from domains.social.series import load_series_csv
 from tests.conftest import real_data_or_skip
@@ -59,6 +59,24 @@ def test_moving_average_and_linear_styles():
     assert np.abs(LinearForecaster("linear").fit(X, y0).predict(X) - y0).max() < 0.02
     nl = LinearForecaster("nlinear").fit(X, y0)
     np.testing.assert_allclose(nl.predict(X + 3.0), nl.predict(X) + 3.0, atol=1e-4)
+
+
+def test_mean_reversion_recovers_each_channels_pull_and_level_and_starts_from_repeat():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(500, 6, 2))
+    a = np.array([[0.9, 1.0], [0.5, 0.8], [0.2, 0.7]])  # (step, channel)
+    b = np.array([[0.1, -1.0], [0.3, 0.0], [0.5, 2.0]])
+    y = X[:, -1:, :] * a + b + 0.01 * rng.normal(size=(500, 3, 2))
+    model = MeanReversion().fit(X, y)
+    np.testing.assert_allclose(model.a_, a, atol=0.01)
+    np.testing.assert_allclose(model.b_, b, atol=0.01)
+    np.testing.assert_allclose(model.predict(X[:2]), X[:2, -1:, :] * model.a_ + model.b_, rtol=1e-5)
+    walk = np.cumsum(rng.normal(size=(4000, 1)), axis=0)  # a random walk: the fit comes back to Repeat
+    Xw = np.stack([walk[i:i + 6] for i in range(3990)])
+    yw = np.stack([walk[i + 6:i + 8] for i in range(3990)])
+    fit = MeanReversion().fit(Xw, yw)
+    np.testing.assert_allclose(fit.a_, 1.0, atol=0.02)
+    assert MeanReversion().fit(X, y).predict(X).shape == y.shape
 
 
 def test_holt_baseline_predicts_the_target_and_repeats_the_rest():
@@ -158,3 +176,16 @@ def test_benchmark_scores_the_published_codes_windows_by_hand(tmp_path):
         tmp_path / "predictions.csv", index=False)
     assert published_windows_mse(tmp_path) == {"m": 1.0}
     assert published_windows_mse(tmp_path, batch=17) == {"m": pytest.approx((32 + 2 * 100) / 34)}
+
+
+@pytest.mark.realdata
+def test_exchange_rate_validation_view_mean_reversion_wins_the_test_period_only():
+    real_data_or_skip("exchange_rate")
+    from benchmarks.social_validation import scores
+
+    rows = {r["model"]: r for r in scores("exchange_rate", 96)}
+    repeat, pull = rows["Repeat (last value)"], rows["Mean reversion (a * last + b per channel and step)"]
+    assert repeat["test MSE"] == pytest.approx(0.0811, abs=5e-4)  # every test window (published, drop_last: 0.081)
+    assert pull["test MSE"] < repeat["test MSE"] and pull["validation MSE"] > repeat["validation MSE"]
+    assert sum(r["validation picks"] == "yes" for r in rows.values()) == 1
+    assert sum(r["best on test"] == "yes" for r in rows.values()) == 1

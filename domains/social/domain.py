@@ -16,7 +16,7 @@ from common import baselines as B
 from common.config import ModelSpec, RunConfig, TrainSpec
 from common.domain import DataError, Domain, Prepared
 
-from .linear import HoltOnTarget, LinearForecaster
+from .linear import HoltOnTarget, LinearForecaster, MeanReversion
 from .ltsf import LTSFData, prepare_ltsf, read_ltsf_csv
 from .rolling import prepare_rolling
 from .rolling_sets import SETTINGS as ROLLING
@@ -133,6 +133,7 @@ def baselines(prep: Prepared, cfg: RunConfig) -> dict:
         out[f"seasonal naive (season {season})"] = B.SeasonalNaive(season=season, target_index=channels)
     out.update({"Linear (ridge)": LinearForecaster("linear"), "NLinear-style (ridge)": LinearForecaster("nlinear"),
                 "DLinear-style (ridge)": LinearForecaster("dlinear"),
+                "Mean reversion (a * last + b per channel and step)": MeanReversion(),
                 "Holt damped ETS on the target (others repeat)": HoltOnTarget(prep.extra["target_index"])})
     return out
 

@@ -9,6 +9,11 @@
   on all of them. The papers fit the same models with Adam; closed form is deterministic and fast, and
   the penalty plays the part of their early stopping. Reference: Zeng et al. (2023), AAAI, "Are
   Transformers Effective for Time Series Forecasting?".
+- ``MeanReversion``: each channel's forecast h steps ahead is a_{h,c} * (last value) + b_{h,c}, least squares
+  per channel and step on the training windows: on scaled data (training mean 0), a < 1 pulls the forecast back
+  toward a fixed level. Repeat is a = 1, b = 0. It tests whether a model's gain over Repeat is only
+  reversion to the training level (the direct-forecast form of an AR(1) with intercept; see Meese & Rogoff
+  (1983), J. Int. Econ. 14, on the random walk as the benchmark for exchange rates).
 - ``HoltOnTarget``: statsmodels' damped-trend exponential smoothing (ETS(A,Ad,N)) fitted on each test
   window's look-back of the target channel; other channels repeat their last value.
 """
@@ -69,6 +74,20 @@ class LinearForecaster(BaseEstimator):
         F, ref = self._rows(X)
         out = (F @ self.W_ + ref).reshape(X.shape[0], X.shape[2], -1)
         return np.moveaxis(out, 1, 2).astype(np.float32)
+
+
+class MeanReversion(BaseEstimator):
+    def fit(self, X, y):
+        last = np.asarray(X, dtype=np.float64)[:, -1, :]  # (n, C)
+        y = np.asarray(y, dtype=np.float64)  # (n, H, C)
+        centred_x = last - last.mean(axis=0)
+        self.a_ = np.einsum("nc,nhc->hc", centred_x, y - y.mean(axis=0)) / np.maximum((centred_x ** 2).sum(axis=0), 1e-12)
+        self.b_ = y.mean(axis=0) - self.a_ * last.mean(axis=0)
+        return self
+
+    def predict(self, X):
+        last = np.asarray(X, dtype=np.float64)[:, -1:, :]
+        return (last * self.a_ + self.b_).astype(np.float32)
 
 
 class HoltOnTarget(BaseEstimator):

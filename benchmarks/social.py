@@ -89,6 +89,14 @@ def published_windows_mse(run_dir: Path, batch: int = 32) -> dict[str, float]:
             if c not in ("sample", "position", "y_true")}
 
 
+def at_or_below(value: float, reference: float) -> bool:
+    """value <= reference, up to float rounding: the mean of seeds that all kept Repeat can come out one float step
+    above Repeat's own MSE (tests/test_social.py)."""
+    import math
+
+    return value <= reference or math.isclose(value, reference, rel_tol=1e-12)
+
+
 def kept_reference(run_dir: Path) -> str:
     """'k of n' seeds whose zero-head LSTM kept its untrained Repeat start (``seed*/reference_check.json``)."""
     import json
@@ -162,7 +170,7 @@ def main(argv=None):
             dlinear_pub = next(v for (m, k), v in pub.items() if m.startswith("DLinear") and k == "mse")
             target = (f"below DLinear {dlinear_pub} and our linear {linear:.3f}: "
                       f"{lstm < dlinear_pub and lstm < linear}" if short == "ili"
-                      else f"at or below Repeat {repeat:.3f}: {lstm <= repeat}")
+                      else f"at or below Repeat {repeat:.3f}: {at_or_below(lstm, repeat)}")
             rows.append({"dataset": short, "H": h, "L": cfg.data.get("lookback") or {"ili": 104, "exchange": 96}[short],
                          "LSTM MSE": f"{lstm:.3f} ± {res.lstm['mse']['sd']:.3f}",
                          "LSTM MAE": f"{res.lstm['mae']['mean']:.3f}",

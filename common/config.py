@@ -113,12 +113,16 @@ class TrainSpec:
     deterministic: bool = True
     conformal: bool = False  # quantile heads: after fitting, shift the outermost quantiles per forecast step by the
     # conformalized-quantile-regression offset measured on the validation windows (Romano et al. 2019)
+    epoch_split: int = 1  # k > 1: an epoch is 1/k of a pass over the training windows (a reshuffled stream, each
+    # window once per pass); validation, early stopping, the learning-rate schedule and training.epochs count these
+    # shorter epochs. For large window sets whose validation loss settles within a few passes
 
     def __post_init__(self) -> None:
         _check(self.epochs > 0, "training.epochs", "must be positive")
         _check(self.batch_size > 0, "training.batch_size", "must be positive")
         _check(self.patience > 0, "training.patience", "must be positive")
         _check(self.seeds > 0, "training.seeds", "must be positive")
+        _check(self.epoch_split >= 1, "training.epoch_split", "must be >= 1 (1: an epoch is a whole pass)")
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,16 @@ def _shapes(X) -> tuple[int, int, int, int]:
     return seq.shape[1], seq.shape[2], n_static, n_future
 
 
+def _window_stream(X, y, sample_weight, batch_size: int, seed: int):
+    """An endless stream of training batches: every window once per pass, the order reshuffled each pass (seeded),
+    the last batch of a pass smaller. ``fit(..., steps_per_epoch=s)`` then takes epochs of s batches from it."""
+    import tensorflow as tf
+
+    parts = (_inputs(X), np.asarray(y, dtype="float32")) + (() if sample_weight is None else (sample_weight,))
+    data = tf.data.Dataset.from_tensor_slices(parts)
+    return data.shuffle(len(parts[1]), seed=seed, reshuffle_each_iteration=True).batch(batch_size).repeat()
+
+
 class LSTMEstimator:
     """The shared builder's model wrapped as an estimator: ``fit(X, y, X_val, y_val)``, ``predict(X)``.
 
@@ -108,10 +118,17 @@ class LSTMEstimator:
         initial = None
         if self.spec.zero_head and has_val:  # the untrained model is the reference forecast: a candidate too
             initial = (self._raw(X_val), self.model.get_weights())
-        hist = self.model.fit(_inputs(X), y, validation_data=validation,
-                              sample_weight=None if sample_weight is None else np.asarray(sample_weight, "float32"),
-                              epochs=self.train.epochs, batch_size=self.train.batch_size, shuffle=True,
-                              callbacks=callbacks, verbose=0 if quiet() else "auto")
+        weights = None if sample_weight is None else np.asarray(sample_weight, "float32")
+        if self.train.epoch_split > 1:
+            per_pass = -(-len(y) // self.train.batch_size)  # batches in one pass over the windows
+            hist = self.model.fit(_window_stream(X, y, weights, self.train.batch_size, self.seed),
+                                  steps_per_epoch=max(1, -(-per_pass // self.train.epoch_split)),
+                                  validation_data=validation, epochs=self.train.epochs, shuffle=False,
+                                  callbacks=callbacks, verbose=0 if quiet() else "auto")
+        else:
+            hist = self.model.fit(_inputs(X), y, validation_data=validation, sample_weight=weights,
+                                  epochs=self.train.epochs, batch_size=self.train.batch_size, shuffle=True,
+                                  callbacks=callbacks, verbose=0 if quiet() else "auto")
         self.history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
         losses = self.history.get("loss", [])
         if losses and not np.isfinite(losses[-1]):

@@ -23,6 +23,23 @@ def test_same_seed_same_predictions():
     np.testing.assert_array_equal(a, b)
 
 
+def test_epoch_split_makes_shorter_epochs_that_walk_through_every_window():
+    X, y = data(n=70)  # 5 batches of 16 per pass (the last one of 6), 2 per epoch with epoch_split = 3
+    spec, train = ModelSpec(units=(4,)), TrainSpec(epochs=4, batch_size=16, epoch_split=3, patience=10)
+    est = LSTMEstimator(spec, train, seed=1).fit(X, y, X[:16], y[:16])
+    assert len(est.history["loss"]) == 4 and int(est.model.optimizer.iterations.numpy()) == 4 * 2
+    again = LSTMEstimator(spec, train, seed=1).fit(X, y, X[:16], y[:16])
+    np.testing.assert_array_equal(est.predict(X), again.predict(X))  # deterministic
+    from common.training import _window_stream
+
+    stream = _window_stream(np.arange(70.0)[:, None], np.arange(70.0), None, batch_size=16, seed=0)
+    seen = [b[1].numpy() for b in stream.take(10)]  # two passes: each window once per pass, reshuffled
+    first, second = np.concatenate(seen[:5]), np.concatenate(seen[5:])
+    assert sorted(first) == sorted(second) == list(range(70)) and list(first) != list(second)
+    with pytest.raises(Exception, match="training.epoch_split"):
+        TrainSpec(epoch_split=0)
+
+
 def test_divergence_is_a_clear_error():
     X, y = data()
     y = y.copy()

@@ -169,11 +169,13 @@ def rolling_config(dataset: str, seeds: int = 1) -> RunConfig:
 def exchange_config(seeds: int = 5) -> RunConfig:
     """The exchange-rate setting: the long-horizon LSTM with its forecast head started at zero, so the untrained
     model is Repeat (instance norm "last"); a trained model replaces it only when it beats Repeat on the validation
-    windows by more than one standard error (daily exchange rates are close to a random walk)."""
+    windows by more than one standard error (daily exchange rates are close to a random walk). About 5000 windows
+    of 8 channels: an epoch is an eighth of a pass (``training.epoch_split``), so early stopping waits 15 eighths
+    instead of 15 passes (H192, seed 0: 25 epochs, 3.1 passes, instead of 23 passes)."""
     base = default_config("full")
     model = dataclasses.replace(base.model, zero_head=True, instance_norm="last")
     return dataclasses.replace(base, dataset="exchange_rate", model=model,
-                               training=dataclasses.replace(base.training, batch_size=128, seeds=seeds),
+                               training=dataclasses.replace(base.training, batch_size=128, seeds=seeds, epoch_split=8),
                                data={"horizon": 96})
 
 

@@ -81,7 +81,8 @@ class MeanReversion(BaseEstimator):
         last = np.asarray(X, dtype=np.float64)[:, -1, :]  # (n, C)
         y = np.asarray(y, dtype=np.float64)  # (n, H, C)
         centred_x = last - last.mean(axis=0)
-        self.a_ = np.einsum("nc,nhc->hc", centred_x, y - y.mean(axis=0)) / np.maximum((centred_x ** 2).sum(axis=0), 1e-12)
+        spread = np.maximum((centred_x ** 2).sum(axis=0), 1e-12)
+        self.a_ = np.einsum("nc,nhc->hc", centred_x, y - y.mean(axis=0)) / spread
         self.b_ = y.mean(axis=0) - self.a_ * last.mean(axis=0)
         return self
 

@@ -357,6 +357,9 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
         reference = WindowReference(spec.instance_norm, name="window_reference")(x)
         x = RemoveReference(name="instance_norm")(x, reference)
     window = x
+    if reference is not None and spec.reference_input:
+        flat = layers.Reshape((-1,), name="reference_flat")(reference)
+        x = layers.Concatenate(name="join_reference")([x, BroadcastToSteps(name="reference_steps")(flat, x)])
     if spec.masking:
         x = layers.Masking(mask_value=PAD_VALUE, name="mask")(x)
     if static is not None and spec.static_join == "step":

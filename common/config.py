@@ -62,6 +62,10 @@ class ModelSpec:
     instance_norm: Literal["none", "last", "mean", "meanstd"] = "none"  # forecast heads: subtract the window's last
     # value or mean from every step and add it back to the forecast (targets = the first n_targets input features);
     # "meanstd" also divides by the window's standard deviation and multiplies the forecast by it (RevIN)
+    reference_input: bool = False  # with instance_norm: every step also gets the removed reference (the window's
+    # last value or mean, and std for "meanstd") of every input channel, so levels the normalisation removes (the
+    # series' own level, hour of day, season) still reach the model, as the de-stationary factors of
+    # Non-stationary Transformers (Liu et al. 2022); the forecast is still added back onto the reference
     zero_head: bool = False  # forecast head: the output layer (and linear skip) start at zero, so with instance_norm
     # the untrained model forecasts the window reference (Repeat for "last"); after training the reference is kept
     # unless the trained model beats it on the validation windows by more than one standard error
@@ -87,6 +91,8 @@ class ModelSpec:
                "needs a forecast head and no masking")
         _check(not (self.instance_norm != "none" and self.masking), "model.instance_norm",
                "cannot be combined with masking (padded steps would enter the window statistics)")
+        _check(not self.reference_input or self.instance_norm != "none", "model.reference_input",
+               "needs an instance_norm (without one the inputs keep their levels)")
         _check(not self.zero_head or (self.head == "forecast" and self.instance_norm != "none"),
                "model.zero_head", "needs a forecast head and an instance_norm")
         _check(self.n_targets > 0 and self.horizon > 0, "model.n_targets/horizon", "must be positive")

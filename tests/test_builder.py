@@ -1,4 +1,6 @@
 """Every cell type and head builds, trains a step, and round-trips through .keras with identical predictions."""
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -81,6 +83,23 @@ def test_instance_normalisation_round_trips_and_is_shift_equivariant(kind, head,
     np.testing.assert_allclose(shifted, before + 5.0, atol=1e-4)
     with pytest.raises(Exception, match="forecast or quantile head"):
         ModelSpec(instance_norm=kind)
+
+
+@pytest.mark.parametrize("kind, independent", [("last", False), ("meanstd", True)])
+def test_reference_input_gives_the_model_the_removed_level(kind, independent, tmp_path):
+    rng = np.random.default_rng(6)
+    spec = ModelSpec(units=(4,), head="forecast", horizon=3, n_targets=F if independent else 2, instance_norm=kind,
+                     channel_independent=independent, reference_input=True)
+    model = build_model(spec, F, T)
+    X = rng.normal(size=(N, T, F)).astype("float32")
+    before = round_trip(model, X, tmp_path)
+    shifted = model.predict(X + 5.0, verbose=0)  # the level now reaches the trunk: no longer shift-equivariant
+    assert np.abs(shifted - (before + 5.0)).max() > 1e-3
+    zero = build_model(dataclasses.replace(spec, zero_head=True), F, T)  # still forecasts the reference at start
+    ref = X[:, -1:, :spec.n_targets] if kind == "last" else X[:, :, :spec.n_targets].mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(zero.predict(X, verbose=0), np.repeat(ref, 3, axis=1), atol=1e-5)
+    with pytest.raises(Exception, match="reference_input"):
+        ModelSpec(head="forecast", reference_input=True)
 
 
 @pytest.mark.parametrize("head", ["forecast", "quantile"])

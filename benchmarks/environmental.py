@@ -15,8 +15,8 @@ from pathlib import Path
 
 PARTS = ("single", "sacsma", "regional", "ungauged", "pm25", "multisite", "multisite_station")
 AIR = {"data.basins": [], "data.loss": "mse", "model.head": "forecast", "model.units": [64], "model.dropout": 0.1,
-       "model.instance_norm": "last", "model.reference_input": True, "model.forget_bias": 1.0, "model.learning_rate": 0.001,
-       "training.epochs": 30, "training.patience": 8}
+       "model.instance_norm": "last", "model.reference_input": True, "model.forget_bias": 1.0,
+       "model.learning_rate": 0.001, "training.epochs": 30, "training.patience": 8}
 
 
 def _overrides(part: str, args) -> dict:

@@ -5,7 +5,7 @@ Beijing PM2.5: the single-site LSTM at 1 / 6 / 24 h against persistence, optiona
 time split and on a station-grouped split. Checked against the targets of the environmental issue; reports
 its time.
 
-    LSTM_SUITE_MIRROR=/path/to/mirror python benchmarks/environmental.py [--seeds 1] [--parts single sacsma regional pm25]
+    LSTM_SUITE_MIRROR=/path/to/mirror python benchmarks/environmental.py [--seeds 1] [--pm25-seeds 5] [--parts single sacsma regional pm25]
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def _overrides(part: str, args) -> dict:
     if part == "sacsma":
         return {**common, "dataset": "camels_sacsma"}
     if part == "pm25":
-        return {**common, **AIR, "dataset": "beijing_pm25"}
+        return {**common, **AIR, "dataset": "beijing_pm25", "training.seeds": args.pm25_seeds}
     if part.startswith("multisite"):
         station = {"data.test_stations": [args.test_station]} if part == "multisite_station" else {}
         return {**common, **AIR, "dataset": "beijing_multisite", **station}
@@ -65,6 +65,9 @@ def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--parts", nargs="+", default=["single", "sacsma", "regional", "pm25"], choices=PARTS)
     p.add_argument("--seeds", type=int, default=1)
+    p.add_argument("--pm25-seeds", type=int, default=5,
+                   help="seeds of the single-site PM2.5 part: its 6 h margin is within one seed's spread of the "
+                        "target (seed 0 alone: 15.1%% below persistence; 5 seeds: 14.8%%), so the verdict needs several")
     p.add_argument("--regional-units", type=int, default=64)
     p.add_argument("--regional-seq", type=int, default=270)
     p.add_argument("--regional-epochs", type=int, default=20)
@@ -90,7 +93,7 @@ def main(argv=None):
         t0 = time.perf_counter()
         res = run_experiment(cfg, DOMAIN, run_name=f"bench-{part}")
         if part in ("pm25", "multisite", "multisite_station"):
-            air_rows.append(_air_row(part, res, args.seeds, time.perf_counter() - t0))
+            air_rows.append(_air_row(part, res, cfg.training.seeds, time.perf_counter() - t0))
             continue
         per_basin = pd.read_csv(res.run_dir / "per_basin.csv", dtype={"basin": str})
         lstm_rows = per_basin[per_basin["model"].str.startswith("lstm_seed") & (per_basin["basin"] != "median")]

@@ -119,16 +119,15 @@ class LSTMEstimator:
         if self.spec.zero_head and has_val:  # the untrained model is the reference forecast: a candidate too
             initial = (self._raw(X_val), self.model.get_weights())
         weights = None if sample_weight is None else np.asarray(sample_weight, "float32")
-        if self.train.epoch_split > 1:
+        if self.train.epoch_split > 1:  # the stream shuffles itself; Keras takes steps_per_epoch batches per epoch
             per_pass = -(-len(y) // self.train.batch_size)  # batches in one pass over the windows
-            hist = self.model.fit(_window_stream(X, y, weights, self.train.batch_size, self.seed),
-                                  steps_per_epoch=max(1, -(-per_pass // self.train.epoch_split)),
-                                  validation_data=validation, epochs=self.train.epochs, shuffle=False,
-                                  callbacks=callbacks, verbose=0 if quiet() else "auto")
+            source = {"x": _window_stream(X, y, weights, self.train.batch_size, self.seed), "shuffle": False,
+                      "steps_per_epoch": max(1, -(-per_pass // self.train.epoch_split))}
         else:
-            hist = self.model.fit(_inputs(X), y, validation_data=validation, sample_weight=weights,
-                                  epochs=self.train.epochs, batch_size=self.train.batch_size, shuffle=True,
-                                  callbacks=callbacks, verbose=0 if quiet() else "auto")
+            source = {"x": _inputs(X), "y": y, "sample_weight": weights, "batch_size": self.train.batch_size,
+                      "shuffle": True}
+        hist = self.model.fit(**source, validation_data=validation, epochs=self.train.epochs, callbacks=callbacks,
+                              verbose=0 if quiet() else "auto")
         self.history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
         losses = self.history.get("loss", [])
         if losses and not np.isfinite(losses[-1]):

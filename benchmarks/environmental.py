@@ -16,7 +16,9 @@ from pathlib import Path
 PARTS = ("single", "sacsma", "regional", "ungauged", "pm25", "multisite", "multisite_station")
 AIR = {"data.basins": [], "data.loss": "mse", "model.head": "forecast", "model.units": [64], "model.dropout": 0.1,
        "model.instance_norm": "last", "model.reference_input": True, "model.forget_bias": 1.0,
-       "model.learning_rate": 0.001, "training.epochs": 30, "training.patience": 8}
+       "model.learning_rate": 0.001, "model.ema": 0.99, "training.epochs": 30, "training.patience": 8}
+# model.ema chosen by validation loss, seeds 0-4 (scaled MSE, mean): 0 -> 0.4887, 0.99 -> 0.4844 (lower for 4 of 5
+# seeds, the fifth a tie); 0.999 on seeds 0 / 1 -> 0.4953 / 0.4985 (above 0.492 / 0.489 without averaging)
 
 
 def _overrides(part: str, args) -> dict:

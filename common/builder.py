@@ -362,6 +362,8 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
         x = layers.Concatenate(name="join_reference")([x, BroadcastToSteps(name="reference_steps")(flat, x)])
     if spec.masking:
         x = layers.Masking(mask_value=PAD_VALUE, name="mask")(x)
+    if spec.input_noise:  # training only; after the mask, so padded steps stay recognisable
+        x = layers.GaussianNoise(spec.input_noise, name="input_noise")(x)
     if static is not None and spec.static_join == "step":
         x = layers.Concatenate(name="join_static")([x, BroadcastToSteps(name="static_steps")(static, x)])
     if cudnn not in ("auto", "require", "off"):

@@ -74,6 +74,8 @@ class ModelSpec:
     clipnorm: float = 0.0
     ema: float = 0.0  # > 0: keep an exponential moving average of the weights with this per-step momentum
     # (Polyak averaging); validation, early stopping and the final model use the averaged weights
+    input_noise: float = 0.0  # > 0: Gaussian noise of this standard deviation added to the (scaled) sequence inputs
+    # during training only (Keras GaussianNoise), a regulariser for small sets of long noisy records
 
     def __post_init__(self) -> None:
         _check(len(self.units) >= 1 and all(u > 0 for u in self.units), "model.units", "needs at least one positive layer size")
@@ -101,6 +103,7 @@ class ModelSpec:
                and list(self.quantiles) == sorted(set(self.quantiles)), "model.quantiles", "must be increasing values in (0, 1)")
         _check(self.learning_rate > 0, "model.learning_rate", "must be positive")
         _check(0.0 <= self.ema < 1.0, "model.ema", "must be in [0, 1) (0 turns weight averaging off)")
+        _check(self.input_noise >= 0.0, "model.input_noise", "must be >= 0 (0 turns the noise off)")
 
     @property
     def cudnn_eligible(self) -> bool:

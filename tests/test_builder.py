@@ -144,13 +144,27 @@ def test_linear_skip_adds_a_linear_map_of_the_window():
         ModelSpec(linear_skip=True)
 
 
-def test_masking_ignores_padded_steps():
-    spec = ModelSpec(units=(3,), masking=True)
+@pytest.mark.parametrize("input_noise", [0.0, 0.5])
+def test_masking_ignores_padded_steps(input_noise):
+    spec = ModelSpec(units=(3,), masking=True, input_noise=input_noise)
     model = build_model(spec, F, None)
     rng = np.random.default_rng(2)
     x = rng.normal(size=(1, 4, F)).astype("float32")
     padded = np.concatenate([np.full((1, 5, F), PAD_VALUE, "float32"), x], axis=1)
     np.testing.assert_allclose(model.predict(x, verbose=0), model.predict(padded, verbose=0), atol=1e-5)
+
+
+def test_input_noise_acts_in_training_only_and_round_trips(tmp_path):
+    spec = ModelSpec(units=(4,), input_noise=0.5)
+    model = build_model(spec, F, T)
+    assert model.get_layer("input_noise").stddev == 0.5 and spec.cudnn_eligible
+    X = np.random.default_rng(3).normal(size=(N, T, F)).astype("float32")
+    quiet = np.asarray(model(X, training=False))
+    np.testing.assert_array_equal(quiet, np.asarray(model(X, training=False)))
+    assert np.abs(np.asarray(model(X, training=True)) - quiet).max() > 1e-3
+    np.testing.assert_allclose(round_trip(model, X, tmp_path), quiet, atol=1e-6)
+    with pytest.raises(Exception, match="model.input_noise"):
+        ModelSpec(input_noise=-0.1)
 
 
 def test_forget_gate_bias_starts_at_one_and_cudnn_settings_by_default():

@@ -95,8 +95,10 @@ def default_config(profile: str = "quick") -> RunConfig:
         return RunConfig(domain="engineering", dataset="generated", profile="quick",
                          model=ModelSpec(units=(32,), dropout=0.1),
                          training=TrainSpec(epochs=15, batch_size=128, patience=4, lr_schedule="plateau"))
+    # input_noise 0.3 chosen on FD001 by validation loss (scaled MSE, best epoch, mean over seeds 0-4): 0 -> 0.01357,
+    # 0.15 -> 0.01311, 0.3 -> 0.01266 (lower for 4 of the 5 seeds), 0.6 -> 0.01298
     return RunConfig(domain="engineering", dataset="cmapss", profile="full",
-                     model=ModelSpec(units=(64,), dropout=0.1, head_units=32),
+                     model=ModelSpec(units=(64,), dropout=0.1, head_units=32, input_noise=0.3),
                      training=TrainSpec(epochs=80, batch_size=128, patience=12, lr_schedule="plateau", seeds=5),
                      data={"subset": "FD001"})
 

@@ -29,6 +29,24 @@ class DataError(ValueError):
     """Bad input data (malformed file, missing column, too-short series); the message names file and problem."""
 
 
+def describe_missing(frame: pd.DataFrame, where: str = "at") -> str:
+    """Where the missing values are: their count, then per column its count and the first index label holding one
+    ("" when there are none), so an error can name the place instead of only a total. ``where`` words the place
+    ("at" a date; "on row" where the index is a file row number)."""
+    import pandas as pd
+
+    counts = frame.isna().sum()
+    total = int(counts.sum())
+    if not total:
+        return ""
+    parts = []
+    for col in counts.index[counts > 0]:
+        first = frame.index[frame[col].isna().to_numpy()][0]
+        first = first.date() if isinstance(first, pd.Timestamp) and first == first.normalize() else first
+        parts.append(f"{col!r} {int(counts[col])} (first {where} {first})")
+    return f"{total} missing value{'s' if total > 1 else ''}: " + ", ".join(parts)
+
+
 class UnknownDomain(ValueError):
     pass
 

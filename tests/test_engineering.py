@@ -178,6 +178,14 @@ def test_skab_parser_and_detectors_on_generated_files(tmp_path):
     bad.write_text("datetime;Current\n2020-01-01 00:00:00;1.0\n")
     with pytest.raises(DataError, match="bad.csv: missing columns"):
         skab.read_skab(bad)
+    gap = tmp_path / "gap.csv"
+    lines = files[1].read_text().splitlines()
+    cells = lines[3].split(";")
+    lines[3] = ";".join([cells[0], cells[1], "", *cells[3:]])  # the second sensor of the third row left empty
+    gap.write_text("\n".join(lines))
+    with pytest.raises(DataError, match=r"gap.csv: 1 missing value: 'Accelerometer2RMS' 1 "
+                                        r"\(first at 2020-03-09 10:00:02\); SKAB"):
+        skab.read_skab(gap)
 
 
 @pytest.mark.slow

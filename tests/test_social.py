@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 from common.config import RunConfig, validate_options
-from common.domain import DataError
+from common.domain import DataError, describe_missing
 from domains.social.domain import DOMAIN
 from domains.social.linear import HoltOnTarget, LinearForecaster, MeanReversion, moving_average
-from domains.social.ltsf import LTSFData, prepare_ltsf
+from domains.social.ltsf import LTSFData, prepare_ltsf, read_ltsf_csv
 from domains.social.series import load_series_csv
 from tests.conftest import real_data_or_skip
 
@@ -104,6 +104,27 @@ def test_csv_loader_reports_duplicates_and_gaps_by_rule(tmp_path):
     assert len(kept) == 6 and np.isnan(kept.loc["2024-01-04", "a"]) and rep.missing_timestamps == 1
     filled, rep = load_series_csv(path, "date", ["a", "b"], "D", duplicates="mean", gaps="interpolate")
     assert filled.loc["2024-01-04", "a"] == pytest.approx(4.0) and len(rep.actions) == 3
+
+
+def test_missing_values_are_named_by_column_and_first_place(tmp_path):
+    frame = pd.DataFrame({"a": [1.0, np.nan, 3.0, np.nan], "b": [1.0, 2.0, 3.0, 4.0], "c": [np.nan] * 4},
+                         index=pd.date_range("2024-01-01", periods=4, freq="D"))
+    assert describe_missing(frame) == ("6 missing values: 'a' 2 (first at 2024-01-02), "
+                                       "'c' 4 (first at 2024-01-01)")
+    assert describe_missing(frame[["b"]]) == ""
+    assert describe_missing(frame[["a"]].iloc[:2]) == "1 missing value: 'a' 1 (first at 2024-01-02)"
+    path = tmp_path / "gap.csv"
+    path.write_text("date,a,b\n2024-01-01,1,2\n2024-01-02,,3\n" + "".join(
+        f"2024-01-{d:02d},{d},{d}\n" for d in range(3, 29)))
+    cfg = RunConfig(domain="social", dataset="csv",
+                    data={"path": str(path), "columns": ["a", "b"], "freq": "D", "gaps": "keep"})
+    with pytest.raises(DataError, match="not available here"):
+        DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+    cfg = RunConfig(domain="social", dataset="csv", data={"path": str(path), "columns": ["a", "b"], "freq": "D"})
+    with pytest.raises(DataError, match=r"gap.csv: 1 missing value: 'a' 1 \(first at 2024-01-02\); set data.gaps"):
+        DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+    with pytest.raises(DataError, match=r"gap.csv: 1 missing value: 'a' 1 \(first on row 3\); the benchmark"):
+        read_ltsf_csv(path)
 
 
 @pytest.mark.parametrize("rows, problem", [

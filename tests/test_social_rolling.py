@@ -97,7 +97,7 @@ def test_bad_values_and_settings_are_clear_errors():
         prepare_rolling(series(), 5, 10, 3, 5)
     data = series()
     data.covariates.iloc[4, 0] = np.nan
-    with pytest.raises(DataError, match="covariates have missing values"):
+    with pytest.raises(DataError, match=r"covariates have 1 missing value: '[^']+' 1 \(first at "):
         prepare_rolling(data, 28, 10, 3, 5)
 
 

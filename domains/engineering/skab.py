@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError
+from common.domain import DataError, describe_missing
 from common.metrics import f1, sensitivity, specificity
 from common.splits import Standardizer
 from common.windows import make_windows
@@ -39,7 +39,7 @@ def read_skab(path: str | Path) -> pd.DataFrame:
     if missing:
         raise DataError(f"{path}: missing columns {missing}")
     if df[FEATURES].isna().any().any():
-        raise DataError(f"{path}: missing sensor values in {int(df[FEATURES].isna().any(axis=1).sum())} rows")
+        raise DataError(f"{path}: {describe_missing(df[FEATURES])}; SKAB files have none")
     return df
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common import baselines as B
 from common.config import ModelSpec, RunConfig, TrainSpec
-from common.domain import DataError, Domain, Prepared
+from common.domain import DataError, Domain, Prepared, describe_missing
 
 from .linear import HoltOnTarget, LinearForecaster, MeanReversion
 from .ltsf import LTSFData, prepare_ltsf, read_ltsf_csv
@@ -83,7 +83,7 @@ def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
             raise DataError("data.gaps = 'keep' is not available here: every look-back window needs complete rows")
         frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, opt.gaps)
         if frame.isna().any().any():
-            raise DataError(f"{opt.path}: {int(frame.isna().sum().sum())} missing values; set data.gaps = 'interpolate'")
+            raise DataError(f"{opt.path}: {describe_missing(frame)}; set data.gaps = 'interpolate'")
         label = f"user CSV {opt.path}" + (f" ({'; '.join(rep.actions)})" if rep.actions else "")
         return LTSFData(frame.reset_index(drop=True), opt.target or opt.columns[-1], opt.season, label), \
             opt.lookback or 24, opt.horizon or 12

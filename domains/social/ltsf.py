@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError, Prepared
+from common.domain import DataError, Prepared, describe_missing
 from common.evaluation import audit
 from common.splits import Standardizer, chronological_split
 from common.windows import make_windows
@@ -37,7 +37,8 @@ def read_ltsf_csv(path, date_column: str = "date") -> pd.DataFrame:
     cols = [c for c in frame.columns if c != date_column]
     values = numeric_columns(frame, cols, path)
     if values.isna().any().any():
-        raise DataError(f"{path}: {int(values.isna().sum().sum())} missing values; the benchmark files have none")
+        rows = values.set_axis(values.index + 2)  # the file's row: the header is row 1
+        raise DataError(f"{path}: {describe_missing(rows, 'on row')}; the benchmark files have none")
     return values
 
 

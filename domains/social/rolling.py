@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError, Prepared
+from common.domain import DataError, Prepared, describe_missing
 from common.evaluation import audit
 from common.splits import Standardizer
 
@@ -70,8 +70,10 @@ def _check_values(data: RollingData) -> np.ndarray:
         bad = data.target.index[np.flatnonzero(ok & (y <= low))[0]]
         raise DataError(f"{data.label}: value {data.target[bad]} at {bad} is out of range for the {data.transform} "
                         "transform")
-    if data.covariates.isna().any().any() or (data.past is not None and data.past.isna().any().any()):
-        raise DataError(f"{data.label}: covariates have missing values; fill them (stating the rule) before windowing")
+    for covariates in (data.covariates, data.past):
+        if covariates is not None and covariates.isna().any().any():
+            raise DataError(f"{data.label}: covariates have {describe_missing(covariates)}; fill them (stating the "
+                            "rule) before windowing")
     return y
 
 

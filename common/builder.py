@@ -13,7 +13,7 @@ import dataclasses
 import keras
 from keras import layers, ops
 
-from .config import ModelSpec
+from .config import ConfigError, ModelSpec
 
 PAD_VALUE = -99.0  # value of left-padded steps; the Masking layer skips steps equal to it in every feature
 
@@ -237,7 +237,7 @@ def _encoder_decoder(spec: ModelSpec, x, future, cudnn: str):
     a decoder of the same cell (``units[-1]``) that reads the known-future inputs step by step (calendar,
     observed covariates), giving one output vector per forecast step (as in Sutskever et al. 2014; MQ-RNN)."""
     if spec.conv_filters or spec.bidirectional:
-        raise ValueError("known-future inputs (a decoder) cannot be combined with model.conv_filters or bidirectional")
+        raise ConfigError("known-future inputs (a decoder) cannot be combined with model.conv_filters or bidirectional")
     _, states = _trunk(spec, x, sequence_output=False, cudnn=cudnn, final_states=True)
     decoder = _recurrent_layer(spec, spec.units[-1], return_sequences=True, index="decoder", cudnn=cudnn)
     y = decoder(future, initial_state=states)
@@ -326,9 +326,12 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     (None, 3, 2)
     """
     if n_static and spec.static_join == "none":
-        raise ValueError("static features given but model.static_join is 'none'; choose 'step' or 'head'")
+        raise ConfigError("static features given but model.static_join is 'none'; choose 'step' or 'head'")
     if spec.static_join != "none" and not n_static:
-        raise ValueError(f"model.static_join={spec.static_join!r} but the data has no static features")
+        raise ConfigError(f"model.static_join={spec.static_join!r} but the data has no static features")
+    if spec.conv_filters and spec.conv_pool > 1 and timesteps is not None and timesteps < spec.conv_pool:
+        raise ConfigError(f"model.conv_pool = {spec.conv_pool} needs sequences of at least {spec.conv_pool} steps; "
+                          f"the data has {timesteps}")
     sequence = keras.Input((timesteps, n_features), name="sequence")
     inputs = [sequence]
     x = sequence
@@ -339,7 +342,7 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     future = None
     if n_future:
         if spec.head not in ("forecast", "quantile") or n_static or spec.channel_independent or spec.masking:
-            raise ValueError("known-future inputs need a forecast or quantile head, no static features, "
+            raise ConfigError("known-future inputs need a forecast or quantile head, no static features, "
                              "no channel independence and no masking")
         future = keras.Input((spec.horizon, n_future), name="future")
         inputs.append(future)
@@ -347,13 +350,13 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     head_spec = spec
     if spec.channel_independent:
         if spec.n_targets != n_features:
-            raise ValueError(f"model.channel_independent predicts every input channel: n_targets must be "
+            raise ConfigError(f"model.channel_independent predicts every input channel: n_targets must be "
                              f"{n_features}, not {spec.n_targets}")
         x = FoldChannels(name="fold_channels")(x)
         head_spec = dataclasses.replace(spec, n_targets=1)
     if spec.instance_norm != "none":
         if n_features < spec.n_targets and not spec.channel_independent:
-            raise ValueError(f"model.instance_norm needs the {spec.n_targets} targets among the {n_features} inputs")
+            raise ConfigError(f"model.instance_norm needs the {spec.n_targets} targets among the {n_features} inputs")
         reference = WindowReference(spec.instance_norm, name="window_reference")(x)
         x = RemoveReference(name="instance_norm")(x, reference)
     window = x
@@ -377,7 +380,7 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     output, loss = _head(head_spec, x, per_step=future is not None)
     if spec.linear_skip:
         if timesteps is None:
-            raise ValueError("model.linear_skip needs a fixed number of input steps")
+            raise ConfigError("model.linear_skip needs a fixed number of input steps")
         flat = layers.Dense(head_spec.horizon * head_spec.n_targets, name="linear_skip",
                             **_start(spec))(layers.Flatten()(window))
         skip = layers.Reshape((head_spec.horizon, head_spec.n_targets), name="linear_skip_steps")(flat)

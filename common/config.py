@@ -286,9 +286,25 @@ def save_config(cfg: RunConfig, path: str | Path) -> None:
     Path(path).write_text(tomli_w.dumps(cfg.to_dict()), encoding="utf-8")
 
 
+def bounded(default, min=0, max=None):  # noqa: A002  (the names read as the bounds they are)
+    """A domain option's field with inclusive bounds, checked by ``validate_options`` (numbers default to >= 0)."""
+    return field(default=default, metadata={"min": min, "max": max})
+
+
 def validate_options(cls: type, options: Mapping[str, Any], domain: str) -> Any:
-    """Validate a domain's ``[data]`` table against its options dataclass."""
+    """Validate a domain's ``[data]`` table against its options dataclass. Numbers (sizes, counts, fractions,
+    seeds) must be >= 0 unless the field declares its own bounds (``bounded``)."""
     try:
-        return from_mapping(cls, options, prefix="data.")
+        opts = from_mapping(cls, options, prefix="data.")
+        for f in dataclasses.fields(cls):
+            value = getattr(opts, f.name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            floor, ceiling = f.metadata.get("min", 0), f.metadata.get("max")
+            if value < floor:
+                raise ConfigError(f"data.{f.name}: must be >= {floor}, not {value}")
+            if ceiling is not None and value > ceiling:
+                raise ConfigError(f"data.{f.name}: must be <= {ceiling}, not {value}")
+        return opts
     except ConfigError as err:
         raise ConfigError(f"domain {domain}: {err}") from None

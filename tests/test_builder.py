@@ -4,7 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from common.config import ModelSpec
+from common.config import ConfigError, ModelSpec
 
 keras = pytest.importorskip("keras")
 from common.builder import PAD_VALUE, NanMaskedLoss, PinballLoss, build_model  # noqa: E402
@@ -178,10 +178,18 @@ def test_forget_gate_bias_starts_at_one_and_cudnn_settings_by_default():
 
 
 def test_static_features_need_a_join():
-    with pytest.raises(ValueError, match="static_join"):
+    with pytest.raises(ConfigError, match="static_join"):
         build_model(ModelSpec(), F, T, n_static=2)
-    with pytest.raises(ValueError, match="no static features"):
+    with pytest.raises(ConfigError, match="no static features"):
         build_model(ModelSpec(static_join="head"), F, T)
+
+
+def test_sequences_too_short_for_the_conv_front_end_are_a_config_error():
+    # a 1-step sequence behind pooling of 4 used to fail inside Keras ("output size would be zero or negative")
+    with pytest.raises(ConfigError, match=r"model.conv_pool = 4 needs sequences of at least 4 steps; the data has 1"):
+        build_model(ModelSpec(conv_filters=4, conv_kernel=3, conv_pool=4), F, 1)
+    assert build_model(ModelSpec(conv_filters=4, conv_kernel=3, conv_pool=4), F, 4).output.shape[-1] == 1
+    assert build_model(ModelSpec(conv_filters=4, conv_kernel=3, conv_pool=4), F, None) is not None
 
 
 def test_nan_masked_loss_ignores_missing_targets():
@@ -205,7 +213,7 @@ def test_forget_bias_sets_only_the_forget_gate_and_survives_saving(tmp_path):
     import keras
 
     from common.builder import build_model
-    from common.config import ModelSpec
+    from common.config import ConfigError, ModelSpec
 
     model = build_model(ModelSpec(units=(3,), forget_bias=3.0), 2, 5)
     bias = model.get_layer("lstm_0").cell.bias.numpy()
@@ -233,7 +241,7 @@ def test_known_future_inputs_reach_every_forecast_step_through_a_decoder(head, t
 
 
 def test_known_future_inputs_refuse_unsupported_settings():
-    with pytest.raises(ValueError, match="known-future"):
+    with pytest.raises(ConfigError, match="known-future"):
         build_model(ModelSpec(head="regression"), F, T, n_future=2)
-    with pytest.raises(ValueError, match="known-future"):
+    with pytest.raises(ConfigError, match="known-future"):
         build_model(ModelSpec(head="forecast", horizon=3, bidirectional=True), F, T, n_future=2)

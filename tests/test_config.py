@@ -1,6 +1,6 @@
 import pytest
 
-from common.config import (ConfigError, ModelSpec, RunConfig, apply_overrides, load_config, parse_override,
+from common.config import (ConfigError, ModelSpec, RunConfig, apply_overrides, bounded, load_config, parse_override,
                            save_config, validate_options)
 
 
@@ -81,3 +81,34 @@ def test_domain_options_are_strict():
     assert validate_options(DemoOptions, {"n": 400}, "demo").n == 400
     with pytest.raises(ConfigError, match="domain demo: unknown key data.lookbak"):
         validate_options(DemoOptions, {"lookbak": 3}, "demo")
+
+
+def test_domain_number_options_refuse_negatives_unless_the_field_allows_them():
+    import dataclasses
+
+    from domains.genomics.domain import DOMAIN as GENOMICS
+    from domains.social.domain import DOMAIN as SOCIAL
+
+    @dataclasses.dataclass(frozen=True)
+    class Opts:
+        window: int = 30
+        fraction: float = 0.2
+        sentinel: int = bounded(-1, min=-1)
+        share: float = bounded(0.5, max=0.9)
+
+    assert validate_options(Opts, {"window": 0, "fraction": 0.0, "sentinel": -1}, "demo").sentinel == -1
+    with pytest.raises(ConfigError, match=r"domain demo: data.window: must be >= 0, not -3"):
+        validate_options(Opts, {"window": -3}, "demo")
+    with pytest.raises(ConfigError, match=r"data.fraction: must be >= 0, not -0.5"):
+        validate_options(Opts, {"fraction": -0.5}, "demo")
+    with pytest.raises(ConfigError, match=r"data.sentinel: must be >= -1, not -2"):
+        validate_options(Opts, {"sentinel": -2}, "demo")
+    with pytest.raises(ConfigError, match=r"data.share: must be <= 0.9, not 1.0"):
+        validate_options(Opts, {"share": 1.0}, "demo")
+    # the real options: a negative length used to reach numpy ("negative dimensions are not allowed")
+    with pytest.raises(ConfigError, match=r"domain genomics: data.max_length: must be >= 0, not -3"):
+        validate_options(GENOMICS.options, {"max_length": -3}, "genomics")
+    assert validate_options(SOCIAL.options, {"refit_every": -1}, "social").refit_every == -1
+    with pytest.raises(ConfigError, match=r"domain genomics: data.generated_length: must be >= 120, not 0"):
+        validate_options(GENOMICS.options, {"generated_length": 0}, "genomics")
+

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from common import baselines as B
-from common.config import ModelSpec, RunConfig, TrainSpec
+from common.config import ModelSpec, RunConfig, TrainSpec, bounded
 from common.domain import DataError, Domain, Prepared
 
 from . import skab
@@ -27,18 +27,18 @@ class EngineeringOptions:
     subset: str = "FD001"  # FD001..FD004 (cmapss), ignored for the generated set
     data_dir: str = ""  # a folder holding train_/test_/RUL_<subset>.txt in NASA's layout (overrides the registry)
     window: int = 30
-    rul_max: float = 125.0
+    rul_max: float = bounded(125.0, min=1)
     clip_test_rul: bool = False  # many papers score the unclipped true RUL (FD001 reaches 145)
     sensors: tuple[str, ...] = tuple(INFORMATIVE)
     condition_norm: str = "auto"  # auto | on | off: scale per operating condition (FD002/FD004)
     condition_inputs: bool = False  # add the operating condition (one-hot) to the inputs when there are several
     smoothing: float = 0.0  # causal exponential smoothing of the scaled sensors per engine (weight of the newest
     # cycle, in (0, 1]; 0 = off)
-    val_fraction: float = 0.2
+    val_fraction: float = bounded(0.2, max=0.9)
     seed: int = 0
-    generated_engines: int = 80
-    fusion_sequences: int = 1024  # dataset "fusion": number of training sequences
-    fusion_length: int = 80
+    generated_engines: int = bounded(80, min=4)
+    fusion_sequences: int = bounded(1024, min=10)  # dataset "fusion": number of training sequences
+    fusion_length: int = bounded(80, min=2)
 
 
 def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:

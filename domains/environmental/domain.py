@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.config import ModelSpec, RunConfig, TrainSpec
+from common.config import ModelSpec, RunConfig, TrainSpec, bounded
 from common.domain import DataError, Domain, Prepared
 
 from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
@@ -39,12 +39,12 @@ class EnvironmentalOptions:
     test_period: str = "auto"  # auto: 1989-10..1999-09 where the record covers it, else 1994-10..1999-09
     loss: str = "mse"  # mse | nse (per-basin variance weighting, Kratzert et al. 2019)
     ungauged_basins: tuple[str, ...] = ()  # never trained on; scored over their test period (ungauged mode)
-    val_stride: int = 1  # keep every k-th validation day (faster epochs on CPUs)
+    val_stride: int = bounded(1, min=1)  # keep every k-th validation day (faster epochs on CPUs)
     stations: tuple[str, ...] = ()  # beijing_multisite: station names; empty: every registered station file
     station_files: tuple[str, ...] = ()  # beijing_multisite: your own station files of the UCI releases
     test_stations: tuple[str, ...] = ()  # beijing_multisite: never trained on, scored over the test period
     lookback: int = 0  # 0: the dataset's default (co2 104 weeks, Beijing 48 hours)
-    horizon: int = 52  # co2: weeks ahead (Beijing: always 1, 6 and 24 hours)
+    horizon: int = bounded(52, min=1)  # co2: weeks ahead (Beijing: always 1, 6 and 24 hours)
 
 
 def _camels_root(opt: EnvironmentalOptions) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.config import ModelSpec, RunConfig, TrainSpec
+from common.config import ModelSpec, RunConfig, TrainSpec, bounded
 from common.domain import DataError, Domain, Prepared
 
 from .baselines import GCContent, KmerModel, PlainCNN
@@ -34,10 +34,11 @@ class GenomicsOptions:
     rc_augment: bool = True  # add reverse complements to the LSTM's training data
     strand_average: bool = True  # average each model's prediction over both strands at test time
     max_length: int = 0  # 0: the longest sequence; longer sequences are centre-cropped to this length
-    generated_sequences: int = 3000
-    generated_length: int = 200
-    long_range_sequences: int = 800
-    long_range_length: int = 2000  # longest sequence of the long-range task (shortest: a quarter of it)
+    generated_sequences: int = bounded(3000, min=20)
+    generated_length: int = bounded(200, min=120)  # the motif grammar needs 120 bp
+    long_range_sequences: int = bounded(800, min=20)
+    # the long-range task's longest sequence; its shortest is a quarter of it, which must leave room for the decoy
+    long_range_length: int = bounded(2000, min=440)
     fasta_train: tuple[str, ...] = ()  # dataset "fasta": training FASTA files
     fasta_test: tuple[str, ...] = ()  # optional; without it a stratified 20% of fasta_train is held out
     file_labels: tuple[str, ...] = ()  # one label per FASTA file (train files, then test files) ...

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common import baselines as B
-from common.config import ModelSpec, RunConfig, TrainSpec
+from common.config import ModelSpec, RunConfig, TrainSpec, bounded
 from common.domain import Domain, Prepared
 from common.evaluation import audit
 from common.splits import Standardizer
@@ -19,8 +19,8 @@ from .tasks import long_range
 
 @dataclass(frozen=True)
 class MechanismsOptions:
-    T: int = 40
-    n: int = 2048
+    T: int = bounded(40, min=2)
+    n: int = bounded(2048, min=16)
     noise: float = 1.0
     seed: int = 0
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import baselines as B
-from common.config import ModelSpec, RunConfig, TrainSpec
+from common.config import ModelSpec, RunConfig, TrainSpec, bounded
 from common.domain import DataError, Domain, Prepared, describe_missing
 
 from .linear import HoltOnTarget, LinearForecaster, MeanReversion
@@ -41,7 +41,7 @@ class SocialOptions:
     columns: tuple[str, ...] = ()  # dataset "csv": the channels (all predicted)
     target: str = ""  # channel reported separately (mse_target, mae_target); default: the last column
     freq: str = ""  # dataset "csv": pandas offset alias, e.g. "D", "h", "W-SUN"
-    season: int = 1  # dataset "csv": season for MASE and seasonal naive
+    season: int = bounded(1, min=1)  # dataset "csv": season for MASE and seasonal naive
     duplicates: str = "error"  # dataset "csv": error | mean
     gaps: str = "error"  # dataset "csv": error | interpolate (the benchmark protocol needs complete rows)
     protocol: str = ""  # dataset "csv": ltsf (default) | rolling
@@ -52,7 +52,8 @@ class SocialOptions:
     train_stride: int = 0  # rows between training windows
     transform: str = ""  # none | log | log1p (target)
     fill: str = ""  # ffill | zero: missing targets in the inputs
-    refit_every: int = -1  # k > 0: refit every model before each block of k origins; 0: fit once; -1: dataset default
+    # k > 0: refit every model before each block of k origins; 0: fit once; -1: the dataset's default
+    refit_every: int = bounded(-1, min=-1)
     weather: str = "observed"  # bike_sharing_uci: observed (over the forecast hours: an oracle) | past
 
 

@@ -193,6 +193,20 @@ def test_user_fasta_dataset_end_to_end_prepare(tmp_path):
         prepare("fasta", fasta_train=[str(pos)])
 
 
+def test_leak_free_split_works_on_user_fasta_with_a_test_file(tmp_path):
+    train_seqs = [random_seq(60) for _ in range(40)]
+    planted = reverse_complement(train_seqs[3])  # a training sequence, on the other strand
+    train = write(tmp_path / "train.fa", "".join(f">t{i}|{i % 2}\n{q}\n" for i, q in enumerate(train_seqs)))
+    test = write(tmp_path / "test.fa", f">x0|1\n{planted}\n" + "".join(f">x{i}|{i % 2}\n{random_seq(60)}\n"
+                                                                        for i in range(1, 10)))
+    files = {"fasta_train": [str(train)], "fasta_test": [str(test)], "header_pattern": r"\|(\d)$"}
+    standard = prepare("fasta", **files)
+    assert standard.audit.duplicates_train_test == 1
+    leak_free = prepare("fasta", split="leak_free", **files)
+    assert leak_free.split["removed_leaked"] == 1 and leak_free.audit.duplicates_train_test == 0
+    assert "1 training sequences found in test removed" in leak_free.data_label
+
+
 @pytest.mark.slow
 def test_lstm_beats_gc_content_on_the_motif_grammar(tmp_path):
     """Stated margin: the LSTM's test AUROC is at least 0.2 above the GC-content baseline's."""

@@ -28,7 +28,7 @@ SIMULATED = "simulated, not real data"
 @dataclass(frozen=True)
 class GenomicsOptions:
     layer: int = 1  # ienhancer2l: 1 = enhancer vs non-enhancer, 2 = strong vs weak enhancer
-    split: str = "standard"  # ienhancer2l: standard | leak_free (training minus sequences found in test)
+    split: str = "standard"  # standard | leak_free (training minus sequences found in test, on either strand)
     val_fraction: float = 0.1  # stratified, strand-grouped hold-out of training for early stopping
     seed: int = 0  # data seed (generation, validation hold-out)
     rc_augment: bool = True  # add reverse complements to the LSTM's training data
@@ -48,8 +48,17 @@ class GenomicsOptions:
 
 
 def _sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSet, str, tuple[str, str], int]:
+    """Training and test sets, their label and published-results key, and the number of training sequences the
+    leak-free split removed (every dataset: those found in test on either strand)."""
+    train, test, label, key = _raw_sets(cfg, opt)
+    if opt.split != "leak_free":
+        return train, test, label, key, 0
+    train, removed = drop_leaked(train, test)
+    return train, test, f"{label}; leak-free: {removed} training sequences found in test removed", key, removed
+
+
+def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSet, str, tuple[str, str]]:
     dataset = cfg.dataset or "ienhancer2l"
-    removed = 0
     if dataset == "ienhancer2l":
         if opt.layer not in (1, 2):
             raise DataError(f"data.layer must be 1 or 2, not {opt.layer}")
@@ -57,10 +66,8 @@ def _sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSe
 
         train, test = load_ienhancer(dataset_dir("ienhancer2l"), opt.layer)
         task = "enhancer vs non-enhancer" if opt.layer == 1 else "strong vs weak enhancer"
-        if opt.split == "leak_free":
-            train, removed = drop_leaked(train, test)
         label = f"iEnhancer-2L train / iEnhancer-EL independent test (real), layer {opt.layer}: {task}, {opt.split} split"
-        return train, test, label, ("ienhancer2l", f"layer{opt.layer}"), removed
+        return train, test, label, ("ienhancer2l", f"layer{opt.layer}")
     if dataset == "generated":
         seqs, y = motif_grammar(opt.generated_sequences, opt.generated_length, opt.seed)
         label = f"generated motif-grammar enhancers ({SIMULATED})"
@@ -78,12 +85,12 @@ def _sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSe
                                    opt.positive)
         else:
             train, test = holdout(train, 0.2, opt.seed)
-        return train, test, f"user FASTA {', '.join(opt.fasta_train)}", ("", ""), 0
+        return train, test, f"user FASTA {', '.join(opt.fasta_train)}", ("", "")
     else:
         raise DataError(f"genomics has datasets 'ienhancer2l', 'generated', 'long_range' and 'fasta', not {dataset!r}")
     data = SequenceSet(seqs, y)
     train, test = holdout(data, 0.2, opt.seed)
-    return train, test, label, ("", ""), 0
+    return train, test, label, ("", "")
 
 
 def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:

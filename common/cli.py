@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args, domain):
-    from .config import apply_overrides, load_config, parse_override
+    from .config import ConfigError, apply_overrides, load_config, options_outside_dataset, parse_override
 
     overrides = dict(parse_override(s) for s in args.set)
     for flag, key in (("seeds", "training.seeds"), ("epochs", "training.epochs"), ("out", "out"),
@@ -70,13 +70,17 @@ def _config(args, domain):
     if args.config:
         cfg = load_config(args.config, overrides)
         if cfg.domain != domain.name:
-            from .config import ConfigError
-
             raise ConfigError(f"{args.config}: config is for domain {cfg.domain!r}, not {domain.name!r}")
-        return cfg
-    profile = args.profile or "quick"
-    base = domain.dataset_config(args.dataset, profile) if args.dataset and domain.dataset_config else None
-    return apply_overrides(base or domain.default_config(profile), overrides)
+        given = set(cfg.data)  # the file's [data] table and the --set keys: all the user's
+    else:
+        profile = args.profile or "quick"
+        base = domain.dataset_config(args.dataset, profile) if args.dataset and domain.dataset_config else None
+        cfg = apply_overrides(base or domain.default_config(profile), overrides)
+        given = {k.split(".", 1)[1] for k in overrides if k.startswith("data.")}
+    unused = options_outside_dataset(domain.options, given, cfg.dataset) if cfg.dataset else []
+    if unused:
+        raise ConfigError("; ".join(unused))
+    return cfg
 
 
 def cmd_list(_args) -> int:

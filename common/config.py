@@ -286,14 +286,23 @@ def save_config(cfg: RunConfig, path: str | Path) -> None:
     Path(path).write_text(tomli_w.dumps(cfg.to_dict()), encoding="utf-8")
 
 
-def bounded(default, min=0, max=None):  # noqa: A002  (the names read as the bounds they are)
-    """A domain option's field with inclusive bounds, checked by ``validate_options`` (numbers default to >= 0)."""
-    return field(default=default, metadata={"min": min, "max": max})
+def option(default, *, min=0, max=None, datasets: tuple[str, ...] = ()):  # noqa: A002  (they read as the bounds)
+    """A domain option's field: inclusive bounds, checked by ``validate_options`` (numbers default to >= 0), and
+    the datasets it applies to (empty: all), checked by ``options_outside_dataset``."""
+    return field(default=default, metadata={"min": min, "max": max, "datasets": tuple(datasets)})
+
+
+def options_outside_dataset(cls: type, keys, dataset: str) -> list[str]:
+    """Messages for the ``[data]`` keys among ``keys`` that the options dataclass ``cls`` marks as used by other
+    datasets than ``dataset`` only: a user setting one would otherwise see it silently ignored."""
+    scope = {f.name: f.metadata.get("datasets", ()) for f in dataclasses.fields(cls)}
+    return [f"data.{k} is not used by dataset {dataset!r} (it applies to {', '.join(scope[k])})"
+            for k in sorted(keys) if scope.get(k) and dataset not in scope[k]]
 
 
 def validate_options(cls: type, options: Mapping[str, Any], domain: str) -> Any:
     """Validate a domain's ``[data]`` table against its options dataclass. Numbers (sizes, counts, fractions,
-    seeds) must be >= 0 unless the field declares its own bounds (``bounded``)."""
+    seeds) must be >= 0 unless the field declares its own bounds (``option``)."""
     try:
         opts = from_mapping(cls, options, prefix="data.")
         for f in dataclasses.fields(cls):

@@ -56,6 +56,22 @@ def test_bad_config_file_exits_2_with_the_key(tmp_path, capsys):
     assert "unknown domain 'nodomain'" in capsys.readouterr().err
 
 
+def test_an_option_of_another_dataset_is_an_error_not_silently_ignored(tmp_path, capsys):
+    # before: `--set data.basins=[...]` on the offline co2 default trained and ignored it
+    assert main(["train", "environmental", "--set", 'data.basins=["01022500"]', "--out", str(tmp_path)]) == 2
+    assert ("data.basins is not used by dataset 'co2' (it applies to camels)" in capsys.readouterr().err)
+    assert main(["train", "engineering", "--dataset", "fusion", "--set", "data.window=20", "--set",
+                 "data.subset=FD002", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "data.subset is not used by dataset 'fusion' (it applies to cmapss)" in err
+    assert "data.window is not used by dataset 'fusion' (it applies to cmapss, generated)" in err
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('domain = "social"\ndataset = "macrodata"\n[data]\nweather = "past"\n')
+    assert main(["train", "social", "--config", str(cfg)]) == 2
+    assert "data.weather is not used by dataset 'macrodata' (it applies to bike_sharing_uci)" in \
+        capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_train_with_flags_and_module_entry_point(tmp_path):
     res = subprocess.run([sys.executable, "-m", "domains.engineering.train", "--epochs", "1", "--out", str(tmp_path),

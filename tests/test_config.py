@@ -1,6 +1,6 @@
 import pytest
 
-from common.config import (ConfigError, ModelSpec, RunConfig, apply_overrides, bounded, load_config, parse_override,
+from common.config import (ConfigError, ModelSpec, RunConfig, apply_overrides, option, load_config, parse_override,
                            save_config, validate_options)
 
 
@@ -93,8 +93,8 @@ def test_domain_number_options_refuse_negatives_unless_the_field_allows_them():
     class Opts:
         window: int = 30
         fraction: float = 0.2
-        sentinel: int = bounded(-1, min=-1)
-        share: float = bounded(0.5, max=0.9)
+        sentinel: int = option(-1, min=-1)
+        share: float = option(0.5, max=0.9)
 
     assert validate_options(Opts, {"window": 0, "fraction": 0.0, "sentinel": -1}, "demo").sentinel == -1
     with pytest.raises(ConfigError, match=r"domain demo: data.window: must be >= 0, not -3"):

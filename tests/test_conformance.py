@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from common.config import RunConfig, validate_options
+from common.config import RunConfig, options_outside_dataset, validate_options
 from common.domain import Domain, Prepared
 from common.evaluation import LeakageReport
 from common.registry import load_registry
@@ -37,6 +37,16 @@ def test_default_config_validates(domain, profile):
     cfg = domain.default_config(profile)
     assert isinstance(cfg, RunConfig) and cfg.domain == domain.name and cfg.profile == profile
     validate_options(domain.options, cfg.data, domain.name)
+    # every option a shipped config sets is one its dataset uses (a saved config fed back to the CLI must load)
+    shipped = [cfg, domain.smoke_config()]
+    if domain.dataset_config:
+        import dataclasses
+
+        named = {d for f in dataclasses.fields(domain.options) for d in f.metadata.get("datasets", ())}
+        shipped += [c for ds in sorted(named | set(domain.datasets))
+                    for c in [domain.dataset_config(ds, profile)] if c is not None]
+    for c in shipped:
+        assert options_outside_dataset(domain.options, c.data, c.dataset) == [], c
 
 
 def test_prepare_splits_and_scalers(smoke):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from common import baselines as B
-from common.config import ModelSpec, RunConfig, TrainSpec, bounded
+from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import DataError, Domain, Prepared
 
 from . import skab
@@ -20,25 +20,29 @@ from .fusion import fusion_baselines, fusion_plots, prepare_fusion
 from .rul import prepare_rul
 
 PUBLISHED = Path(__file__).with_name("published.csv")
+CMAPSS, RUL = ("cmapss",), ("cmapss", "generated")  # RUL: the remaining-useful-life sets
 
 
 @dataclass(frozen=True)
 class EngineeringOptions:
-    subset: str = "FD001"  # FD001..FD004 (cmapss), ignored for the generated set
-    data_dir: str = ""  # a folder holding train_/test_/RUL_<subset>.txt in NASA's layout (overrides the registry)
-    window: int = 30
-    rul_max: float = bounded(125.0, min=1)
-    clip_test_rul: bool = False  # many papers score the unclipped true RUL (FD001 reaches 145)
-    sensors: tuple[str, ...] = tuple(INFORMATIVE)
-    condition_norm: str = "auto"  # auto | on | off: scale per operating condition (FD002/FD004)
-    condition_inputs: bool = False  # add the operating condition (one-hot) to the inputs when there are several
-    smoothing: float = 0.0  # causal exponential smoothing of the scaled sensors per engine (weight of the newest
-    # cycle, in (0, 1]; 0 = off)
-    val_fraction: float = bounded(0.2, max=0.9)
+    # datasets an option applies to (common.config.option); setting it for another dataset is an error
+    subset: str = option("FD001", datasets=CMAPSS)  # FD001..FD004
+    # a folder holding train_/test_/RUL_<subset>.txt in NASA's layout (overrides the registry)
+    data_dir: str = option("", datasets=CMAPSS)
+    window: int = option(30, datasets=RUL)
+    rul_max: float = option(125.0, min=1, datasets=RUL)
+    clip_test_rul: bool = option(False, datasets=RUL)  # many papers score the unclipped true RUL (FD001 reaches 145)
+    sensors: tuple[str, ...] = option(tuple(INFORMATIVE), datasets=RUL)
+    condition_norm: str = option("auto", datasets=RUL)  # auto | on | off: scale per operating condition (FD002/FD004)
+    # add the operating condition (one-hot) to the inputs when there are several
+    condition_inputs: bool = option(False, datasets=RUL)
+    # causal exponential smoothing of the scaled sensors per engine (weight of the newest cycle, in (0, 1]; 0 = off)
+    smoothing: float = option(0.0, datasets=RUL)
+    val_fraction: float = option(0.2, max=0.9, datasets=RUL)
     seed: int = 0
-    generated_engines: int = bounded(80, min=4)
-    fusion_sequences: int = bounded(1024, min=10)  # dataset "fusion": number of training sequences
-    fusion_length: int = bounded(80, min=2)
+    generated_engines: int = option(80, min=4, datasets=("generated",))
+    fusion_sequences: int = option(1024, min=10, datasets=("fusion",))  # number of training sequences
+    fusion_length: int = option(80, min=2, datasets=("fusion",))
 
 
 def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.config import ModelSpec, RunConfig, TrainSpec, bounded
+from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import DataError, Domain, Prepared
 
 from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
@@ -26,25 +26,33 @@ SAMPLE = "camels_us_sample_nldas"
 SACSMA = "camels_us_sacsma_13331500"
 SACSMA_INPUTS = ("PRCP", "TAIR", "PET")
 DATASETS = ("camels", "camels_sacsma", "beijing_pm25", "beijing_multisite", "co2")
+CAMELS, STREAMFLOW, MULTISITE = ("camels",), ("camels", "camels_sacsma"), ("beijing_multisite",)
 
 
 @dataclass(frozen=True)
 class EnvironmentalOptions:
-    camels_root: str = ""  # a CAMELS folder (basin_mean_forcing/, usgs_streamflow/, camels_attributes_v2.0/)
-    basins: tuple[str, ...] = ()  # gauge ids; empty: every basin with a streamflow file under camels_root
-    forcing: str = "nldas"  # daymet | maurer | maurer_extended | nldas | nldas_extended
-    inputs: tuple[str, ...] = ("prcp", "srad", "tmax", "tmin", "vp", "dayl")
-    static: bool = False  # the 27 catchment attributes of Kratzert et al. (2019) as static inputs
-    seq_length: int = 365
-    test_period: str = "auto"  # auto: 1989-10..1999-09 where the record covers it, else 1994-10..1999-09
-    loss: str = "mse"  # mse | nse (per-basin variance weighting, Kratzert et al. 2019)
-    ungauged_basins: tuple[str, ...] = ()  # never trained on; scored over their test period (ungauged mode)
-    val_stride: int = bounded(1, min=1)  # keep every k-th validation day (faster epochs on CPUs)
-    stations: tuple[str, ...] = ()  # beijing_multisite: station names; empty: every registered station file
-    station_files: tuple[str, ...] = ()  # beijing_multisite: your own station files of the UCI releases
-    test_stations: tuple[str, ...] = ()  # beijing_multisite: never trained on, scored over the test period
-    lookback: int = 0  # 0: the dataset's default (co2 104 weeks, Beijing 48 hours)
-    horizon: int = bounded(52, min=1)  # co2: weeks ahead (Beijing: always 1, 6 and 24 hours)
+    # datasets an option applies to (common.config.option); setting it for another dataset is an error
+    # a CAMELS folder (basin_mean_forcing/, usgs_streamflow/, camels_attributes_v2.0/)
+    camels_root: str = option("", datasets=CAMELS)
+    # gauge ids; empty: every basin with a streamflow file under camels_root
+    basins: tuple[str, ...] = option((), datasets=CAMELS)
+    forcing: str = option("nldas", datasets=CAMELS)  # daymet | maurer | maurer_extended | nldas | nldas_extended
+    inputs: tuple[str, ...] = option(("prcp", "srad", "tmax", "tmin", "vp", "dayl"), datasets=CAMELS)
+    # the 27 catchment attributes of Kratzert et al. (2019) as static inputs
+    static: bool = option(False, datasets=CAMELS)
+    seq_length: int = option(365, datasets=STREAMFLOW)
+    # auto: 1989-10..1999-09 where the record covers it, else 1994-10..1999-09
+    test_period: str = option("auto", datasets=STREAMFLOW)
+    loss: str = option("mse", datasets=STREAMFLOW)  # mse | nse (per-basin variance weighting, Kratzert et al. 2019)
+    # never trained on; scored over their test period (ungauged mode)
+    ungauged_basins: tuple[str, ...] = option((), datasets=CAMELS)
+    val_stride: int = option(1, min=1, datasets=STREAMFLOW)  # keep every k-th validation day (faster epochs on CPUs)
+    stations: tuple[str, ...] = option((), datasets=MULTISITE)  # station names; empty: every registered station file
+    station_files: tuple[str, ...] = option((), datasets=MULTISITE)  # your own station files of the UCI releases
+    test_stations: tuple[str, ...] = option((), datasets=MULTISITE)  # never trained on, scored over the test period
+    # 0: the dataset's default (co2 104 weeks, Beijing 48 hours)
+    lookback: int = option(0, datasets=("co2", "beijing_pm25", *MULTISITE))
+    horizon: int = option(52, min=1, datasets=("co2",))  # weeks ahead (Beijing: always 1, 6 and 24 hours)
 
 
 def _camels_root(opt: EnvironmentalOptions) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.config import ModelSpec, RunConfig, TrainSpec, bounded
+from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import DataError, Domain, Prepared
 
 from .baselines import GCContent, KmerModel, PlainCNN
@@ -23,28 +23,34 @@ from .generated import long_range, motif_grammar
 PUBLISHED = Path(__file__).with_name("published.csv")
 METRICS = ("accuracy", "mcc", "auroc", "auprc", "sensitivity", "specificity")
 SIMULATED = "simulated, not real data"
+FASTA = ("fasta",)
 
 
 @dataclass(frozen=True)
 class GenomicsOptions:
-    layer: int = 1  # ienhancer2l: 1 = enhancer vs non-enhancer, 2 = strong vs weak enhancer
+    # datasets an option applies to (common.config.option); setting it for another dataset is an error
+    layer: int = option(1, datasets=("ienhancer2l",))  # 1 = enhancer vs non-enhancer, 2 = strong vs weak enhancer
     split: str = "standard"  # standard | leak_free (training minus sequences found in test, on either strand)
     val_fraction: float = 0.1  # stratified, strand-grouped hold-out of training for early stopping
     seed: int = 0  # data seed (generation, validation hold-out)
     rc_augment: bool = True  # add reverse complements to the LSTM's training data
     strand_average: bool = True  # average each model's prediction over both strands at test time
     max_length: int = 0  # 0: the longest sequence; longer sequences are centre-cropped to this length
-    generated_sequences: int = bounded(3000, min=20)
-    generated_length: int = bounded(200, min=120)  # the motif grammar needs 120 bp
-    long_range_sequences: int = bounded(800, min=20)
+    generated_sequences: int = option(3000, min=20, datasets=("generated",))
+    generated_length: int = option(200, min=120, datasets=("generated",))  # the motif grammar needs 120 bp
+    long_range_sequences: int = option(800, min=20, datasets=("long_range",))
     # the long-range task's longest sequence; its shortest is a quarter of it, which must leave room for the decoy
-    long_range_length: int = bounded(2000, min=440)
-    fasta_train: tuple[str, ...] = ()  # dataset "fasta": training FASTA files
-    fasta_test: tuple[str, ...] = ()  # optional; without it a stratified 20% of fasta_train is held out
-    file_labels: tuple[str, ...] = ()  # one label per FASTA file (train files, then test files) ...
-    label_csv: str = ""  # ... or an id,label CSV ...
-    header_pattern: str = ""  # ... or a regex whose first group, matched on the header, is the label
-    positive: str = ""  # the label value that is class 1 (default: the later of the two in sort order)
+    long_range_length: int = option(2000, min=440, datasets=("long_range",))
+    fasta_train: tuple[str, ...] = option((), datasets=FASTA)  # training FASTA files
+    # optional; without it a stratified 20% of fasta_train is held out
+    fasta_test: tuple[str, ...] = option((), datasets=FASTA)
+    # one label per FASTA file (train files, then test files) ...
+    file_labels: tuple[str, ...] = option((), datasets=FASTA)
+    label_csv: str = option("", datasets=FASTA)  # ... or an id,label CSV ...
+    # ... or a regex whose first group, matched on the header, is the label
+    header_pattern: str = option("", datasets=FASTA)
+    # the label value that is class 1 (default: the later of the two in sort order)
+    positive: str = option("", datasets=FASTA)
 
 
 def _sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSet, str, tuple[str, str], int]:

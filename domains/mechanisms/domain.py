@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from common import baselines as B
-from common.config import ModelSpec, RunConfig, TrainSpec, bounded
+from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import Domain, Prepared
 from common.evaluation import audit
 from common.splits import Standardizer
@@ -19,8 +19,8 @@ from .tasks import long_range
 
 @dataclass(frozen=True)
 class MechanismsOptions:
-    T: int = bounded(40, min=2)
-    n: int = bounded(2048, min=16)
+    T: int = option(40, min=2)
+    n: int = option(2048, min=16)
     noise: float = 1.0
     seed: int = 0
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import baselines as B
-from common.config import ModelSpec, RunConfig, TrainSpec, bounded
+from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import DataError, Domain, Prepared, describe_missing
 
 from .linear import HoltOnTarget, LinearForecaster, MeanReversion
@@ -30,31 +30,39 @@ BENCHMARKS = {  # dataset -> (file, target, season for MASE / seasonal naive, de
 MACRO_COLUMNS = ("tbilrate", "infl", "realint", "unemp")
 
 
+LTSF = (*BENCHMARKS, "macrodata", "csv")  # the long-horizon protocol's sets
+ROLLING_SETS = (*ROLLING, "csv")  # rolling origin (a csv with data.protocol = "rolling")
+CSV = ("csv",)
+
+
 @dataclass(frozen=True)
 class SocialOptions:
+    # datasets an option applies to (common.config.option); setting it for another dataset is an error
     lookback: int = 0  # 0: the dataset's default (ILI 104, exchange rate 96, macrodata 16, csv 24)
     horizon: int = 0  # 0: the dataset's first benchmark horizon (ILI 24, exchange rate 96, macrodata 4, csv 12)
-    test_drop_last: int = 0  # b > 0: score only the first floor(n/b)*b test windows, as a drop_last test loader
-    # with batch b does (the published Repeat rows for ILI are reproduced exactly with b = 32); 0: every window
-    path: str = ""  # dataset "csv": the file
-    date_column: str = "date"
-    columns: tuple[str, ...] = ()  # dataset "csv": the channels (all predicted)
-    target: str = ""  # channel reported separately (mse_target, mae_target); default: the last column
-    freq: str = ""  # dataset "csv": pandas offset alias, e.g. "D", "h", "W-SUN"
-    season: int = bounded(1, min=1)  # dataset "csv": season for MASE and seasonal naive
-    duplicates: str = "error"  # dataset "csv": error | mean
-    gaps: str = "error"  # dataset "csv": error | interpolate (the benchmark protocol needs complete rows)
-    protocol: str = ""  # dataset "csv": ltsf (default) | rolling
-    # rolling origin (bike_sharing_uci, wikipedia_pageviews_peyton_manning, cdc_ilinet, csv with protocol
-    # "rolling"); 0 or "": the dataset's default (see rolling_sets.SETTINGS)
-    origins: int = 0  # number of forecast origins
-    origin_step: int = 0  # rows between origins
-    train_stride: int = 0  # rows between training windows
-    transform: str = ""  # none | log | log1p (target)
-    fill: str = ""  # ffill | zero: missing targets in the inputs
+    # b > 0: score only the first floor(n/b)*b test windows, as a drop_last test loader with batch b does (the
+    # published Repeat rows for ILI are reproduced exactly with b = 32); 0: every window
+    test_drop_last: int = option(0, datasets=LTSF)
+    path: str = option("", datasets=CSV)  # the file
+    date_column: str = option("date", datasets=CSV)
+    columns: tuple[str, ...] = option((), datasets=CSV)  # the channels (all predicted)
+    # channel reported separately (mse_target, mae_target); default: the last column
+    target: str = option("", datasets=LTSF)
+    freq: str = option("", datasets=CSV)  # pandas offset alias, e.g. "D", "h", "W-SUN"
+    season: int = option(1, min=1, datasets=CSV)  # season for MASE and seasonal naive
+    duplicates: str = option("error", datasets=CSV)  # error | mean
+    gaps: str = option("error", datasets=CSV)  # error | interpolate (the benchmark protocol needs complete rows)
+    protocol: str = option("", datasets=CSV)  # ltsf (default) | rolling
+    # rolling origin; 0 or "": the dataset's default (see rolling_sets.SETTINGS)
+    origins: int = option(0, datasets=ROLLING_SETS)  # number of forecast origins
+    origin_step: int = option(0, datasets=ROLLING_SETS)  # rows between origins
+    train_stride: int = option(0, datasets=ROLLING_SETS)  # rows between training windows
+    transform: str = option("", datasets=ROLLING_SETS)  # none | log | log1p (target)
+    fill: str = option("", datasets=ROLLING_SETS)  # ffill | zero: missing targets in the inputs
     # k > 0: refit every model before each block of k origins; 0: fit once; -1: the dataset's default
-    refit_every: int = bounded(-1, min=-1)
-    weather: str = "observed"  # bike_sharing_uci: observed (over the forecast hours: an oracle) | past
+    refit_every: int = option(-1, min=-1, datasets=ROLLING_SETS)
+    # bike_sharing_uci: observed (over the forecast hours: an oracle) | past
+    weather: str = option("observed", datasets=("bike_sharing_uci",))
 
 
 def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:

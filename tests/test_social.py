@@ -104,6 +104,10 @@ def test_csv_loader_reports_duplicates_and_gaps_by_rule(tmp_path):
     assert len(kept) == 6 and np.isnan(kept.loc["2024-01-04", "a"]) and rep.missing_timestamps == 1
     filled, rep = load_series_csv(path, "date", ["a", "b"], "D", duplicates="mean", gaps="interpolate")
     assert filled.loc["2024-01-04", "a"] == pytest.approx(4.0) and len(rep.actions) == 3
+    shuffled = write(tmp_path, ["2024-01-03,3,6", "2024-01-01,1,2", "2024-01-02,2,4"], name="shuffled.csv")
+    ordered, rep = load_series_csv(shuffled, "date", ["a", "b"], "D")
+    assert ordered["a"].tolist() == [1, 2, 3]
+    assert rep.actions == ["sorted the rows by time (1 step(s) back in time in the file)"]
 
 
 def test_missing_values_are_named_by_column_and_first_place(tmp_path):

@@ -72,7 +72,10 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         raise DataError(f"{path}: row {row + 2}: date {frame[date_column].iloc[row]!r} does not parse")
     values = numeric_columns(frame, list(columns), path)
     values.index = pd.DatetimeIndex(dates, name=date_column)
-    values = values.sort_index()
+    if not values.index.is_monotonic_increasing:
+        back = int((np.diff(values.index.asi8) < 0).sum())
+        values = values.sort_index(kind="stable")
+        rep.actions.append(f"sorted the rows by time ({back} step(s) back in time in the file)")
     dup = values.index.duplicated(keep=False)
     if dup.any():
         rep.duplicate_timestamps = int(values.index[dup].nunique())

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .config import RunConfig, save_config, validate_options
+from .config import ConfigError, RunConfig, save_config, validate_options
 from .domain import Domain, Prepared
 from .evaluation import comparison_table, load_published, summarize_seeds, write_table
 from .metrics import compute
@@ -160,13 +160,40 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
                    log: Callable[[str], None] = print) -> ExperimentResult:
     start = time.perf_counter()
     options = validate_options(domain.options, cfg.data, domain.name)
-    prep = domain.prepare(cfg, options)
-    spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     dataset = cfg.dataset or "default"
     run_dir = Path(cfg.out) / f"{domain.name}-{dataset}-{run_name or time.strftime('%Y%m%d-%H%M%S')}"
+    _same_config_or_new(cfg, run_dir)  # before preparing the data, which can take a while
+    prep = domain.prepare(cfg, options)
+    spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir):
         return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log)
+
+
+def _same_config_or_new(cfg: RunConfig, run_dir: Path) -> None:
+    """A reused run directory (``run_name``) whose interrupted seeds left backups resumes them, so it must hold the
+    same experiment: any difference but the number of seeds is then an error naming the first differing key.
+    Without backups (every seed finished) a rerun trains afresh and overwrites, as before."""
+    old_file = run_dir / "config.toml"
+    if not old_file.is_file() or not any(p.is_dir() and any(p.iterdir()) for p in run_dir.glob("seed*/**/backup")):
+        return
+    import tomllib
+
+    import tomli_w
+
+    def flat(tree, prefix=""):
+        out = {}
+        for k, v in tree.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+
+    old = flat(tomllib.loads(old_file.read_text(encoding="utf-8")))
+    new = flat(tomllib.loads(tomli_w.dumps(cfg.to_dict())))
+    differ = sorted(k for k in old.keys() | new.keys() if k != "training.seeds" and old.get(k) != new.get(k))
+    if differ:
+        k = differ[0]
+        raise ConfigError(f"{run_dir} was made with another config ({k}: {old.get(k, '(unset)')} there, "
+                          f"{new.get(k, '(unset)')} now); choose another run name or remove the folder")
 
 
 def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> ExperimentResult:

@@ -116,3 +116,24 @@ def test_several_seeds_add_the_ensemble_of_their_mean_prediction(tmp_path):
     expected = compute(plain, frame["y_true"].to_numpy(), mean, **prep.metric_context)
     for m in plain:
         assert res.ensemble[m] == pytest.approx(expected[m], rel=1e-5), m
+
+
+def test_a_run_directory_resumes_only_the_config_it_was_made_with(tmp_path):
+    pytest.importorskip("keras")
+    from common.config import ConfigError, apply_overrides
+    from common.experiment import _same_config_or_new, run_experiment
+
+    domain = demo_domain.DOMAIN
+    cfg = apply_overrides(domain.smoke_config(), {"out": str(tmp_path), "training.epochs": 1})
+    first = run_experiment(cfg, domain, run_name="same", log=lambda m: None)
+    again = run_experiment(apply_overrides(cfg, {"model.units": [8]}), domain, run_name="same", log=lambda m: None)
+    assert again.run_dir == first.run_dir  # every seed had finished: a rerun trains afresh and overwrites
+    cfg = apply_overrides(cfg, {"model.units": [8]})
+    (first.run_dir / "seed0" / "backup").mkdir()
+    (first.run_dir / "seed0" / "backup" / "training_metadata.json").write_text("{}")  # as an interrupted seed leaves
+    # that backup of the old model would be restored into the new one: before, this ran on silently
+    with pytest.raises(ConfigError, match=r"demo-.*-same was made with another config "
+                                          r"\(model.units: \[8\] there, \[16\] now\)"):
+        run_experiment(apply_overrides(cfg, {"model.units": [16]}), domain, run_name="same", log=lambda m: None)
+    _same_config_or_new(apply_overrides(cfg, {"training.seeds": 2}), first.run_dir)  # more seeds: carried on
+

@@ -153,13 +153,14 @@ def _latest_run(out: Path, name: str) -> Path | None:
 
 
 def cmd_compare(args) -> int:
-    from domains import DOMAINS
+    from domains import DOMAINS, get_domain
 
-    names = list(DOMAINS) if args.domain == "all" else [args.domain]
+    names = list(DOMAINS) if args.domain == "all" else [get_domain(args.domain).name]  # an unknown name: an error
     for name in names:
         latest = _latest_run(Path(args.out or "runs"), name)
         if latest is None or args.config or args.set:
-            print(f"[{name}] no finished run under {args.out or 'runs'}; running the default experiment")
+            why = "a config was given" if args.config or args.set else f"no finished run under {args.out or 'runs'}"
+            print(f"[{name}] {why}; running the experiment")
             args.domain = name
             cmd_train(args)
             continue

@@ -56,6 +56,12 @@ def test_bad_config_file_exits_2_with_the_key(tmp_path, capsys):
     assert "unknown domain 'nodomain'" in capsys.readouterr().err
 
 
+def test_compare_names_an_unknown_domain_before_anything_else(tmp_path, capsys):
+    assert main(["compare", "nodomain", "--out", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert "unknown domain 'nodomain'" in err and "running the default experiment" not in out
+
+
 def test_an_option_of_another_dataset_is_an_error_not_silently_ignored(tmp_path, capsys):
     # before: `--set data.basins=[...]` on the offline co2 default trained and ignored it
     assert main(["train", "environmental", "--set", 'data.basins=["01022500"]', "--out", str(tmp_path)]) == 2

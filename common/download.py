@@ -142,7 +142,8 @@ def fetch_file(dataset: Dataset, entry: DataFile, *, verify_cache: bool = False,
             _install(tmp, target, entry, f"{what} (mirror file {mirrored})")
             return target, "mirror"
         if log:
-            log(f"{what}: {entry.path} not in mirror {mirror}; trying download")
+            where = f"mirror {mirror}" if mirror.is_dir() else f"mirror {mirror} (no such folder)"
+            log(f"{what}: {entry.path} not in {where}; trying download")
     errors = []
     for source in entry.sources:
         tmp = _temp_beside(target)
@@ -154,9 +155,10 @@ def fetch_file(dataset: Dataset, entry: DataFile, *, verify_cache: bool = False,
             continue
         return _install(tmp, target, entry, f"{what} (downloaded from {source.url})"), source.url
     urls = "; ".join(errors) or "no download source registered"
+    absent = ", a folder that does not exist" if mirror is not None and not mirror.is_dir() else ""
     raise DatasetUnavailable(
         f"{what}: cannot get {entry.path}. Not in the cache ({cache_root()}, set by LSTM_SUITE_DATA), "
-        f"not in a mirror (LSTM_SUITE_MIRROR={os.environ.get('LSTM_SUITE_MIRROR', '(unset)')}), "
+        f"not in a mirror (LSTM_SUITE_MIRROR={os.environ.get('LSTM_SUITE_MIRROR', '(unset)')}{absent}), "
         f"and the download failed: {urls}")
 
 

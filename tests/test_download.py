@@ -66,6 +66,13 @@ def test_missing_file_offline_names_dataset_url_and_variables(mirror):
         assert part in msg
 
 
+def test_a_mirror_folder_that_does_not_exist_is_named_as_such(tmp_path, monkeypatch):
+    monkeypatch.setenv("LSTM_SUITE_MIRROR", str(tmp_path / "mirrror"))  # a typo in the path
+    monkeypatch.setenv("LSTM_SUITE_DATA", str(tmp_path / "cache"))
+    with pytest.raises(DatasetUnavailable, match=r"LSTM_SUITE_MIRROR=\S*mirrror, a folder that does not exist"):
+        fetch_dataset("tiny", registry())
+
+
 def test_unknown_dataset_lists_known_ids():
     with pytest.raises(UnknownDataset, match="unknown dataset id 'nope'.*cmapss"):
         fetch_dataset("nope")

@@ -189,7 +189,8 @@ def _same_config_or_new(cfg: RunConfig, run_dir: Path) -> None:
 
     old = flat(tomllib.loads(old_file.read_text(encoding="utf-8")))
     new = flat(tomllib.loads(tomli_w.dumps(cfg.to_dict())))
-    differ = sorted(k for k in old.keys() | new.keys() if k != "training.seeds" and old.get(k) != new.get(k))
+    free = {"training.seeds", "out"}  # more seeds carry the experiment on; out may name the folder another way
+    differ = sorted(k for k in old.keys() | new.keys() if k not in free and old.get(k) != new.get(k))
     if differ:
         k = differ[0]
         raise ConfigError(f"{run_dir} was made with another config ({k}: {old.get(k, '(unset)')} there, "

@@ -136,4 +136,5 @@ def test_a_run_directory_resumes_only_the_config_it_was_made_with(tmp_path):
                                           r"\(model.units: \[8\] there, \[16\] now\)"):
         run_experiment(apply_overrides(cfg, {"model.units": [16]}), domain, run_name="same", log=lambda m: None)
     _same_config_or_new(apply_overrides(cfg, {"training.seeds": 2}), first.run_dir)  # more seeds: carried on
+    _same_config_or_new(apply_overrides(cfg, {"out": str(tmp_path) + "/."}), first.run_dir)  # the same folder
 

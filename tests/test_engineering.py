@@ -37,6 +37,9 @@ def test_parser_reads_trailing_spaces_and_checks_layout(nasa_folder, tmp_path):
     bad.write_text(" ".join(["1", "1"] + ["x"] * 24) + "\n")
     with pytest.raises(DataError, match="bad.txt"):
         read_trajectories(bad)
+    bad.write_text(" ".join(["1", "1"] + ["0.5"] * 23 + ["inf"]) + "\n")
+    with pytest.raises(DataError, match="bad.txt: missing or non-finite values on line 1"):
+        read_trajectories(bad)
     (nasa_folder / "RUL_FD003.txt").write_text("5\n")
     with pytest.raises(DataError, match="1 RUL values for 6 test engines"):
         load_subset(nasa_folder, "FD003")

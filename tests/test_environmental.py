@@ -73,6 +73,7 @@ def test_forcing_reader_handles_the_product_spellings(tmp_path):
     (lambda t: t.replace(" 133.00", " high"), "line 2 should hold the elevation"),
     (lambda t: t.replace("PRCP(mm/day)", "RAIN(mm/day)"), "line 4 has columns"),
     (lambda t: t.replace("2000 01 02 12\t7.00", "2000 01 02 12\tabc"), "line 6 has a value that is not a number"),
+    (lambda t: t.replace("2000 01 02 12\t7.00", "2000 01 02 12\tinf"), "line 6 has a value that is not a number"),
     (lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("2000 01 03")), "1 days missing"),
     (lambda t: t.replace("2000 01 02 12", "2000 02 30 12"), "impossible date"),
 ])
@@ -304,6 +305,7 @@ def test_station_reader_keeps_missing_hours_and_values_visible(tmp_path):
     (lambda f: f.drop(columns=["PM10"]), "match neither UCI Beijing format"),
     (lambda f: pd.concat([f, f.iloc[[7]]]), "appears more than once"),
     (lambda f: f.assign(TEMP=f["TEMP"].astype(object).where(f.index != 4, "warm")), "column 'TEMP', data row 5"),
+    (lambda f: f.assign(TEMP=f["TEMP"].where(f.index != 6, np.inf)), "column 'TEMP', data row 7: .* not a finite"),
 ])
 def test_station_reader_errors(tmp_path, edit, message):
     from domains.environmental.airquality import read_station

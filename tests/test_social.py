@@ -133,7 +133,8 @@ def test_missing_values_are_named_by_column_and_first_place(tmp_path):
 
 @pytest.mark.parametrize("rows, problem", [
     (["2024-01-01,1,2", "yesterday,1,2"], r"row 3: date 'yesterday' does not parse"),
-    (["2024-01-01,1,2", "2024-01-02,x,2"], r"column 'a' row 3 holds 'x', not a number"),
+    (["2024-01-01,1,2", "2024-01-02,x,2"], r"column 'a' row 3 holds 'x', not a finite number"),
+    (["2024-01-01,1,2", "2024-01-02,2,-inf"], r"column 'b' row 3 holds -inf, not a finite number"),
     (["2024-01-01,1,2", "2024-01-01 12:00,1,2"], r"off the 'D' grid"),
 ])
 def test_csv_loader_names_file_row_and_problem(tmp_path, rows, problem):

@@ -36,9 +36,10 @@ def read_trajectories(path: str | Path) -> pd.DataFrame:
     if df.shape[1] != 26:
         raise DataError(f"{path}: expected 26 columns (unit, cycle, 3 settings, 21 sensors), found {df.shape[1]}")
     df.columns = COLUMNS
-    if df.isna().any().any():
-        row = int(np.flatnonzero(df.isna().any(axis=1).to_numpy())[0])
-        raise DataError(f"{path}: missing values on line {row + 1}")
+    broken = ~np.isfinite(df.to_numpy()).all(axis=1)
+    if broken.any():
+        row = int(np.flatnonzero(broken)[0])
+        raise DataError(f"{path}: missing or non-finite values on line {row + 1}")
     df[["unit", "cycle"]] = df[["unit", "cycle"]].astype(int)
     bad = (df.groupby("unit")["cycle"].diff().dropna() != 1)
     if bad.any():

@@ -64,10 +64,10 @@ def read_station(path: str | Path) -> Station:
     frame = raw[[pm, *numeric, wind]].copy()
     for col in (pm, *numeric):
         vals = pd.to_numeric(frame[col], errors="coerce")
-        bad = vals.isna() & frame[col].notna()
+        bad = (vals.isna() & frame[col].notna()) | np.isinf(vals.to_numpy(dtype=float))
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"{path}: column {col!r}, data row {i + 1}: {frame[col].iloc[i]!r} is not a number")
+            raise DataError(f"{path}: column {col!r}, data row {i + 1}: {frame[col].iloc[i]!r} is not a finite number")
         frame[col] = vals.astype(float)
     unknown = sorted(set(frame[wind].dropna()) - set(cats))
     if unknown:

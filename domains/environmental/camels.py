@@ -92,7 +92,7 @@ def read_forcing(path: str | Path) -> tuple[pd.DataFrame, dict[str, float]]:
         raise DataError(f"{path}: line {bad + 5} has {len(rows[bad])} fields, expected {len(expected)}")
     frame = pd.DataFrame(rows, columns=expected)
     values = frame.apply(pd.to_numeric, errors="coerce")
-    broken = values.isna().any(axis=1).to_numpy()
+    broken = ~np.isfinite(values.to_numpy(dtype=float)).all(axis=1)  # not a number, or inf
     if broken.any():
         i = int(np.flatnonzero(broken)[0])
         raise DataError(f"{path}: line {i + 5} has a value that is not a number: {' '.join(rows[i])!r}")
@@ -130,7 +130,7 @@ def read_streamflow(path: str | Path, area_m2: float, gauge_id: str | None = Non
         others = sorted(set(frame[0]) - {gauge_id})
         raise DataError(f"{path}: rows of gauge(s) {others[:3]} in the file of gauge {gauge_id}")
     nums = frame[[1, 2, 3, 4]].apply(pd.to_numeric, errors="coerce")
-    broken = nums.isna().any(axis=1).to_numpy()
+    broken = ~np.isfinite(nums.to_numpy(dtype=float)).all(axis=1)  # not a number, or inf
     if broken.any():
         i = int(np.flatnonzero(broken)[0])
         raise DataError(f"{path}: line {i + 1} has a value that is not a number: {' '.join(frame.iloc[i].dropna())!r}")

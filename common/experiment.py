@@ -203,6 +203,8 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
     write_json(run_dir / "leakage.json", prep.audit.to_dict())
     write_json(run_dir / "environment.json", environment_record(cfg.training.seed))
     log(f"[{domain.name}] data: {prep.data_label}; leakage audit: {prep.audit.summary()}")
+    for note in prep.audit.notes:
+        log(f"[{domain.name}] note: {note}")
 
     if prep.sample_weight is not None and prep.augment:
         raise ValueError("Prepared.sample_weight cannot be combined with Prepared.augment")
@@ -260,6 +262,8 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
     _predictions_frame(prep, columns).to_csv(run_dir / "predictions.csv", index=False)
     header = (f"# {domain.name}: {dataset}\n\nData: {prep.data_label}. Test-set metrics. "
               f"Leakage audit: {prep.audit.summary()}.")
+    if prep.audit.notes:  # what the data preparation did or found (crops, gaps, held-out entities, flat channels)
+        header += "\n\nNotes on the data:\n" + "\n".join(f"- {n}" for n in prep.audit.notes)
     write_table(table, run_dir, header=header)
     if domain.plots is not None and first_est is not None:
         figures = domain.plots(prep, first_est, columns, run_dir)

@@ -93,6 +93,11 @@ def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
     assert (res.run_dir / "seed0" / "model.keras").is_file() and (res.run_dir / "seed0" / "history.csv").is_file()
     assert all(np.isfinite(s["mean"]) for s in res.lstm.values())
     assert list(res.table["model"])[0].startswith("LSTM")
+    import json
+
+    report = (res.run_dir / "comparison.md").read_text()  # what `lstm-suite compare` prints
+    for note in json.loads((res.run_dir / "leakage.json").read_text())["notes"]:
+        assert note in report
 
 
 def test_several_seeds_add_the_ensemble_of_their_mean_prediction(tmp_path):

@@ -39,6 +39,14 @@ def test_split_and_window_counts_follow_the_published_formulas(n, lookback, hori
     assert len(dropped.y_test) == (n_test - horizon + 1) // 32 * 32
 
 
+def test_a_channel_constant_in_training_is_named_with_why_its_mase_is_nan():
+    data = frame(200).assign(c1=1.0)
+    prep = prepare_ltsf(LTSFData(data, "c2", 1, "test"), 24, 12)
+    assert any("channel(s) ['c1'] constant over the training rows" in n for n in prep.audit.notes)
+    assert np.isfinite(prep.X_train).all()
+    assert not any("constant" in n for n in prepare_ltsf(LTSFData(frame(200), "c2", 1, "test"), 24, 12).audit.notes)
+
+
 def test_too_short_series_is_a_clear_error():
     with pytest.raises(DataError, match="too short"):
         prepare_ltsf(LTSFData(frame(60), "c0", 1, "tiny"), 36, 24)

@@ -74,6 +74,10 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
     t = np.arange(n)
     ends = {name: np.arange(split.targets(name)[0], split.targets(name)[1]) for name in sets}
     rep = audit(train_times=t[ends["train"]], test_times=t[ends["test"]])
+    flat = [c for c, d in zip(data.frame.columns, np.abs(np.diff(original_train, axis=0)).sum(axis=0)) if d == 0]
+    if flat:  # its MASE denominator (the training naive error) is 0, so MASE is undefined: say why, not just nan
+        rep.notes.append(f"channel(s) {flat} constant over the training rows: scaled as they are (scale 1), and "
+                         "MASE is undefined (nan) since the naive forecast has no training error")
     if test_drop_last:
         rep.notes.append(f"test windows as a drop_last loader of batch {test_drop_last} sees them: "
                          f"{len(sets['test'][1])} of {n_test_windows} (not the default protocol)")

@@ -47,6 +47,19 @@ def describe_missing(frame: pd.DataFrame, where: str = "at") -> str:
     return f"{total} missing value{'s' if total > 1 else ''}: " + ", ".join(parts)
 
 
+def first_non_finite(raw, values) -> tuple[int, str, str] | None:
+    """The first cell that is present in ``raw`` (a frame as read) but not a finite number in ``values`` (its
+    numeric parse, NaN where parsing failed): (row position, column, the raw value as shown), or None."""
+    import numpy as np
+
+    bad = (values.isna().to_numpy() & raw.notna().to_numpy()) | np.isinf(values.to_numpy(dtype=float))
+    if not bad.any():
+        return None
+    row, col = np.argwhere(bad)[0]
+    value = raw.iloc[row, col]
+    return int(row), str(raw.columns[col]), repr(value) if isinstance(value, str) else str(value)
+
+
 class UnknownDomain(ValueError):
     pass
 

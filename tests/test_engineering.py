@@ -189,6 +189,12 @@ def test_skab_parser_and_detectors_on_generated_files(tmp_path):
     with pytest.raises(DataError, match=r"gap.csv: 1 missing value: 'Accelerometer2RMS' 1 "
                                         r"\(first at 2020-03-09 10:00:02\); SKAB"):
         skab.read_skab(gap)
+    for value, shown in (("inf", "inf"), ("high", "'high'")):
+        lines[3] = ";".join([cells[0], cells[1], value, *cells[3:]])
+        gap.write_text("\n".join(lines))
+        with pytest.raises(DataError, match=rf"gap.csv: column 'Accelerometer2RMS' at 2020-03-09 10:00:02: "
+                                            rf"{shown} is not a finite number"):
+            skab.read_skab(gap)
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError, describe_missing
+from common.domain import DataError, describe_missing, first_non_finite
 from common.metrics import f1, sensitivity, specificity
 from common.splits import Standardizer
 from common.windows import make_windows
@@ -38,8 +38,14 @@ def read_skab(path: str | Path) -> pd.DataFrame:
     missing = [c for c in FEATURES if c not in df.columns]
     if missing:
         raise DataError(f"{path}: missing columns {missing}")
-    if df[FEATURES].isna().any().any():
-        raise DataError(f"{path}: {describe_missing(df[FEATURES])}; SKAB files have none")
+    values = df[FEATURES].apply(pd.to_numeric, errors="coerce")
+    bad = first_non_finite(df[FEATURES], values)
+    if bad:
+        row, col, shown = bad
+        raise DataError(f"{path}: column {col!r} at {df.index[row]}: {shown} is not a finite number")
+    if values.isna().any().any():
+        raise DataError(f"{path}: {describe_missing(values)}; SKAB files have none")
+    df[list(FEATURES)] = values
     return df
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError
+from common.domain import DataError, first_non_finite
 
 
 @dataclass
@@ -44,12 +44,10 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
     if missing:
         raise DataError(f"{path}: missing column(s) {missing}; the file has {list(frame.columns)}")
     out = frame[columns].apply(pd.to_numeric, errors="coerce")
-    bad = (out.isna() & frame[columns].notna()) | np.isinf(out.to_numpy(dtype=float))
-    if bad.any().any():
-        row, col = np.argwhere(bad.to_numpy())[0]
-        value = frame[columns[col]].iloc[row]
-        shown = repr(value) if isinstance(value, str) else str(value)
-        raise DataError(f"{path}: column {columns[col]!r} row {row + 2} holds {shown}, not a finite number")
+    bad = first_non_finite(frame[columns], out)
+    if bad:
+        row, col, shown = bad
+        raise DataError(f"{path}: column {col!r} row {row + 2} holds {shown}, not a finite number")
     return out
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from common.domain import DataError, Prepared
+from common.domain import DataError, Prepared, first_non_finite
 from common.evaluation import audit
 from common.splits import Standardizer
 
@@ -62,13 +62,12 @@ def read_station(path: str | Path) -> Station:
     if when.isna().any():
         raise DataError(f"{path}: data row {int(np.flatnonzero(when.isna().to_numpy())[0]) + 1} has an impossible date/hour")
     frame = raw[[pm, *numeric, wind]].copy()
-    for col in (pm, *numeric):
-        vals = pd.to_numeric(frame[col], errors="coerce")
-        bad = (vals.isna() & frame[col].notna()) | np.isinf(vals.to_numpy(dtype=float))
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"{path}: column {col!r}, data row {i + 1}: {frame[col].iloc[i]!r} is not a finite number")
-        frame[col] = vals.astype(float)
+    values = frame[[pm, *numeric]].apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = first_non_finite(frame[[pm, *numeric]], values)
+    if bad:
+        row, col, shown = bad
+        raise DataError(f"{path}: column {col!r}, data row {row + 1}: {shown} is not a finite number")
+    frame[[pm, *numeric]] = values
     unknown = sorted(set(frame[wind].dropna()) - set(cats))
     if unknown:
         raise DataError(f"{path}: column {wind!r} has unknown directions {unknown[:5]}; expected {list(cats)}")

@@ -193,6 +193,14 @@ def test_user_fasta_dataset_end_to_end_prepare(tmp_path):
         prepare("fasta", fasta_train=[str(pos)])
 
 
+def test_file_labels_must_cover_training_and_test_files(tmp_path):
+    pos = write(tmp_path / "pos.fa", "".join(f">p{i}\n{random_seq(60)}\n" for i in range(10)))
+    neg = write(tmp_path / "neg.fa", "".join(f">n{i}\n{random_seq(60)}\n" for i in range(10)))
+    # two labels for two training files and one test file: it used to say "needs exactly one of ..."
+    with pytest.raises(DataError, match=r"data.file_labels has 2 entries for 3 FASTA files \(2 training, 1 test\)"):
+        prepare("fasta", fasta_train=[str(pos), str(neg)], fasta_test=[str(pos)], file_labels=["a", "b"])
+
+
 def test_leak_free_split_works_on_user_fasta_with_a_test_file(tmp_path):
     train_seqs = [random_seq(60) for _ in range(40)]
     planted = reverse_complement(train_seqs[3])  # a training sequence, on the other strand

@@ -85,6 +85,10 @@ def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, Sequen
             raise DataError("dataset 'fasta' needs data.fasta_train (a list of FASTA files)")
         n_train = len(opt.fasta_train)
         labels = opt.file_labels
+        n_files = n_train + len(opt.fasta_test)
+        if labels and len(labels) != n_files:
+            raise DataError(f"data.file_labels has {len(labels)} entries for {n_files} FASTA files ({n_train} training, "
+                            f"{len(opt.fasta_test)} test): one label per file, the training files first")
         train = load_user_fasta(opt.fasta_train, labels[:n_train], opt.label_csv, opt.header_pattern, opt.positive)
         if opt.fasta_test:
             test = load_user_fasta(opt.fasta_test, labels[n_train:], opt.label_csv, opt.header_pattern,

@@ -13,7 +13,7 @@ import numpy as np
 
 from common import baselines as B
 from common.config import ModelSpec, RunConfig, TrainSpec
-from common.domain import Domain, Prepared
+from common.domain import DataError, Domain, Prepared
 from common.evaluation import audit
 from common.splits import Standardizer, chronological_split
 from common.windows import make_windows
@@ -47,6 +47,8 @@ def generate(n: int, noise: float = 0.3, seed: int = 0) -> np.ndarray:
 
 
 def prepare(cfg: RunConfig, opt: DemoOptions) -> Prepared:
+    if (cfg.dataset or "generated") != "generated":
+        raise DataError(f"demo has one dataset, 'generated', not {cfg.dataset!r}")
     raw = generate(opt.n, opt.noise, opt.seed)
     split = chronological_split(len(raw), 0.7, 0.2, lookback=opt.lookback)
     scaler = Standardizer().fit(raw[slice(*split.train)])

@@ -143,3 +143,20 @@ def test_a_run_directory_resumes_only_the_config_it_was_made_with(tmp_path):
     _same_config_or_new(apply_overrides(cfg, {"training.seeds": 2}), first.run_dir)  # more seeds: carried on
     _same_config_or_new(apply_overrides(cfg, {"out": str(tmp_path) + "/."}), first.run_dir)  # the same folder
 
+
+
+def test_an_unknown_dataset_is_an_error_naming_it_and_the_choices(domain):
+    """Before, mechanisms trained its default task under any --dataset name, and social's message left out its
+    rolling-origin sets (`--dataset bikes` did not say that bike_sharing_uci exists)."""
+    import dataclasses
+
+    from common.domain import DataError
+
+    cfg = dataclasses.replace(domain.smoke_config(), dataset="no_such_set")
+    with pytest.raises(DataError, match="no_such_set") as err:
+        domain.prepare(cfg, validate_options(domain.options, {}, domain.name))
+    for profile in ("quick", "full"):
+        assert domain.default_config(profile).dataset in str(err.value)
+    if domain.name == "social":
+        for ds in domain.datasets:
+            assert ds in str(err.value)

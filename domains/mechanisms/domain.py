@@ -9,7 +9,7 @@ import numpy as np
 
 from common import baselines as B
 from common.config import ModelSpec, RunConfig, TrainSpec, option
-from common.domain import Domain, Prepared
+from common.domain import DataError, Domain, Prepared
 from common.evaluation import audit
 from common.splits import Standardizer
 
@@ -26,6 +26,9 @@ class MechanismsOptions:
 
 
 def prepare(cfg: RunConfig, opt: MechanismsOptions) -> Prepared:
+    if (cfg.dataset or "long_range") != "long_range":
+        raise DataError(f"mechanisms has one dataset, 'long_range' (generated); its other tasks are named "
+                        f"experiments (--experiment NAME), not datasets; got {cfg.dataset!r}")
     # independent draws for train, validation and test (different seeds), so no sample is shared
     x_tr, y_tr = long_range(opt.n, opt.T, seed=opt.seed, noise=opt.noise)
     x_va, y_va = long_range(max(64, opt.n // 4), opt.T, seed=opt.seed + 1, noise=opt.noise)

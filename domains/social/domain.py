@@ -96,7 +96,8 @@ def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
         label = f"user CSV {opt.path}" + (f" ({'; '.join(rep.actions)})" if rep.actions else "")
         return LTSFData(frame.reset_index(drop=True), opt.target or opt.columns[-1], opt.season, label), \
             opt.lookback or 24, opt.horizon or 12
-    raise DataError(f"social has datasets {sorted([*BENCHMARKS, 'macrodata', 'csv'])}, not {dataset!r}")
+    raise DataError(f"social has datasets {', '.join(sorted([*BENCHMARKS, *ROLLING, 'macrodata', 'csv']))}, "
+                    f"not {dataset!r}")
 
 
 def _is_rolling(cfg: RunConfig, opt: SocialOptions) -> bool:

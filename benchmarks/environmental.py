@@ -14,11 +14,16 @@ import time
 from pathlib import Path
 
 PARTS = ("single", "sacsma", "regional", "ungauged", "pm25", "multisite", "multisite_station")
-AIR = {"data.basins": [], "data.loss": "mse", "model.head": "forecast", "model.units": [64], "model.dropout": 0.1,
-       "model.instance_norm": "last", "model.reference_input": True, "model.forget_bias": 1.0,
-       "model.learning_rate": 0.001, "model.ema": 0.99, "training.epochs": 30, "training.patience": 8}
-# model.ema chosen by validation loss, seeds 0-4 (scaled MSE, mean): 0 -> 0.4887, 0.99 -> 0.4844 (lower for 4 of 5
-# seeds, the fifth a tie); 0.999 on seeds 0 / 1 -> 0.4953 / 0.4985 (above 0.492 / 0.489 without averaging)
+AIR_PARTS = ("pm25", "multisite", "multisite_station")  # start from the domain's PM2.5 model (``air_config``)
+
+
+def _base(part: str):
+    """The config a part starts from: the domain's own setting for its dataset."""
+    from domains.environmental.domain import DOMAIN
+
+    if part in AIR_PARTS:
+        return DOMAIN.dataset_config("beijing_pm25" if part == "pm25" else "beijing_multisite", "full")
+    return DOMAIN.default_config("full")
 
 
 def _overrides(part: str, args) -> dict:
@@ -28,10 +33,10 @@ def _overrides(part: str, args) -> dict:
     if part == "sacsma":
         return {**common, "dataset": "camels_sacsma"}
     if part == "pm25":
-        return {**common, **AIR, "dataset": "beijing_pm25", "training.seeds": args.pm25_seeds}
+        return {**common, "training.seeds": args.pm25_seeds}
     if part.startswith("multisite"):
         station = {"data.test_stations": [args.test_station]} if part == "multisite_station" else {}
-        return {**common, **AIR, "dataset": "beijing_multisite", **station}
+        return {**common, **station}
     regional = {**common, "dataset": "camels", "data.basins": [], "data.static": True, "data.loss": "nse",
                 "data.seq_length": args.regional_seq, "data.val_stride": 3, "model.units": [args.regional_units],
                 "model.static_join": "step", "model.learning_rate": 0.003, "training.epochs": args.regional_epochs,
@@ -91,11 +96,11 @@ def main(argv=None):
 
     rows, air_rows = [], []
     for part in args.parts:
-        cfg = apply_overrides(DOMAIN.default_config("full"), {**_overrides(part, args),
+        cfg = apply_overrides(_base(part), {**_overrides(part, args),
                                                               **dict(parse_override(s) for s in args.set)})
         t0 = time.perf_counter()
         res = run_experiment(cfg, DOMAIN, run_name=f"bench-{part}")
-        if part in ("pm25", "multisite", "multisite_station"):
+        if part in AIR_PARTS:
             air_rows.append(_air_row(part, res, cfg.training.seeds, time.perf_counter() - t0))
             continue
         per_basin = pd.read_csv(res.run_dir / "per_basin.csv", dtype={"basin": str})

@@ -445,3 +445,25 @@ def test_held_out_entities_are_checked_by_name():
         hold_out(["a"], ("z",), "data.x", "basins")
     with pytest.raises(DataError, match="holds out every one of the stations"):
         hold_out(["a"], ("a",), "data.test_stations", "stations")
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_each_dataset_starts_from_its_own_model(profile):
+    """`lstm-suite train environmental --dataset camels` used to take the quick profile's CO2 forecaster and stop
+    with 'model.instance_norm: needs a forecast or quantile head'; `--dataset beijing_pm25 --profile full` took the
+    streamflow model unless four --set flags were given. Each dataset now starts from its own settings."""
+    import argparse
+
+    from common.cli import _config
+    from domains.environmental.domain import DATASETS, DOMAIN
+
+    heads = {"camels": "regression", "camels_sacsma": "regression", "beijing_pm25": "forecast",
+             "beijing_multisite": "forecast", "co2": "forecast"}
+    assert set(heads) == set(DATASETS)
+    for ds, head in heads.items():
+        args = argparse.Namespace(set=[], seeds=None, epochs=None, out=None, dataset=ds, config=None, profile=profile)
+        cfg = _config(args, DOMAIN)
+        assert (cfg.dataset, cfg.profile, cfg.model.head) == (ds, profile, head)
+        if head == "forecast" and ds != "co2":  # the PM2.5 benchmark's model (benchmarks/environmental.py)
+            assert (cfg.model.instance_norm, cfg.model.reference_input, cfg.model.ema) == ("last", True, 0.99)
+            assert cfg.training.seeds == (1 if profile == "quick" else 5)

@@ -9,6 +9,8 @@ split), ``co2`` (offline default; real but packaged, not a published benchmark).
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,11 +199,41 @@ def default_config(profile: str = "quick") -> RunConfig:
         return RunConfig(domain="environmental", dataset="co2", profile="quick",
                          model=ModelSpec(units=(32,), head="forecast", instance_norm="last"),
                          training=TrainSpec(epochs=40, batch_size=32, patience=8, lr_schedule="plateau"))
-    # single basin as NeuralHydrology's tutorial: hidden 20, initial forget bias 3, lr 1e-2 (halved on plateaus)
-    return RunConfig(domain="environmental", dataset="camels", profile="full",
+    return streamflow_config("camels", "full")
+
+
+def streamflow_config(dataset: str = "camels", profile: str = "full") -> RunConfig:
+    """Single basin as NeuralHydrology's tutorial: hidden 20, initial forget bias 3, lr 1e-2 (halved on plateaus),
+    NSE loss; ``camels`` trains on 01022500, ``camels_sacsma`` on 13331500. One seed in both profiles."""
+    data = {"basins": ["01022500"], "loss": "nse"} if dataset == "camels" else {"loss": "nse"}
+    return RunConfig(domain="environmental", dataset=dataset, profile=profile,
                      model=lstm(units=(20,), forget_bias=3.0, learning_rate=0.01),
                      training=TrainSpec(epochs=50, batch_size=256, patience=15, lr_schedule="plateau", seeds=1),
-                     data={"basins": ["01022500"], "loss": "nse"})
+                     data=data)
+
+
+def air_config(dataset: str = "beijing_pm25", profile: str = "full") -> RunConfig:
+    """The PM2.5 model of the benchmark: LSTM 64 forecasting all three horizons from the window with its last value
+    removed (instance norm "last") and given back as an input (reference_input), weights averaged (ema 0.99);
+    5 seeds in the full profile, whose 6 h margin is within one seed's spread of the target.
+    model.ema chosen by validation loss, seeds 0-4 (scaled MSE, mean): 0 -> 0.4887, 0.99 -> 0.4844 (lower for 4 of 5
+    seeds, the fifth a tie); 0.999 on seeds 0 / 1 -> 0.4953 / 0.4985 (above 0.492 / 0.489 without averaging)."""
+    return RunConfig(domain="environmental", dataset=dataset, profile=profile,
+                     model=ModelSpec(units=(64,), dropout=0.1, head="forecast", instance_norm="last",
+                                     reference_input=True, forget_bias=1.0, learning_rate=0.001, ema=0.99),
+                     training=TrainSpec(epochs=30, batch_size=256, patience=8, lr_schedule="plateau",
+                                        seeds=1 if profile == "quick" else 5))
+
+
+def dataset_config(dataset: str, profile: str) -> RunConfig | None:
+    """Each dataset starts from its own model: streamflow regression, PM2.5 forecaster, CO2 forecaster."""
+    if dataset in STREAMFLOW:
+        return streamflow_config(dataset, profile)
+    if dataset in ("beijing_pm25", *MULTISITE):
+        return air_config(dataset, profile)
+    if dataset == "co2":
+        return dataclasses.replace(default_config("quick"), profile=profile)
+    return None
 
 
 def smoke_config() -> RunConfig:
@@ -224,4 +256,4 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
 DOMAIN = Domain(name="environmental", description=__doc__.splitlines()[0],
                 datasets=(SAMPLE, SACSMA, "beijing_pm25_uci", "beijing_multisite_aq"), options=EnvironmentalOptions, default_config=default_config,
                 prepare=prepare, baselines=baselines, smoke_config=smoke_config, published=PUBLISHED,
-                generated=False, plots=plots)
+                generated=False, plots=plots, dataset_config=dataset_config)

@@ -233,3 +233,24 @@ def test_at_or_below_forgives_the_rounding_of_a_mean_of_equal_seeds():
     assert float(np.mean(seeds)) > seeds[0]
     assert at_or_below(float(np.mean(seeds)), seeds[0])
     assert at_or_below(0.80, 0.81) and not at_or_below(0.8101, 0.8100)
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_each_dataset_starts_from_its_own_settings_in_either_profile(profile):
+    """`--profile full --dataset macrodata` took ILI's horizon 24 and stopped ('the val split (21 rows) is too short');
+    `--dataset ili_national_illness` (quick) trained the macrodata model; the rolling sets were labelled "full"
+    under the quick profile."""
+    import argparse
+
+    from common.cli import _config
+    from domains.social.rolling_sets import SETTINGS as ROLLING
+
+    for ds in ("macrodata", "ili_national_illness", "exchange_rate", *ROLLING):
+        args = argparse.Namespace(set=[], seeds=None, epochs=None, out=None, dataset=ds, config=None, profile=profile)
+        cfg = _config(args, DOMAIN)
+        assert (cfg.dataset, cfg.profile) == (ds, profile)
+        if ds == "ili_national_illness":  # the benchmark's model, one seed when quick
+            assert cfg.model.channel_independent and cfg.model.instance_norm == "meanstd"
+            assert cfg.training.seeds == (1 if profile == "quick" else 5)
+        if ds == "macrodata":
+            DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, DOMAIN.name))

@@ -191,10 +191,20 @@ def exchange_config(seeds: int = 5) -> RunConfig:
 
 def dataset_config(dataset: str, profile: str) -> RunConfig | None:
     """The rolling-origin datasets start from ``rolling_config`` (one seed with the quick profile), the exchange
-    rate from ``exchange_config``."""
+    rate from ``exchange_config``, ILI from the full profile's model, macrodata from the quick one's."""
+    quick = profile == "quick"
     if dataset == "exchange_rate":
-        return exchange_config(seeds=1 if profile == "quick" else 5)
-    return rolling_config(dataset, seeds=1 if profile == "quick" else 3) if dataset in ROLLING else None
+        cfg = exchange_config(seeds=1 if quick else 5)
+    elif dataset in ROLLING:
+        cfg = rolling_config(dataset, seeds=1 if quick else 3)
+    elif dataset == "ili_national_illness":  # the full profile's model; one seed when quick
+        cfg = default_config("full")
+        cfg = dataclasses.replace(cfg, training=dataclasses.replace(cfg.training, seeds=1 if quick else 5))
+    elif dataset == "macrodata":  # the offline set keeps its own look-back and horizon under either profile
+        cfg = default_config("quick")
+    else:
+        return None
+    return dataclasses.replace(cfg, profile=profile)
 
 
 def smoke_config() -> RunConfig:

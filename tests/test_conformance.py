@@ -160,3 +160,51 @@ def test_an_unknown_dataset_is_an_error_naming_it_and_the_choices(domain):
     if domain.name == "social":
         for ds in domain.datasets:
             assert ds in str(err.value)
+
+
+# every --dataset name each domain accepts (user files aside), with the registered data it needs ("" = none)
+NAMED_SETS = {
+    "genomics": {"ienhancer2l": "ienhancer2l", "generated": "", "long_range": ""},
+    "engineering": {"cmapss": "cmapss", "generated": "", "fusion": ""},
+    "social": {"ili_national_illness": "ili_national_illness", "exchange_rate": "exchange_rate",
+               "bike_sharing_uci": "bike_sharing_uci", "wikipedia_pageviews_peyton_manning":
+               "wikipedia_pageviews_peyton_manning", "cdc_ilinet": "cdc_ilinet", "macrodata": ""},
+    "environmental": {"camels": "camels_us_sample_nldas", "camels_sacsma": "camels_us_sacsma_13331500",
+                      "beijing_pm25": "beijing_pm25_uci", "beijing_multisite": "beijing_multisite_aq", "co2": ""},
+    "mechanisms": {"long_range": ""},
+}
+
+
+def test_the_named_sets_table_covers_every_registered_dataset():
+    for name, sets in NAMED_SETS.items():
+        assert set(get_domain(name).datasets) <= {*sets.values(), "skab"}, name  # skab: --experiment skab
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("profile", ["quick", "full"])
+@pytest.mark.parametrize("name,dataset", [(n, d) for n, sets in NAMED_SETS.items() for d in sets])
+def test_every_named_dataset_prepares_and_builds_its_model_under_both_profiles(name, dataset, profile):
+    """What `lstm-suite train NAME --dataset DATASET --profile PROFILE` does before training. Found this way:
+    environmental camels under the quick profile, social macrodata under the full one (both stopped)."""
+    pytest.importorskip("keras")
+    import argparse
+    import dataclasses
+
+    from common.builder import build_model
+    from common.cli import _config
+    from common.training import _shapes
+    from tests.conftest import real_data_or_skip
+
+    if NAMED_SETS[name][dataset]:
+        real_data_or_skip(NAMED_SETS[name][dataset])
+    domain = get_domain(name)
+    cfg = _config(argparse.Namespace(set=[], seeds=None, epochs=None, out=None, dataset=dataset, config=None,
+                                     profile=profile), domain)
+    assert (cfg.dataset, cfg.profile) == (dataset, profile)
+    prep = domain.prepare(cfg, validate_options(domain.options, cfg.data, domain.name))
+    fold = (prep.folds or [prep])[0]
+    timesteps, n_features, n_static, n_future = _shapes(fold.X_train)
+    model = build_model(dataclasses.replace(cfg.model, **prep.model_overrides), n_features,
+                        timesteps if prep.fixed_length else None, n_static, n_future=n_future)
+    out = model.predict(fold.X_test, verbose=0, batch_size=4096)
+    assert len(out) == len(fold.y_test)

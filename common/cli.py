@@ -1,4 +1,4 @@
-"""``lstm-suite``: list, fetch, train, compare, run. ``--help`` and ``list`` never import TensorFlow."""
+"""``lstm-suite``: list, fetch, train, compare, run, reproduce. ``--help`` and ``list`` never import TensorFlow."""
 from __future__ import annotations
 
 import argparse
@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                    "(profiles: smoke, quick, full)")
     experiment_args(sub.add_parser("compare", help="LSTM vs baselines vs published figures (latest run, "
                                    "or a new default run when there is none)"), many=True)
+    rp = sub.add_parser("reproduce", help="score a finished run's saved models again on freshly prepared data and "
+                        "check that they give the metrics and predictions it recorded (exit status 1 if not)")
+    rp.add_argument("run_dir", help="a run directory written by train, compare or run")
     r = sub.add_parser("run", help="the main job: every domain's default experiment (quick profile) and a summary")
     r.add_argument("--out", default="runs", help="folder for run directories (default runs)")
     r.add_argument("--profile", choices=["smoke", "quick", "full"], default="quick",
@@ -207,6 +210,14 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_reproduce(args) -> int:
+    from .reproduce import print_reproduction, reproduce_run
+
+    res = reproduce_run(args.run_dir)
+    print_reproduction(res)
+    return 0 if res.reproduced else 1
+
+
 def _best_baseline(rows, metric: str) -> str:
     from .metrics import GREATER_IS_BETTER
 
@@ -217,7 +228,8 @@ def _best_baseline(rows, metric: str) -> str:
     return f"{m}: {v:.4g}"
 
 
-COMMANDS = {"list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare, "run": cmd_run}
+COMMANDS = {"list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare, "run": cmd_run,
+            "reproduce": cmd_reproduce}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -171,6 +171,20 @@ class LSTMEstimator:
             out[..., -1] = np.maximum(out[..., -1] + self.conformal_offsets, out[..., :-1].max(axis=-1))
         return out
 
+    @classmethod
+    def load(cls, path: str | Path, spec: ModelSpec, train: TrainSpec, fixed_length: bool = True) -> "LSTMEstimator":
+        """The estimator ``save`` wrote to ``path`` (with its conformal offsets, when it had them), ready to predict."""
+        import keras
+
+        from . import builder  # noqa: F401  (registers our layers with Keras, which load_model needs)
+
+        est = cls(spec, train, fixed_length=fixed_length)
+        est.model = keras.saving.load_model(str(path), compile=False)
+        offsets = Path(path).with_name("conformal_offsets.json")
+        if offsets.is_file():
+            est.conformal_offsets = np.asarray(json.loads(offsets.read_text(encoding="utf-8")), dtype=float)
+        return est
+
     def save(self, path: str | Path) -> None:
         self.model.save(str(path))
         if self.conformal_offsets is not None:

@@ -98,6 +98,10 @@ def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
     report = (res.run_dir / "comparison.md").read_text()  # what `lstm-suite compare` prints
     for note in json.loads((res.run_dir / "leakage.json").read_text())["notes"]:
         assert note in report
+    from common.reproduce import reproduce_run  # `lstm-suite reproduce`: the saved models give the recorded results
+
+    again = reproduce_run(res.run_dir, domain=domain, log=lambda m: None)
+    assert again.reproduced, again.problems
 
 
 def test_several_seeds_add_the_ensemble_of_their_mean_prediction(tmp_path):

@@ -1,0 +1,177 @@
+"""Reproduce a finished run: prepare its data again from its saved ``config.toml``, load every seed's saved model,
+predict the test set again and compare with what the run recorded (``metrics.json``, ``predictions.csv``,
+``scalers.json``). ``lstm-suite reproduce RUN_DIR`` prints the comparison; the exit status is 0 only when everything
+agrees. Baselines are refitted by every run, not saved, so they are not part of the check.
+
+What it catches: data that no longer prepare the same way (a changed file under the same name, another library
+version's parsing: the refitted scalers or the predictions differ), a model file that is not the one the run
+saved, and a run directory edited by hand.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .config import ConfigError, load_config, validate_options
+
+RTOL = 1e-5  # a reloaded float32 model predicts what it predicted before up to float32 rounding
+
+
+@dataclass
+class Reproduction:
+    run_dir: Path
+    table: pd.DataFrame  # model, metric, recorded, now, difference
+    max_prediction_difference: float
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def reproduced(self) -> bool:
+        return not self.problems
+
+
+def compare_scalers(recorded: dict, now: dict) -> list[str]:
+    """A message for each scaler that differs between ``scalers.json`` and the data prepared now."""
+    out = []
+    for name in dict.fromkeys([*recorded, *now]):
+        if name not in now:
+            out.append(f"scaler {name!r} recorded but not fitted now")
+            continue
+        if name not in recorded:
+            out.append(f"scaler {name!r} fitted now but not recorded")
+            continue
+        for key in dict.fromkeys([*recorded[name], *now[name]]):
+            a, b = recorded[name].get(key), now[name].get(key)
+            if isinstance(a, list) and isinstance(b, list):
+                a, b = np.ravel(np.asarray(a, dtype=float)), np.ravel(np.asarray(b, dtype=float))
+                if a.shape != b.shape:
+                    out.append(f"scaler {name!r} differs from the one fitted now ({key}: {a.size} values "
+                               f"recorded, {b.size} now)")
+                    continue
+                bad = np.flatnonzero(~np.isclose(a, b, rtol=1e-9, atol=0.0, equal_nan=True))
+                if bad.size:
+                    i = int(bad[0])
+                    out.append(f"scaler {name!r} differs from the one fitted now ({key}, first at index {i}: "
+                               f"recorded {a[i]:.6g}, now {b[i]:.6g})")
+            elif a != b:
+                out.append(f"scaler {name!r} differs from the one fitted now ({key}: recorded {a!r}, now {b!r})")
+    return out
+
+
+def _missing(run_dir: Path, seeds: int, folds: int | None) -> None:
+    """Refuse a run directory without the files a finished run leaves (``folds=None``: not known yet)."""
+    files = [run_dir / n for n in ("metrics.json", "predictions.csv", "scalers.json")]
+    for k in range(seeds):
+        if folds is None and any((run_dir / f"seed{k}").glob("fold*/model.keras")):
+            continue  # the number of folds is known once the data are prepared
+        files += [run_dir / f"seed{k}" / (f"fold{f}" if folds and folds > 1 else "") / "model.keras"
+                  for f in range(folds or 1)]
+    missing = [str(p.relative_to(run_dir)) for p in files if not p.is_file()]
+    if missing:
+        raise ConfigError(f"{run_dir}: not a finished run directory (missing {', '.join(missing[:3])}"
+                          f"{' and more' if len(missing) > 3 else ''})")
+
+
+def _load_run(run_dir: Path, domain):
+    if not (run_dir / "config.toml").is_file():
+        raise ConfigError(f"{run_dir}: not a finished run directory (no config.toml; `lstm-suite train` writes one)")
+    cfg = load_config(run_dir / "config.toml")
+    if domain is None:
+        from domains import get_domain
+
+        domain = get_domain(cfg.domain)
+    return cfg, domain
+
+
+def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] = print) -> Reproduction:
+    """Score the saved models of ``run_dir`` again; ``domain`` defaults to the one its config names."""
+    from .experiment import predict_views, run_lock, score
+    from .training import LSTMEstimator
+
+    run_dir = Path(run_dir)
+    cfg, domain = _load_run(run_dir, domain)
+    _missing(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
+    writable = os.access(run_dir, os.W_OK)  # a read-only archive of runs is checked without the lock
+    with run_lock(run_dir) if writable else contextlib.nullcontext():  # a run still writing here would change files
+        prep = domain.prepare(cfg, validate_options(domain.options, cfg.data, domain.name))
+        folds = prep.folds or [prep]
+        _missing(run_dir, cfg.training.seeds, len(folds))
+        log(f"[reproduce] {run_dir}: data prepared again ({prep.data_label})")
+        recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+        problems = compare_scalers(json.loads((run_dir / "scalers.json").read_text(encoding="utf-8")), prep.scalers)
+        spec = dataclasses.replace(cfg.model, **prep.model_overrides)
+        columns, now_scores = {}, {}
+        for k in range(cfg.training.seeds):
+            seed = cfg.training.seed + k
+            preds, quants = [], []
+            for f, fold in enumerate(folds):
+                path = run_dir / f"seed{k}" / (f"fold{f}" if len(folds) > 1 else "") / "model.keras"
+                est = LSTMEstimator.load(path, spec, cfg.training, fixed_length=prep.fixed_length)
+                preds.append(predict_views(fold, est, fold.X_test))
+                if spec.head == "quantile":
+                    quants.append(est.predict_quantiles(fold.X_test))
+            columns[f"lstm_seed{seed}"] = np.concatenate(preds)
+            quant = np.concatenate(quants) if quants else None
+            now_scores[f"lstm_seed{seed}"] = (score(prep, columns[f"lstm_seed{seed}"], quant, spec.quantiles), quant)
+        recorded_scores = {f"lstm_seed{cfg.training.seed + k}": s for k, s in enumerate(recorded["lstm_per_seed"])}
+        if cfg.training.seeds > 1:
+            columns["lstm_ensemble"] = np.mean([np.asarray(v, dtype=float) for v in columns.values()], axis=0)
+            qs = [q for _, q in now_scores.values() if q is not None]
+            now_scores["lstm_ensemble"] = (score(prep, columns["lstm_ensemble"], np.mean(qs, axis=0) if qs else None,
+                                                 spec.quantiles), None)
+            recorded_scores["lstm_ensemble"] = recorded.get("lstm_ensemble") or {}
+    rows = []
+    for model, (now, _) in now_scores.items():
+        for metric, value in now.items():
+            old = recorded_scores.get(model, {}).get(metric, float("nan"))
+            rows.append({"model": model, "metric": metric, "recorded": old, "now": value, "difference": value - old})
+            same = np.isclose(value, old, rtol=RTOL, atol=1e-9) or (np.isnan(value) and np.isnan(old))
+            if not same:
+                problems.append(f"{model} {metric}: recorded {old:.6g}, now {value:.6g}")
+    max_diff = _prediction_difference(run_dir, prep, columns, problems)
+    return Reproduction(run_dir, pd.DataFrame(rows), max_diff, problems)
+
+
+def _prediction_difference(run_dir: Path, prep, columns: dict, problems: list[str]) -> float:
+    """Largest absolute difference between ``predictions.csv`` and the predictions made now (reporting units)."""
+    from .experiment import _predictions_frame
+
+    saved = pd.read_csv(run_dir / "predictions.csv")
+    now = _predictions_frame(prep, columns)
+    if len(saved) != len(now):
+        problems.append(f"predictions.csv has {len(saved)} rows, the data prepared now give {len(now)}")
+        return float("inf")
+    worst = 0.0
+    for name in ["y_true", *columns]:
+        if name not in saved:
+            problems.append(f"predictions.csv has no column {name}")
+            continue
+        a, b = saved[name].to_numpy(float), now[name].to_numpy(float)
+        scale = np.nanmax(np.abs(a)) if np.isfinite(a).any() else 1.0
+        diff = np.abs(a - b)
+        both_nan = np.isnan(a) & np.isnan(b)
+        d = float(np.max(np.where(both_nan, 0.0, diff), initial=0.0))
+        d = np.inf if np.isnan(d) else d
+        worst = max(worst, d)
+        if d > RTOL * max(scale, 1.0):
+            problems.append(f"predictions.csv column {name}: largest difference {d:.3g}")
+    return worst
+
+
+def print_reproduction(res: Reproduction) -> None:
+    with pd.option_context("display.float_format", "{:.6g}".format):
+        print(res.table.to_string(index=False))
+    print(f"largest prediction difference: {res.max_prediction_difference:.3g}")
+    if res.reproduced:
+        print(f"{res.run_dir}: reproduced (every seed's metrics and predictions agree with the recorded ones)")
+    else:
+        print(f"{res.run_dir}: NOT reproduced:")
+        for p in res.problems:
+            print(f"  - {p}")

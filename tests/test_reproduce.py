@@ -1,0 +1,144 @@
+"""``lstm-suite reproduce RUN_DIR``: a finished run's saved models, scored again on freshly prepared data, must give
+the metrics and predictions the run recorded; anything else is reported, naming what differs."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from common.config import ConfigError, apply_overrides
+from tests import demo_domain
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+
+    out = tmp_path_factory.mktemp("runs")
+    cfg = apply_overrides(demo_domain.DOMAIN.smoke_config(), {"out": str(out), "training.epochs": 1,
+                                                              "training.seeds": 2})
+    return run_experiment(cfg, demo_domain.DOMAIN, run_name="repro", log=lambda m: None).run_dir
+
+
+def _copy(run_dir, tmp_path):
+    return shutil.copytree(run_dir, tmp_path / run_dir.name)
+
+
+def test_a_finished_run_is_reproduced_seed_by_seed_and_as_an_ensemble(finished_run):
+    from common.reproduce import reproduce_run
+
+    res = reproduce_run(finished_run, domain=demo_domain.DOMAIN, log=lambda m: None)
+    assert res.reproduced, res.problems
+    assert set(res.table["model"]) == {"lstm_seed0", "lstm_seed1", "lstm_ensemble"}
+    recorded = json.loads((finished_run / "metrics.json").read_text())
+    seed1 = res.table[res.table["model"] == "lstm_seed1"].set_index("metric")
+    for metric, value in recorded["lstm_per_seed"][1].items():  # the table holds what was recorded, not a copy of now
+        assert seed1.loc[metric, "recorded"] == value
+        assert seed1.loc[metric, "now"] == pytest.approx(value, rel=1e-6)
+    assert res.max_prediction_difference < 1e-5
+
+
+def test_a_replaced_model_file_is_found_and_named(finished_run, tmp_path):
+    from common.reproduce import reproduce_run
+
+    run = _copy(finished_run, tmp_path)
+    shutil.copy(run / "seed0" / "model.keras", run / "seed1" / "model.keras")
+    res = reproduce_run(run, domain=demo_domain.DOMAIN, log=lambda m: None)
+    assert not res.reproduced
+    assert any("lstm_seed1" in p for p in res.problems) and not any("lstm_seed0" in p for p in res.problems)
+
+
+def test_data_that_no_longer_prepares_the_same_is_reported(finished_run, tmp_path):
+    from common.reproduce import reproduce_run
+
+    run = _copy(finished_run, tmp_path)
+    scalers = json.loads((run / "scalers.json").read_text())
+    name = next(iter(scalers))
+    scalers[name]["mean"][0] += 1.0  # as if the training rows had changed since the run
+    (run / "scalers.json").write_text(json.dumps(scalers))
+    res = reproduce_run(run, domain=demo_domain.DOMAIN, log=lambda m: None)
+    assert not res.reproduced
+    assert any(f"scaler {name!r}" in p for p in res.problems)
+
+
+def test_a_folder_that_is_not_a_finished_run_is_refused_by_name(finished_run, tmp_path):
+    from common.reproduce import reproduce_run
+
+    with pytest.raises(ConfigError, match=r"empty.*not a finished run directory.*config\.toml"):
+        reproduce_run((tmp_path / "empty").mkdir() or tmp_path / "empty", domain=demo_domain.DOMAIN)
+    run = _copy(finished_run, tmp_path)
+    (run / "seed1" / "model.keras").unlink()
+    with pytest.raises(ConfigError, match=r"seed1.model\.keras"):
+        reproduce_run(run, domain=demo_domain.DOMAIN)
+
+
+def test_the_command_line_reports_and_sets_the_exit_status(tmp_path, capsys):
+    pytest.importorskip("keras")
+    from common.cli import main
+    from common.config import apply_overrides as override
+    from common.experiment import run_experiment
+    from domains import get_domain
+
+    domain = get_domain("engineering")
+    cfg = override(domain.smoke_config(), {"out": str(tmp_path), "training.epochs": 1})
+    run = run_experiment(cfg, domain, run_name="cli", log=lambda m: None).run_dir
+    assert main(["reproduce", str(run)]) == 0
+    assert "reproduced" in capsys.readouterr().out
+    scalers = json.loads((run / "scalers.json").read_text())
+    name = next(iter(scalers))
+    scalers[name]["scale"][0] *= 2
+    (run / "scalers.json").write_text(json.dumps(scalers))
+    assert main(["reproduce", str(run)]) == 1
+    assert "NOT reproduced" in capsys.readouterr().out
+    assert main(["reproduce", str(tmp_path / "nowhere")]) == 2
+    assert "nowhere" in capsys.readouterr().err
+
+
+def test_scaler_comparison_tolerates_json_rounding_only():
+    from common.reproduce import compare_scalers
+
+    a = {"x": {"mean": [1.0, 2.0], "scale": [0.5, 0.25]}}
+    assert compare_scalers(a, json.loads(json.dumps(a))) == []
+    b = {"x": {"mean": [1.0, 2.0 + 1e-3], "scale": [0.5, 0.25]}}
+    assert compare_scalers(a, b) == ["scaler 'x' differs from the one fitted now (mean, first at index 1: "
+                                     "recorded 2, now 2.001)"]
+    assert compare_scalers(a, {}) == ["scaler 'x' recorded but not fitted now"]
+
+
+def test_a_saved_model_with_our_own_layers_loads_in_a_fresh_process(tmp_path):
+    """Keras finds our layers only once ``common.builder`` has registered them; ``LSTMEstimator.load`` sees to it
+    (before, ``lstm-suite reproduce`` on an instance-normalised model failed: 'Could not locate class
+    WindowReference')."""
+    pytest.importorskip("keras")
+    import subprocess
+    import sys
+
+    from common.builder import build_model
+    from common.config import ModelSpec
+
+    spec = ModelSpec(units=(4,), head="forecast", n_targets=1, horizon=2, instance_norm="last")
+    build_model(spec, n_features=1, timesteps=6).save(tmp_path / "model.keras")
+    code = ("import numpy as np; from common.config import ModelSpec, TrainSpec; "
+            "from common.training import LSTMEstimator; "
+            f"est = LSTMEstimator.load({str(tmp_path / 'model.keras')!r}, ModelSpec(), TrainSpec()); "
+            "print(est.predict(np.ones((1, 6, 1), 'float32')).shape)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("(1, 2, 1)") or done.stdout.strip().endswith("(1, 2)")
+
+
+def test_a_read_only_run_directory_is_checked_without_taking_the_lock(finished_run, monkeypatch):
+    import os
+
+    import common.experiment
+    from common.reproduce import reproduce_run
+
+    def no_lock(run_dir):
+        raise AssertionError("the lock file cannot be written in a read-only folder")
+
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for a read-only archive (root may write anyway)
+    monkeypatch.setattr(common.experiment, "run_lock", no_lock)
+    assert reproduce_run(finished_run, domain=demo_domain.DOMAIN, log=lambda m: None).reproduced

@@ -92,8 +92,8 @@ def cmd_list(_args) -> int:
     from .registry import cache_root, cached_state, load_registry, mirror_root
 
     print("Domains:")
-    for name, (_, desc) in DOMAINS.items():
-        print(f"  {name:14s} {desc}")
+    for name, (_, desc, sets) in DOMAINS.items():
+        print(f"  {name:14s} {desc}\n  {'':14s} --dataset {' | '.join(sets)}")
     print(f"\nDatasets (cache {cache_root()}; mirror {mirror_root() or 'not set'}):")
     for ds_id, ds in sorted(load_registry().items()):
         print(f"  {ds_id:36s} {ds.domain:14s} {cached_state(ds):8s} {len(ds.files):3d} files  {ds.title}")
@@ -243,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     except _user_errors() as err:
         print(f"lstm-suite: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`lstm-suite list | head`): stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's final flush would fail again
+        return 141
 
 
 if __name__ == "__main__":

@@ -114,3 +114,19 @@ def test_a_dataset_with_its_own_model_starts_from_the_domains_dataset_config():
     assert cfg.model.head == "quantile" and cfg.training.conformal and cfg.training.epochs == 2
     args.dataset = "exchange_rate"
     assert _config(args, get_domain("social")).model.head == "forecast"
+
+
+def test_list_names_what_each_domain_takes_as_dataset(capsys):
+    from domains import DOMAINS
+
+    main(["list"])
+    out = capsys.readouterr().out
+    for name, (_, _, sets) in DOMAINS.items():
+        assert f"--dataset {' | '.join(sets)}" in out, name
+
+
+def test_output_cut_short_by_a_closed_pipe_is_not_a_traceback():
+    """`lstm-suite list | head -1` printed a BrokenPipeError traceback."""
+    res = subprocess.run(f"{sys.executable} -m common.cli list | head -1", shell=True, capture_output=True, text=True)
+    assert res.stdout.strip() == "Domains:"
+    assert "Traceback" not in res.stderr, res.stderr

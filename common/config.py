@@ -102,6 +102,8 @@ class ModelSpec:
         _check(len(self.quantiles) > 0 and all(0 < q < 1 for q in self.quantiles)
                and list(self.quantiles) == sorted(set(self.quantiles)), "model.quantiles", "must be increasing values in (0, 1)")
         _check(self.learning_rate > 0, "model.learning_rate", "must be positive")
+        _check(self.head_units >= 0, "model.head_units", "must be >= 0 (0: no hidden layer in the head)")
+        _check(self.clipnorm >= 0.0, "model.clipnorm", "must be >= 0 (0 turns gradient clipping off)")
         _check(0.0 <= self.ema < 1.0, "model.ema", "must be in [0, 1) (0 turns weight averaging off)")
         _check(self.input_noise >= 0.0, "model.input_noise", "must be >= 0 (0 turns the noise off)")
 
@@ -131,6 +133,8 @@ class TrainSpec:
         _check(self.batch_size > 0, "training.batch_size", "must be positive")
         _check(self.patience > 0, "training.patience", "must be positive")
         _check(self.seeds > 0, "training.seeds", "must be positive")
+        _check(0 <= self.seed and self.seed + self.seeds <= 2**32, "training.seed",
+               "must be >= 0, and seed + seeds at most 2**32 (the range numpy and TensorFlow accept)")
         _check(self.epoch_split >= 1, "training.epoch_split", "must be >= 1 (1: an epoch is a whole pass)")
 
 

@@ -112,3 +112,14 @@ def test_domain_number_options_refuse_negatives_unless_the_field_allows_them():
     with pytest.raises(ConfigError, match=r"domain genomics: data.generated_length: must be >= 120, not 0"):
         validate_options(GENOMICS.options, {"generated_length": 0}, "genomics")
 
+
+
+@pytest.mark.parametrize("key,value", [("model.head_units", -3), ("model.clipnorm", -1.0), ("training.seed", -5),
+                                       ("training.seed", 2**32)])
+def test_values_that_ended_in_a_keras_or_numpy_traceback_are_config_errors(key, value):
+    """Before: 'Received an invalid value for `units`' from Keras (head_units=-3), 'Seed must be between 0 and
+    2**32 - 1' from numpy (seed=-5), and a negative clipnorm reached the optimizer."""
+    from tests.demo_domain import DOMAIN
+
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        apply_overrides(DOMAIN.smoke_config(), {key: value})

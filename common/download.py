@@ -7,6 +7,7 @@ Errors name the dataset, the file and what went wrong:
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -170,7 +171,26 @@ def fetch_dataset(dataset_id: str, registry: Mapping[str, Dataset] | None = None
     for entry in dataset.files:
         _, origin = fetch_file(dataset, entry, verify_cache=verify_cache, log=log)
         reports.append(FetchReport(dataset.id, entry.path, origin))
+        for used in _RECORDERS:
+            if not any(u["dataset"] == dataset.id and u["file"] == entry.path for u in used):
+                used.append({"dataset": dataset.id, "file": entry.path, "sha256": entry.sha256, "origin": origin})
     return cache_root() / dataset.id, reports
+
+
+_RECORDERS: list[list[dict]] = []
+
+
+@contextlib.contextmanager
+def record_fetches():
+    """Inside the block, list every registered file that ``fetch_dataset`` hands out (once each): dataset, file,
+    the registry's sha256 (which the file matched when it entered the cache) and where it came from. A run
+    directory keeps this list as ``data_files.json``; ``lstm-suite reproduce`` hashes the files against it."""
+    used: list[dict] = []
+    _RECORDERS.append(used)
+    try:
+        yield used
+    finally:
+        _RECORDERS.remove(used)
 
 
 def dataset_dir(dataset_id: str) -> Path:

@@ -1,6 +1,7 @@
 """One experiment, end to end: config -> prepare -> build -> fit (per seed) -> evaluate -> run directory.
 
-The run directory holds: ``config.toml`` (resolved), ``scalers.json``, ``leakage.json``,
+The run directory holds: ``config.toml`` (resolved), ``data_files.json`` (the registered files read, with their
+sha256), ``scalers.json``, ``leakage.json``,
 ``environment.json``, ``metrics.json`` (per seed, summary, baselines), ``predictions.csv``,
 ``comparison.md`` / ``comparison.csv``, and per seed ``seed<k>/model.keras`` and ``seed<k>/history.csv``.
 Running again with the same ``run_name`` resumes interrupted seeds from their per-epoch backups.
@@ -20,12 +21,13 @@ import pandas as pd
 
 from .config import ConfigError, RunConfig, save_config, validate_options
 from .domain import Domain, Prepared
+from .download import record_fetches
 from .evaluation import comparison_table, load_published, summarize_seeds, write_table
 from .metrics import compute
 from .training import LSTMEstimator, environment_record, write_json
 
 REQUIRED_RUN_FILES = ("config.toml", "scalers.json", "leakage.json", "environment.json", "metrics.json",
-                      "predictions.csv", "comparison.md", "comparison.csv")
+                      "predictions.csv", "comparison.md", "comparison.csv", "data_files.json")
 
 
 class RunDirectoryBusy(RuntimeError):
@@ -163,10 +165,12 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
     dataset = cfg.dataset or "default"
     run_dir = Path(cfg.out) / f"{domain.name}-{dataset}-{run_name or time.strftime('%Y%m%d-%H%M%S')}"
     _same_config_or_new(cfg, run_dir)  # before preparing the data, which can take a while
-    prep = domain.prepare(cfg, options)
+    with record_fetches() as data_files:
+        prep = domain.prepare(cfg, options)
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir):
+        write_json(run_dir / "data_files.json", data_files)
         return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log)
 
 

@@ -3,7 +3,8 @@ predict the test set again and compare with what the run recorded (``metrics.jso
 ``scalers.json``). ``lstm-suite reproduce RUN_DIR`` prints the comparison; the exit status is 0 only when everything
 agrees. Baselines are refitted by every run, not saved, so they are not part of the check.
 
-What it catches: data that no longer prepare the same way (a changed file under the same name, another library
+What it catches: a registered data file whose cached copy differs from the one the run read (``data_files.json``:
+the cache is checked by size when a run reads it, by sha256 here), data that no longer prepare the same way (a changed file under the same name, another library
 version's parsing: the refitted scalers or the predictions differ), a model file that is not the one the run
 saved, and a run directory edited by hand.
 """
@@ -65,6 +66,24 @@ def compare_scalers(recorded: dict, now: dict) -> list[str]:
     return out
 
 
+def check_data_files(used: list[dict]) -> list[str]:
+    """A message for each registered file of ``data_files.json`` whose cached copy now differs from the run's."""
+    from .download import sha256_of
+    from .registry import cache_root
+
+    out = []
+    for u in used:
+        path = cache_root() / u["dataset"] / u["file"]
+        if not path.is_file():
+            out.append(f"data file {u['dataset']}/{u['file']} is not in the cache ({path})")
+            continue
+        now = sha256_of(path)
+        if now != u["sha256"]:
+            out.append(f"data file {u['dataset']}/{u['file']} has sha256 {now[:12]}... now; the run read "
+                       f"{u['sha256'][:12]}... ({path})")
+    return out
+
+
 def _missing(run_dir: Path, seeds: int, folds: int | None) -> None:
     """Refuse a run directory without the files a finished run leaves (``folds=None``: not known yet)."""
     files = [run_dir / n for n in ("metrics.json", "predictions.csv", "scalers.json")]
@@ -106,6 +125,8 @@ def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] =
         log(f"[reproduce] {run_dir}: data prepared again ({prep.data_label})")
         recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
         problems = compare_scalers(json.loads((run_dir / "scalers.json").read_text(encoding="utf-8")), prep.scalers)
+        used = run_dir / "data_files.json"  # absent in runs made before it was written
+        problems += check_data_files(json.loads(used.read_text(encoding="utf-8"))) if used.is_file() else []
         spec = dataclasses.replace(cfg.model, **prep.model_overrides)
         columns, now_scores = {}, {}
         for k in range(cfg.training.seeds):

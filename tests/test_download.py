@@ -153,3 +153,16 @@ def test_every_mirror_file_is_registered_and_verifies():
         assert all(r.origin == "mirror" for r in reports)
         for f in reg[ds_id].files:
             assert sha256_of(folder / f.path) == f.sha256
+
+
+def test_fetches_inside_a_recording_block_are_listed_once_with_their_sha256(mirror):
+    from common.download import record_fetches
+
+    (mirror / "tiny" / "sub" / "a.csv").write_bytes(CONTENT)
+    fetch_dataset("tiny", registry())  # outside: not recorded
+    with record_fetches() as used:
+        fetch_dataset("tiny", registry())
+        fetch_dataset("tiny", registry())
+    assert used == [{"dataset": "tiny", "file": "sub/a.csv", "sha256": SHA, "origin": "cache"}]
+    fetch_dataset("tiny", registry())
+    assert len(used) == 1

@@ -142,3 +142,30 @@ def test_a_read_only_run_directory_is_checked_without_taking_the_lock(finished_r
     monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for a read-only archive (root may write anyway)
     monkeypatch.setattr(common.experiment, "run_lock", no_lock)
     assert reproduce_run(finished_run, domain=demo_domain.DOMAIN, log=lambda m: None).reproduced
+
+
+def test_a_cached_data_file_changed_since_the_run_is_named(tmp_path, monkeypatch):
+    """The cache is checked by size when a run reads it (sha256 only on `fetch`), so a same-size change would
+    go unseen; `reproduce` hashes every file the run recorded in data_files.json."""
+    import hashlib
+
+    from common.registry import cache_root
+    from common.reproduce import check_data_files
+
+    monkeypatch.setenv("LSTM_SUITE_DATA", str(tmp_path / "cache"))
+    path = cache_root() / "tiny" / "a.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"1,2\n")
+    used = [{"dataset": "tiny", "file": "a.csv", "sha256": hashlib.sha256(b"1,2\n").hexdigest(), "origin": "mirror"}]
+    assert check_data_files(used) == []
+    path.write_bytes(b"1,3\n")
+    [problem] = check_data_files(used)
+    assert "tiny/a.csv" in problem and hashlib.sha256(b"1,3\n").hexdigest()[:12] in problem
+    path.unlink()
+    assert "not in the cache" in check_data_files(used)[0]
+
+
+def test_the_run_directory_lists_the_registered_files_it_read(finished_run):
+    """The demo domain reads no registered data: an empty list (the real-data runs are covered in the
+    conformance tests through reproduce)."""
+    assert json.loads((finished_run / "data_files.json").read_text()) == []

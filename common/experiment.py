@@ -170,7 +170,9 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir):
-        write_json(run_dir / "data_files.json", data_files)
+        from .reproduce import user_files
+
+        write_json(run_dir / "data_files.json", data_files + user_files(cfg.data))
         return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log)
 
 

@@ -169,3 +169,25 @@ def test_the_run_directory_lists_the_registered_files_it_read(finished_run):
     """The demo domain reads no registered data: an empty list (the real-data runs are covered in the
     conformance tests through reproduce)."""
     assert json.loads((finished_run / "data_files.json").read_text()) == []
+
+
+def test_user_files_named_in_the_data_options_are_hashed_and_checked(tmp_path):
+    """A user's own CSV or FASTA (data.path, data.files, ...) is recorded in data_files.json like registered data,
+    so `reproduce` sees when it changed; folders (data.camels_root) are recorded without a hash."""
+    import hashlib
+
+    from common.reproduce import check_data_files, user_files
+
+    f = tmp_path / "my.csv"
+    f.write_bytes(b"a\n1\n")
+    (tmp_path / "folder").mkdir()
+    used = user_files({"path": str(f), "files": [str(f)], "camels_root": str(tmp_path / "folder"), "lookback": 5,
+                       "target": "a"})
+    sha = hashlib.sha256(b"a\n1\n").hexdigest()
+    assert {"option": "data.path", "file": str(f.resolve()), "sha256": sha} in used
+    assert {"option": "data.camels_root", "folder": str((tmp_path / "folder").resolve())} in used
+    assert len(used) == 2  # the same file under two options is listed once; numbers and names are not files
+    assert check_data_files(used) == []
+    f.write_bytes(b"a\n2\n")
+    [problem] = check_data_files(used)
+    assert "data.path" in problem and str(f.resolve()) in problem

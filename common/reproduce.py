@@ -3,10 +3,10 @@ predict the test set again and compare with what the run recorded (``metrics.jso
 ``scalers.json``). ``lstm-suite reproduce RUN_DIR`` prints the comparison; the exit status is 0 only when everything
 agrees. Baselines are refitted by every run, not saved, so they are not part of the check.
 
-What it catches: a registered data file whose cached copy differs from the one the run read (``data_files.json``:
-the cache is checked by size when a run reads it, by sha256 here), data that no longer prepare the same way (a changed file under the same name, another library
-version's parsing: the refitted scalers or the predictions differ), a model file that is not the one the run
-saved, and a run directory edited by hand.
+What it catches: a data file whose content differs from the one the run read (``data_files.json``; the cache is
+checked only by size when a run reads it, by sha256 here), data that no longer prepare the same way (another
+library version's parsing: the refitted scalers or the predictions differ), a model file that is not the one the
+run saved, and a run directory edited by hand.
 """
 from __future__ import annotations
 
@@ -99,10 +99,11 @@ def check_data_files(used: list[dict]) -> list[str]:
             if "file" not in u:
                 continue
             path = Path(u["file"])
-            if not path.is_file():
+            now = sha256_of(path) if path.is_file() else None
+            if now is None:
                 out.append(f"{u['option']} file {path} no longer exists")
-            elif sha256_of(path) != u["sha256"]:
-                out.append(f"{u['option']} file {path} has sha256 {sha256_of(path)[:12]}... now; the run read "
+            elif now != u["sha256"]:
+                out.append(f"{u['option']} file {path} has sha256 {now[:12]}... now; the run read "
                            f"{u['sha256'][:12]}...")
             continue
         path = cache_root() / u["dataset"] / u["file"]

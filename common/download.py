@@ -163,20 +163,6 @@ def fetch_file(dataset: Dataset, entry: DataFile, *, verify_cache: bool = False,
         f"and the download failed: {urls}")
 
 
-def fetch_dataset(dataset_id: str, registry: Mapping[str, Dataset] | None = None, *, verify_cache: bool = False,
-                  log: Callable[[str], None] | None = None) -> tuple[Path, list[FetchReport]]:
-    """Make every file of a dataset available in the cache; return its folder and where each file came from."""
-    dataset = get_dataset(dataset_id, registry)
-    reports = []
-    for entry in dataset.files:
-        _, origin = fetch_file(dataset, entry, verify_cache=verify_cache, log=log)
-        reports.append(FetchReport(dataset.id, entry.path, origin))
-        for used in _RECORDERS:
-            if not any(u["dataset"] == dataset.id and u["file"] == entry.path for u in used):
-                used.append({"dataset": dataset.id, "file": entry.path, "sha256": entry.sha256, "origin": origin})
-    return cache_root() / dataset.id, reports
-
-
 _RECORDERS: list[list[dict]] = []
 
 
@@ -191,6 +177,39 @@ def record_fetches():
         yield used
     finally:
         _RECORDERS.remove(used)
+
+
+def user_files(data: dict) -> list[dict]:
+    """The user's own files and folders named in the ``[data]`` options (a CSV, FASTA files, a label file, a
+    CAMELS folder): files with their sha256, folders by path only (too large to hash on every run)."""
+    out, seen = [], set()
+    for key, value in data.items():
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if not isinstance(v, str) or not v:
+                continue
+            path = Path(v).expanduser()
+            if not path.exists() or path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            entry = {"option": f"data.{key}", "file" if path.is_file() else "folder": str(path.resolve())}
+            if path.is_file():
+                entry["sha256"] = sha256_of(path)
+            out.append(entry)
+    return out
+
+
+def fetch_dataset(dataset_id: str, registry: Mapping[str, Dataset] | None = None, *, verify_cache: bool = False,
+                  log: Callable[[str], None] | None = None) -> tuple[Path, list[FetchReport]]:
+    """Make every file of a dataset available in the cache; return its folder and where each file came from."""
+    dataset = get_dataset(dataset_id, registry)
+    reports = []
+    for entry in dataset.files:
+        _, origin = fetch_file(dataset, entry, verify_cache=verify_cache, log=log)
+        reports.append(FetchReport(dataset.id, entry.path, origin))
+        for used in _RECORDERS:
+            if not any(u["dataset"] == dataset.id and u["file"] == entry.path for u in used):
+                used.append({"dataset": dataset.id, "file": entry.path, "sha256": entry.sha256, "origin": origin})
+    return cache_root() / dataset.id, reports
 
 
 def dataset_dir(dataset_id: str) -> Path:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .config import ConfigError, RunConfig, save_config, validate_options
 from .domain import Domain, Prepared
-from .download import record_fetches
+from .download import record_fetches, user_files
 from .evaluation import comparison_table, load_published, summarize_seeds, write_table
 from .metrics import compute
 from .training import LSTMEstimator, environment_record, write_json
@@ -170,8 +170,6 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     run_dir.mkdir(parents=True, exist_ok=True)
     with run_lock(run_dir):
-        from .reproduce import user_files
-
         write_json(run_dir / "data_files.json", data_files + user_files(cfg.data))
         return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log)
 

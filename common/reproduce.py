@@ -66,27 +66,6 @@ def compare_scalers(recorded: dict, now: dict) -> list[str]:
     return out
 
 
-def user_files(data: dict) -> list[dict]:
-    """The user's own files and folders named in the ``[data]`` options (a CSV, FASTA files, a label file, a
-    CAMELS folder): files with their sha256, folders by path only (too large to hash on every run)."""
-    from .download import sha256_of
-
-    out, seen = [], set()
-    for key, value in data.items():
-        for v in value if isinstance(value, (list, tuple)) else [value]:
-            if not isinstance(v, str) or not v:
-                continue
-            path = Path(v).expanduser()
-            if not path.exists() or path.resolve() in seen:
-                continue
-            seen.add(path.resolve())
-            entry = {"option": f"data.{key}", "file" if path.is_file() else "folder": str(path.resolve())}
-            if path.is_file():
-                entry["sha256"] = sha256_of(path)
-            out.append(entry)
-    return out
-
-
 def check_data_files(used: list[dict]) -> list[str]:
     """A message for each file of ``data_files.json`` (registered data in the cache, or a user's file) whose
     content now differs from what the run read."""

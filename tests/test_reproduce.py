@@ -176,7 +176,8 @@ def test_user_files_named_in_the_data_options_are_hashed_and_checked(tmp_path):
     so `reproduce` sees when it changed; folders (data.camels_root) are recorded without a hash."""
     import hashlib
 
-    from common.reproduce import check_data_files, user_files
+    from common.download import user_files
+    from common.reproduce import check_data_files
 
     f = tmp_path / "my.csv"
     f.write_bytes(b"a\n1\n")

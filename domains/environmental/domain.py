@@ -10,7 +10,6 @@ split), ``co2`` (offline default; real but packaged, not a published benchmark).
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -52,7 +52,8 @@ def test_n_is_kept_and_encoded_as_uniform(tmp_path):
     (">s\nACGT\n>t\n\n>u\nAC\n", r"record 't' has an empty sequence"),
     (">s\nACGT\n>s\nAC\n", r"duplicate record header 's'"),
     ("ACGT\n>s\nAC\n", r"first non-empty line does not start with '>'"),
-    ("", r"first non-empty line"),
+    ("", r"empty file: no FASTA records"),
+    ("\n  \n", r"empty file: no FASTA records"),
 ])
 def test_bad_fasta_names_file_record_and_problem(tmp_path, text, problem):
     with pytest.raises(DataError, match=problem) as err:
@@ -139,6 +140,20 @@ def test_audit_finds_planted_duplicates_on_both_strands():
     clean, removed = drop_leaked(tr, te)
     assert removed == 2 and len(find_shared(clean.seqs, test)) == 0
     assert canonical("AAC") == canonical("GTT")
+
+
+def test_audit_counts_sequences_with_both_labels_in_training_and_in_test():
+    train = [random_seq(30) for _ in range(8)]
+    test = [random_seq(30) for _ in range(6)]
+    train[5] = reverse_complement(train[0])  # labels 0 and 1 (index parity): a contradiction in training
+    test[3] = test[0]  # labels 1 and 0: no model can classify both test copies correctly
+    tr, te = SequenceSet(train, np.arange(8) % 2), SequenceSet(test, (np.arange(6) + 1) % 2)
+    rep, _ = audit_sequences(tr, tr, SequenceSet([], []), te, 0, layer2_note=False)
+    assert "1 training sequences occur with both labels" in rep.summary()
+    assert "1 test sequences occur with both labels" in rep.summary()
+    clean, _ = audit_sequences(tr.take([0, 1, 2, 3]), tr.take([0, 1, 2, 3]), SequenceSet([], []), te.take([0, 1, 2]),
+                               0, layer2_note=False)
+    assert "both labels" not in clean.summary()
 
 
 def test_holdout_keeps_a_sequence_and_its_reverse_complement_together():

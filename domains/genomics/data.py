@@ -114,7 +114,7 @@ def find_shared(train: list[str], test: list[str]) -> SharedSequences:
 def audit_sequences(train: SequenceSet, fit: SequenceSet, val: SequenceSet, test: SequenceSet, removed: int,
                     layer2_note: bool) -> tuple[LeakageReport, dict]:
     """Exact duplicates (both strands) of test in all training data (``train``), of validation in the part
-    the model is fitted on (``fit``), and training sequences that carry both labels."""
+    the model is fitted on (``fit``), and training or test sequences that carry both labels."""
     rep = LeakageReport()
     shared = find_shared(train.seqs, test.seqs)
     rep.duplicates_train_test = len(shared)
@@ -130,15 +130,21 @@ def audit_sequences(train: SequenceSet, fit: SequenceSet, val: SequenceSet, test
         rep.findings.append(f"{rep.duplicates_train_val} validation sequences also occur in training")
     if removed:
         rep.notes.append(f"leak-free split: {removed} training sequences that occur in the test set were removed")
-    labels: dict[str, set] = {}
-    for s, y in zip(train.seqs, train.y):
-        labels.setdefault(canonical(s), set()).add(int(y))
-    conflicts = sum(len(v) > 1 for v in labels.values())
-    if conflicts:
-        rep.findings.append(f"{conflicts} training sequences occur with both labels")
+    for name, part in (("training", train), ("test", test)):
+        conflicts = _both_labels(part)
+        if conflicts:
+            rep.findings.append(f"{conflicts} {name} sequences occur with both labels")
     listing = {"test_ids": [test.ids[j] for j in shared.test_index],
                "train_ids": [train.ids[i] for i in shared.train_index], "strand": shared.strand}
     return rep, listing
+
+
+def _both_labels(data: SequenceSet) -> int:
+    """How many distinct sequences (either strand) of ``data`` carry both labels."""
+    labels: dict[str, set] = {}
+    for s, y in zip(data.seqs, data.y):
+        labels.setdefault(canonical(s), set()).add(int(y))
+    return sum(len(v) > 1 for v in labels.values())
 
 
 def drop_leaked(train: SequenceSet, test: SequenceSet) -> tuple[SequenceSet, int]:

@@ -41,7 +41,9 @@ def read_fasta(path: str | Path) -> list[Record]:
             text = fh.read()
         except UnicodeDecodeError as err:
             raise DataError(f"{path}: not a text FASTA file ({err})") from None
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = next((line for line in text.splitlines() if line.strip()), None)
+    if first is None:
+        raise DataError(f"{path}: empty file: no FASTA records")
     if not first.startswith(">"):
         raise DataError(f"{path}: not FASTA: the first non-empty line does not start with '>' ({first[:40]!r})")
     import io

@@ -34,12 +34,18 @@ def test_parser_reads_trailing_spaces_and_checks_layout(nasa_folder, tmp_path):
     bad.write_text("1 1 0.1 0.2\n")
     with pytest.raises(DataError, match="bad.txt: expected 26 columns"):
         read_trajectories(bad)
-    bad.write_text(" ".join(["1", "1"] + ["x"] * 24) + "\n")
-    with pytest.raises(DataError, match="bad.txt"):
+    bad.write_text(" ".join(["1", "1"] + ["0.5"] * 24) + "\n" + " ".join(["1", "2"] + ["0.5"] * 5 + ["x"] * 19) + "\n")
+    with pytest.raises(DataError, match="bad.txt: line 2, column 8 holds 'x', not a number"):
+        read_trajectories(bad)
+    bad.write_text("")
+    with pytest.raises(DataError, match="bad.txt: file is empty"):
         read_trajectories(bad)
     bad.write_text(" ".join(["1", "1"] + ["0.5"] * 23 + ["inf"]) + "\n")
     with pytest.raises(DataError, match="bad.txt: missing or non-finite values on line 1"):
         read_trajectories(bad)
+    (nasa_folder / "RUL_FD003.txt").write_text("5\n-3\n7\n8\n9\n10\n")
+    with pytest.raises(DataError, match="RUL_FD003.txt: value 2 of 6 is -3.0: a remaining useful life must be >= 0"):
+        load_subset(nasa_folder, "FD003")
     (nasa_folder / "RUL_FD003.txt").write_text("5\n")
     with pytest.raises(DataError, match="1 RUL values for 6 test engines"):
         load_subset(nasa_folder, "FD003")

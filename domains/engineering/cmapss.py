@@ -29,10 +29,10 @@ def read_trajectories(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{path}: file not found")
     try:
         df = pd.read_csv(path, sep=r"\s+", header=None, dtype=float, engine="python")
-    except ValueError as err:
-        raise DataError(f"{path}: not a C-MAPSS table of numbers ({err})") from None
-    except pd.errors.EmptyDataError:
+    except pd.errors.EmptyDataError:  # a ValueError too, so caught first
         raise DataError(f"{path}: file is empty") from None
+    except ValueError as err:
+        raise DataError(f"{path}: {_first_non_number(path) or f'not a C-MAPSS table of numbers ({err})'}") from None
     if df.shape[1] != 26:
         raise DataError(f"{path}: expected 26 columns (unit, cycle, 3 settings, 21 sensors), found {df.shape[1]}")
     df.columns = COLUMNS
@@ -49,6 +49,18 @@ def read_trajectories(path: str | Path) -> pd.DataFrame:
     return df
 
 
+def _first_non_number(path: Path) -> str:
+    """Where a whitespace-separated table first holds a field that is not a number ('' if nowhere)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line_no, line in enumerate(fh, 1):
+            for col, field in enumerate(line.split(), 1):
+                try:
+                    float(field)
+                except ValueError:
+                    return f"line {line_no}, column {col} holds {field[:20]!r}, not a number"
+    return ""
+
+
 def read_rul(path: str | Path, n_units: int) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
@@ -56,9 +68,12 @@ def read_rul(path: str | Path, n_units: int) -> np.ndarray:
     try:
         rul = np.loadtxt(path, ndmin=1)
     except ValueError as err:
-        raise DataError(f"{path}: not one number per line ({err})") from None
+        raise DataError(f"{path}: not one number per line ({_first_non_number(path) or err})") from None
     if len(rul) != n_units:
         raise DataError(f"{path}: {len(rul)} RUL values for {n_units} test engines")
+    bad = np.flatnonzero(~(np.isfinite(rul) & (rul >= 0)))
+    if len(bad):
+        raise DataError(f"{path}: value {bad[0] + 1} of {len(rul)} is {rul[bad[0]]}: a remaining useful life must be >= 0")
     return rul.astype(float)
 
 

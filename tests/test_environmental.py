@@ -298,6 +298,11 @@ def test_station_reader_keeps_missing_hours_and_values_visible(tmp_path):
     assert st.kind == "multi-site" and st.name == "Alpha" and len(st.frame) == 60 * 24
     assert st.frame["PM2.5"].isna().sum() == 3  # one NA + two missing hours, none filled
     assert any("2 missing hours added" in n for n in st.notes)
+    frame = pd.read_csv(tmp_path / "a.csv", keep_default_na=False, dtype=str)
+    frame.loc[7, "SO2"] = ""  # an empty cell, as pandas and spreadsheets write a missing value
+    frame.to_csv(tmp_path / "empty_cell.csv", index=False)
+    st = read_station(tmp_path / "empty_cell.csv")
+    assert np.isnan(st.frame["SO2"].iloc[7]) and st.frame["SO2"].isna().sum() == 3  # + the two missing hours
 
 
 @pytest.mark.parametrize("edit, message", [
@@ -306,6 +311,9 @@ def test_station_reader_keeps_missing_hours_and_values_visible(tmp_path):
     (lambda f: pd.concat([f, f.iloc[[7]]]), "appears more than once"),
     (lambda f: f.assign(TEMP=f["TEMP"].astype(object).where(f.index != 4, "warm")), "column 'TEMP', data row 5"),
     (lambda f: f.assign(TEMP=f["TEMP"].where(f.index != 6, np.inf)), "column 'TEMP', data row 7: .* not a finite"),
+    (lambda f: f.assign(SO2=f["SO2"].where(f.index != 8, -2.0)), "column 'SO2', data row 9: -2.0 is negative"),
+    (lambda f: f.assign(hour=f["hour"].where(f.index != 10, 24)), "data row 11: hour 24 outside 0..23"),
+    (lambda f: f.assign(station=f["station"].where(f.index < 20, "Beta")), "rows of 2 stations"),
 ])
 def test_station_reader_errors(tmp_path, edit, message):
     from domains.environmental.airquality import read_station

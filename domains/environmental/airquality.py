@@ -2,6 +2,7 @@
 (2013-2017) releases, PM2.5 at horizons 1, 6 and 24 h from the previous hours of every variable.
 
 Timestamps are rebuilt from year/month/day/hour; missing hours become rows of NaN (counted, never dropped).
+"NA" and empty cells are missing values; a negative concentration, rainfall or wind speed is an error.
 Inputs: numeric columns carried forward over gaps (a 0/1 channel marks hours whose PM2.5 was missing), the
 wind direction one-hot (missing: all zeros), and the hour of day as sine/cosine. Targets are never filled:
 a missing PM2.5 target is left out of the loss and of every metric. A window belongs to a split when its
@@ -29,6 +30,7 @@ FORMATS = {  # name -> (PM2.5 column, numeric inputs, wind column, wind categori
     "multi-site": ("PM2.5", ("PM10", "SO2", "NO2", "CO", "O3", "TEMP", "PRES", "DEWP", "RAIN", "WSPM"), "wd",
                    ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")),
 }
+SIGNED = {"TEMP", "DEWP", "PRES"}  # numeric columns not checked for negative values (temperatures may be)
 SINGLE_PERIODS = {"train": ("2010-01-01", "2012-12-31 23:00"), "val": ("2013-01-01", "2013-12-31 23:00"),
                   "test": ("2014-01-01", "2014-12-31 23:00")}
 MULTI_PERIODS = {"train": ("2013-03-01", "2015-08-31 23:00"), "val": ("2015-09-01", "2016-02-29 23:00"),
@@ -46,7 +48,7 @@ class Station:
 def read_station(path: str | Path) -> Station:
     path = Path(path)
     try:
-        raw = pd.read_csv(path, na_values=["NA"], keep_default_na=False)
+        raw = pd.read_csv(path, na_values=["NA", ""], keep_default_na=False, low_memory=False)  # UCI writes NA; re-saved files ""
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataError(f"{path}: cannot read as CSV ({str(err).splitlines()[0]})") from None
     kind = next((k for k, (pm, num, wind, _) in FORMATS.items() if {pm, wind, *num} <= set(raw.columns)), None)
@@ -58,6 +60,10 @@ def read_station(path: str | Path) -> Station:
         if col not in raw.columns:
             raise DataError(f"{path}: no {col!r} column")
     parts = raw[["year", "month", "day", "hour"]].apply(pd.to_numeric, errors="coerce")
+    off = ~parts["hour"].between(0, 23)  # to_datetime would roll hour 24 into the next day
+    if off.any():
+        row = int(np.flatnonzero(off.to_numpy())[0])
+        raise DataError(f"{path}: data row {row + 1}: hour {raw['hour'].iloc[row]} outside 0..23")
     when = pd.to_datetime(parts, errors="coerce")
     if when.isna().any():
         raise DataError(f"{path}: data row {int(np.flatnonzero(when.isna().to_numpy())[0]) + 1} has an impossible date/hour")
@@ -68,6 +74,11 @@ def read_station(path: str | Path) -> Station:
         row, col, shown = bad
         raise DataError(f"{path}: column {col!r}, data row {row + 1}: {shown} is not a finite number")
     frame[[pm, *numeric]] = values
+    for col in (pm, *numeric):
+        if col not in SIGNED and (values[col] < 0).any():
+            row = int(np.flatnonzero((values[col] < 0).to_numpy())[0])
+            raise DataError(f"{path}: column {col!r}, data row {row + 1}: {values[col].iloc[row]} is negative "
+                            "(a concentration, precipitation or wind speed cannot be)")
     unknown = sorted(set(frame[wind].dropna()) - set(cats))
     if unknown:
         raise DataError(f"{path}: column {wind!r} has unknown directions {unknown[:5]}; expected {list(cats)}")
@@ -80,7 +91,10 @@ def read_station(path: str | Path) -> Station:
     if len(full) != len(frame):
         notes.append(f"{path.name}: {len(full) - len(frame)} missing hours added as empty rows")
         frame = frame.reindex(full)
-    name = str(raw["station"].iloc[0]) if "station" in raw.columns else "US Embassy"
+    names = list(raw["station"].dropna().unique()) if "station" in raw.columns else []
+    if len(names) > 1:
+        raise DataError(f"{path}: rows of {len(names)} stations ({names[:4]}); one station per file")
+    name = str(names[0]) if names else ("US Embassy" if kind == "single-site" else path.stem)
     notes.append(f"{name}: PM2.5 missing in {int(frame[pm].isna().sum())} of {len(frame)} hours "
                  "(never filled as a target; carried forward in the inputs with a missing flag)")
     return Station(name, kind, frame, notes)

@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args, domain):
-    from .config import ConfigError, apply_overrides, load_config, options_outside_dataset, parse_override
+    from .config import (ConfigError, apply_overrides, load_config, options_outside_dataset, parse_override,
+                         validate_options)
 
     overrides = dict(parse_override(s) for s in args.set)
     for flag, key in (("seeds", "training.seeds"), ("epochs", "training.epochs"), ("out", "out"),
@@ -83,6 +84,10 @@ def _config(args, domain):
     unused = options_outside_dataset(domain.options, given, cfg.dataset) if cfg.dataset else []
     if unused:
         raise ConfigError("; ".join(unused))
+    try:  # checked again when the run starts; here an error in the file's [data] table can name the file
+        validate_options(domain.options, cfg.data, domain.name)
+    except ConfigError as err:
+        raise ConfigError(f"{args.config}: {err}" if args.config else str(err)) from None
     return cfg
 
 

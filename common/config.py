@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -208,6 +209,8 @@ def _convert(value: Any, hint: Any, key: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: expected a number, got {type(value).__name__} {value!r}")
+        if not math.isfinite(value):  # TOML has inf and nan; no setting here means either
+            raise ConfigError(f"{key}: expected a finite number, got {value}")
         return float(value)
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -244,6 +247,10 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         raise ConfigError(f"{path}: config file not found") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not a UTF-8 text file ({err.reason} at byte {err.start})") from None
+    if "domain" not in raw:
+        raise ConfigError(f"{path}: no 'domain' key (a config file names its domain, e.g. domain = \"social\")")
     try:
         cfg = from_mapping(RunConfig, raw)
         return apply_overrides(cfg, overrides or {})

@@ -52,6 +52,10 @@ def test_bad_config_file_exits_2_with_the_key(tmp_path, capsys):
     assert main(["train", "engineering", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert "bad.toml" in err and "training.epochz" in err and "Traceback" not in err
+    cfg.write_text('domain = "social"\n[data]\nhorizon = -3\n')  # a [data] error names the file too
+    assert main(["train", "social", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml: domain social: data.horizon: must be >= 0, not -3" in err and "Traceback" not in err
     assert main(["train", "nodomain"]) == 2
     assert "unknown domain 'nodomain'" in capsys.readouterr().err
 

@@ -31,7 +31,7 @@ def test_wrong_type_names_key_and_file(tmp_path):
 def test_bad_literal_and_missing_domain(tmp_path):
     with pytest.raises(ConfigError, match="model.cell: 'transformer' is not one of"):
         load_config(write(tmp_path, 'domain = "demo"\n[model]\ncell = "transformer"\n'))
-    with pytest.raises(ConfigError, match="domain"):
+    with pytest.raises(ConfigError, match=r"run\.toml: no 'domain' key \(a config file names its domain"):
         load_config(write(tmp_path, '[model]\ncell = "gru"\n'))
 
 
@@ -40,6 +40,24 @@ def test_invalid_toml_and_missing_file(tmp_path):
         load_config(write(tmp_path, "domain = \n"))
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+    (tmp_path / "latin1.toml").write_bytes(b'domain = "demo" # caf\xe9\n')
+    with pytest.raises(ConfigError, match=r"latin1\.toml: not a UTF-8 text file"):
+        load_config(tmp_path / "latin1.toml")
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
+def test_a_number_that_is_not_finite_is_a_config_error(tmp_path, value):
+    """Before: learning_rate = inf trained until TerminateOnNaN stopped the first epoch."""
+    with pytest.raises(ConfigError, match=rf"run\.toml: model\.learning_rate: expected a finite number, got {value}"):
+        load_config(write(tmp_path, f'domain = "demo"\n[model]\nlearning_rate = {value}\n'))
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Fraction:
+        fraction: float = 0.5
+
+    with pytest.raises(ConfigError, match=r"data\.fraction: expected a finite number"):
+        validate_options(Fraction, {"fraction": float(value)}, "demo")
 
 
 def test_overrides_beat_file_values(tmp_path):

@@ -61,6 +61,20 @@ def test_bad_fasta_names_file_record_and_problem(tmp_path, text, problem):
     assert "bad.fa" in str(err.value)
 
 
+@pytest.mark.parametrize("content, problem", [
+    (b"id,label\na,1\nb,\n", r"line 3: empty id or label"),
+    (b"id,label\n,1\n", r"line 2: empty id or label"),
+    (b"id,label\na,1\na,0\n", r"id 'a' is labelled twice \(line 3\)"),
+    (b"id,label\na,caf\xe9\n", r"not a UTF-8 text file"),
+    (b"a,1,2\n", r"line 1 has 3 fields"),
+])
+def test_bad_label_csv_names_file_line_and_problem(tmp_path, content, problem):
+    (tmp_path / "labels.csv").write_bytes(content)
+    with pytest.raises(DataError, match=problem) as err:
+        labels_from_csv(tmp_path / "labels.csv")
+    assert "labels.csv" in str(err.value)
+
+
 def test_labels_from_file_csv_and_header_pattern(tmp_path):
     f = write(tmp_path / "x.fa", ">a class=pos\nACGT\n>b class=neg\nGGCC\n")
     recs = read_fasta(f)

@@ -75,18 +75,24 @@ def labels_from_csv(path: str | Path) -> dict[str, str]:
     if not path.is_file():
         raise DataError(f"{path}: label file not found")
     out: dict[str, str] = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for n, row in enumerate(csv.reader(fh), start=1):
-            if not row or not "".join(row).strip():
-                continue
-            if len(row) != 2:
-                raise DataError(f"{path}: line {n} has {len(row)} fields; expected 'id,label'")
-            rid, label = row[0].strip(), row[1].strip()
-            if n == 1 and (rid.lower(), label.lower()) == ("id", "label"):
-                continue
-            if rid in out:
-                raise DataError(f"{path}: id {rid!r} is labelled twice (line {n})")
-            out[rid] = label
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not a UTF-8 text file ({err.reason} at byte {err.start})") from None
+    for n, row in enumerate(rows, start=1):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) != 2:
+            raise DataError(f"{path}: line {n} has {len(row)} fields; expected 'id,label'")
+        rid, label = row[0].strip(), row[1].strip()
+        if n == 1 and (rid.lower(), label.lower()) == ("id", "label"):
+            continue
+        if not rid or not label:
+            raise DataError(f"{path}: line {n}: empty id or label ({','.join(row)!r})")
+        if rid in out:
+            raise DataError(f"{path}: id {rid!r} is labelled twice (line {n})")
+        out[rid] = label
     if not out:
         raise DataError(f"{path}: no labels")
     return out

@@ -87,7 +87,8 @@ def smape(y_true, y_pred, **_) -> float:
 def mase(y_true, y_pred, *, y_train=None, season: int = 1, **_) -> float:
     """Mean absolute scaled error: mean(|y - yhat|) / mean_t(|x_t - x_{t-m}|) over the training series x.
 
-    ``y_train`` (in the same units) and ``season`` m are required. With several channels (``y_train`` of
+    ``y_train`` (in the same units) and ``season`` m are required; the MASE is undefined (nan) when the
+    denominator is zero up to rounding (1e-12 of the series' mean size). With several channels (``y_train`` of
     shape (T, C) and channels on the last axis of ``y``) each channel is scaled by its own denominator and
     the channel MASEs are averaged. Reference: Hyndman & Koehler (2006), IJF 22(4).
     """
@@ -101,7 +102,9 @@ def mase(y_true, y_pred, *, y_train=None, season: int = 1, **_) -> float:
     x = x.ravel()
     diffs = np.abs(x[season:] - x[:-season])
     scale = np.nanmean(diffs) if diffs.size else np.nan
-    return float(mae(y_true, y_pred) / scale) if scale and np.isfinite(scale) else float("nan")
+    # a scale at rounding level (an exactly repeating training series) leaves MASE undefined, not 1e13
+    tiny = 1e-12 * max(1.0, float(np.nanmean(np.abs(x)))) if x.size else 0.0
+    return float(mae(y_true, y_pred) / scale) if np.isfinite(scale) and scale > tiny else float("nan")
 
 
 @metric("mse_target", greater_is_better=False)

@@ -37,6 +37,17 @@ def test_mase_by_hand():
     assert METRICS["mase"]([1, 2], [1, 3], y_train=[0, 0, 1, 1, 3, 3], season=2) == pytest.approx(0.5 / 1.5)
 
 
+def test_mase_is_undefined_when_the_seasonal_naive_is_exact_up_to_rounding():
+    """Before: an exactly periodic training series left float rounding (1e-16) as the scale, and MASE 2e13."""
+    t = np.arange(24 * 20)
+    x = 5 + np.sin(2 * np.pi * t / 24)
+    assert 0 < np.abs(x[24:] - x[:-24]).mean() < 1e-12
+    assert math.isnan(METRICS["mase"]([5.0, 6.0], [5.5, 6.0], y_train=x, season=24))
+    assert math.isnan(METRICS["mase"]([5.0, 6.0], [5.5, 6.0], y_train=np.full(10, 3.0), season=1))
+    assert METRICS["mase"]([5.0, 6.0], [5.5, 6.0], y_train=x, season=1) == pytest.approx(
+        0.25 / np.abs(np.diff(x)).mean())
+
+
 def test_mase_per_channel_and_target_channel_metrics_by_hand():
     train = np.array([[1, 0], [2, 0], [4, 2], [3, 2]], dtype=float)  # channel diffs: mean 4/3 and 2/3
     y = np.array([[[1.0, 1.0]], [[2.0, 2.0]]])  # (windows, horizon, channels)

@@ -172,6 +172,16 @@ def test_weekly_reader_reports_gaps(tmp_path):
         read_daily_or_weekly(path, "DATE", ["v", "w"], "W-SUN")
 
 
+def test_an_exactly_seasonal_training_series_says_why_mase_is_nan():
+    t = np.arange(400)
+    index = pd.date_range("2020-01-06", periods=400, freq="D")
+    exact = RollingData(pd.Series(100 + 20 * np.sin(2 * np.pi * t / 7), index=index), calendar_features(index, "D"),
+                        "generated", 7, (7,), transform="log", sub_horizons=(3,))
+    prep = prepare_rolling(exact, lookback=28, horizon=10, count=3, step=5)
+    assert any("MASE is undefined" in n for n in prep.audit.notes)
+    assert not any("MASE" in n for n in prepare_rolling(series(), 28, 10, 3, 5).audit.notes)
+
+
 def test_user_csv_runs_the_rolling_protocol(tmp_path):
     days = pd.date_range("2020-01-01", periods=300, freq="D")
     pd.DataFrame({"day": days, "x": np.arange(300.0), "y": 10 + np.sin(np.arange(300) / 3)}).to_csv(

@@ -152,6 +152,23 @@ def test_csv_loader_names_file_row_and_problem(tmp_path, rows, problem):
         load_series_csv(write(tmp_path, ["2024-01-01,1,2", "2024-01-02,1,2"], "ok.csv"), "date", ["c"], "D")
 
 
+def test_day_first_dates_are_not_silently_read_month_first(tmp_path):
+    """Before: 01/01..31/12 was read as January 1..12 month-first and the rest by guessing per row, so the
+    series was reordered, and with gaps = 'interpolate' trained on shuffled values."""
+    days = pd.date_range("2024-01-01", periods=40, freq="D")
+    rows = [f"{d:%d/%m/%Y},{i},{i}" for i, d in enumerate(days)]
+    path = write(tmp_path, rows, name="dmy.csv")
+    with pytest.raises(DataError, match=r"dmy.csv: row 3: date '02/01/2024' reads as 2024-02-01 month-first and "
+                                        r"2024-01-02 day-first.* data.date_format"):
+        load_series_csv(path, "date", ["a", "b"], "D", gaps="interpolate")
+    frame, _ = load_series_csv(path, "date", ["a", "b"], "D", date_format="%d/%m/%Y")
+    assert frame.index[12] == pd.Timestamp("2024-01-13") and frame["a"].tolist() == list(range(40))
+    with pytest.raises(DataError, match=r"dmy.csv: row 2: date '01/01/2024' does not match data.date_format"):
+        load_series_csv(path, "date", ["a", "b"], "D", date_format="%Y-%m-%d")
+    iso = write(tmp_path, [f"{d:%Y-%m-%d},{i},{i}" for i, d in enumerate(days)], name="iso.csv")
+    assert load_series_csv(iso, "date", ["a", "b"], "D")[0]["a"].tolist() == list(range(40))
+
+
 def test_user_csv_dataset_prepares(tmp_path):
     days = pd.date_range("2020-01-01", periods=120, freq="D")
     pd.DataFrame({"day": days, "x": np.sin(np.arange(120) / 5), "y": np.cos(np.arange(120) / 5)}).to_csv(

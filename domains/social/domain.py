@@ -45,6 +45,7 @@ class SocialOptions:
     test_drop_last: int = option(0, datasets=LTSF)
     path: str = option("", datasets=CSV)  # the file
     date_column: str = option("date", datasets=CSV)
+    date_format: str = option("", datasets=CSV)  # strftime codes, e.g. "%d/%m/%Y"; "": inferred (see series.parse_dates)
     columns: tuple[str, ...] = option((), datasets=CSV)  # the channels (all predicted)
     # channel reported separately (mse_target, mae_target); default: the last column
     target: str = option("", datasets=LTSF)
@@ -90,7 +91,8 @@ def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
             raise DataError("dataset 'csv' needs data.path, data.columns and data.freq")
         if opt.gaps == "keep":
             raise DataError("data.gaps = 'keep' is not available here: every look-back window needs complete rows")
-        frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, opt.gaps)
+        frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, opt.gaps,
+                                     opt.date_format)
         if frame.isna().any().any():
             raise DataError(f"{opt.path}: {describe_missing(frame)}; set data.gaps = 'interpolate'")
         label = f"user CSV {opt.path}" + (f" ({'; '.join(rep.actions)})" if rep.actions else "")

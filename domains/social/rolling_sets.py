@@ -98,7 +98,8 @@ def _csv(opt) -> RollingData:
     target = opt.target or opt.columns[-1]
     if target not in opt.columns:
         raise DataError(f"data.target {target!r} is not one of data.columns {list(opt.columns)}")
-    frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, "keep")
+    frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, "keep",
+                                 opt.date_format)
     others = [c for c in opt.columns if c != target]
     past = frame[others].ffill().bfill() if others else None
     freq = "h" if opt.freq.lower() in ("h", "1h") else ("D" if opt.freq.upper() in ("D", "1D") else "W")

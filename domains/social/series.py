@@ -51,10 +51,42 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
     return out
 
 
+def parse_dates(path, column: pd.Series, date_format: str = "") -> pd.Series:
+    """Timestamps of a date column. With ``date_format`` (strftime codes) every row must match it. Without,
+    pandas infers one format from the first row; rows written differently are then read one by one, except
+    that a file where some numeric dates (``01/02/2024``) read differently month-first and day-first is an
+    error: reading those per row would mix the two orders."""
+    if date_format:
+        dates = pd.to_datetime(column, errors="coerce", format=date_format)
+        if dates.isna().any():
+            row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+            raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} does not match data.date_format "
+                            f"{date_format!r}")
+        return dates
+    dates = pd.to_datetime(column, errors="coerce")
+    if not dates.isna().any():
+        return dates
+    dates = pd.to_datetime(column, errors="coerce", format="mixed")
+    numeric = column.astype(str).str.match(r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b").to_numpy()
+    if numeric.any():
+        day_first = pd.to_datetime(column[numeric], errors="coerce", format="mixed", dayfirst=True)
+        differ = np.flatnonzero((day_first.notna() & (day_first != dates[numeric])).to_numpy())
+        if len(differ):
+            row = int(np.flatnonzero(numeric)[differ[0]])
+            raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} reads as {dates.iloc[row]:%Y-%m-%d} "
+                            f"month-first and {day_first.iloc[differ[0]]:%Y-%m-%d} day-first, and the dates are not "
+                            "all in one format; set data.date_format (e.g. '%d/%m/%Y' or '%m/%d/%Y')")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} does not parse")
+    return dates
+
+
 def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tuple[str, ...], freq: str,
-                    duplicates: str = "error", gaps: str = "error", **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
+                    duplicates: str = "error", gaps: str = "error", date_format: str = "",
+                    **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
     """A regular time-indexed frame of ``columns`` at frequency ``freq`` (a pandas offset alias such as
-    ``"h"``, ``"D"``, ``"W-SUN"``), with the rules of the module docstring."""
+    ``"h"``, ``"D"``, ``"W-SUN"``), with the rules of the module docstring; dates as ``parse_dates``."""
     if duplicates not in ("error", "mean") or gaps not in ("error", "keep", "interpolate"):
         raise DataError(f"duplicates must be error|mean and gaps error|keep|interpolate, not {duplicates!r}/{gaps!r}")
     frame = read_csv(path, **read_kwargs)
@@ -63,12 +95,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         raise DataError(f"{path}: no date column {date_column!r}; the file has {list(frame.columns)}")
     if len(frame) < 2:
         raise DataError(f"{path}: {len(frame)} rows: too short for a time series")
-    dates = pd.to_datetime(frame[date_column], errors="coerce")
-    if dates.isna().any():  # pandas infers one format from the first row; allow rows written differently
-        dates = pd.to_datetime(frame[date_column], errors="coerce", format="mixed")
-    if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise DataError(f"{path}: row {row + 2}: date {frame[date_column].iloc[row]!r} does not parse")
+    dates = parse_dates(path, frame[date_column], date_format)
     values = numeric_columns(frame, list(columns), path)
     values.index = pd.DatetimeIndex(dates, name=date_column)
     if not values.index.is_monotonic_increasing:

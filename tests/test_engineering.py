@@ -244,3 +244,17 @@ def test_smoothing_option_is_checked(nasa_folder):
     smooth = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15, smoothing=0.3))
     plain = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15))
     assert smooth.X_train.shape == plain.X_train.shape and not np.allclose(smooth.X_train, plain.X_train)
+
+
+def test_no_sensors_or_a_window_longer_than_every_training_engine_is_a_data_error():
+    """Before: data.sensors = [] ended in numpy ('cannot reshape array of size 0'), and data.window = 1000 trained
+    on one left-padded window per engine (all at RUL 0) without a word."""
+    cfg = RunConfig(domain="engineering", dataset="generated")
+    with pytest.raises(DataError, match=r"data.sensors: at least one sensor column is needed"):
+        prepare(cfg, options(sensors=[], generated_engines=8))
+    with pytest.raises(DataError, match=r"data.window 1000 is longer than every training engine \(the longest has \d+ cycles\)"):
+        prepare(cfg, options(window=1000, generated_engines=8))
+    lengths = generate_run_to_failure(n_train=8, n_test=10, seed=0).train.groupby("unit").size()
+    window = int(np.sort(lengths)[2]) + 1  # longer than three training engines
+    notes = " ".join(prepare(cfg, options(window=window, generated_engines=8)).audit.notes)
+    assert f"3 training engines shorter than the window {window}" in notes

@@ -475,3 +475,13 @@ def test_each_dataset_starts_from_its_own_model(profile):
         if head == "forecast" and ds != "co2":  # the PM2.5 benchmark's model (benchmarks/environmental.py)
             assert (cfg.model.instance_norm, cfg.model.reference_input, cfg.model.ema) == ("last", True, 0.99)
             assert cfg.training.seeds == (1 if profile == "quick" else 5)
+
+
+def test_co2_lookback_below_two_is_a_data_error_not_a_statsmodels_traceback():
+    """Before: data.lookback = 1 reached statsmodels' ETS ('index 1 is out of bounds for axis 0 with size 1')."""
+    from common.config import RunConfig, validate_options
+    from domains.environmental.domain import DOMAIN
+
+    cfg = RunConfig(domain="environmental", dataset="co2", data={"lookback": 1, "horizon": 4})
+    with pytest.raises(DataError, match=r"data.lookback must be >= 2"):
+        DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "environmental"))

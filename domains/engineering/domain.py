@@ -78,6 +78,12 @@ def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
     unknown = sorted(set(opt.sensors) - set(data.train.columns))
     if unknown:
         raise DataError(f"data.sensors: unknown columns {unknown}")
+    if not opt.sensors:
+        raise DataError("data.sensors: at least one sensor column is needed")
+    longest = int(data.train.groupby("unit").size().max())
+    if opt.window > longest:
+        raise DataError(f"data.window {opt.window} is longer than every training engine (the longest has {longest} "
+                        "cycles): each would give one left-padded window at RUL 0")
     return prepare_rul(data, sensors=opt.sensors, window=opt.window, rul_max=opt.rul_max,
                        clip_test_rul=opt.clip_test_rul, condition_norm=opt.condition_norm,
                        val_fraction=opt.val_fraction, seed=opt.seed, label=label,

@@ -71,6 +71,10 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
     rep = audit(train_samples=fit_w.X, test_samples=test_w.X, val_samples=val_w.X)
     rep.notes.append(f"validation = {len(set(units[val_mask]))} training engines held out by engine; "
                      f"{short} test engines shorter than the window {window} are left-padded and masked, none dropped")
+    short_train = int((fit_w.padded > 0).sum() + (val_w.padded > 0).sum())
+    if short_train:
+        rep.notes.append(f"{short_train} training engines shorter than the window {window} give only their last "
+                         "cycle as a (left-padded) window")
     # a few test engines over their whole recorded life, for the life plot
     life_units = list(np.unique(test_units)[np.argsort(-test.groupby("unit").size().to_numpy())[:3]])
     life = {}

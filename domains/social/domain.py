@@ -119,8 +119,6 @@ def prepare(cfg: RunConfig, opt: SocialOptions) -> Prepared:
             prep.audit.notes.append(f"model.{' and model.'.join(off)} turned off: not used by the rolling-origin decoder")
         return prep
     data, lookback, horizon = _data(cfg, opt)
-    if lookback < 2 or horizon < 1:
-        raise DataError("data.lookback must be >= 2 and data.horizon >= 1")
     if opt.test_drop_last < 0:
         raise DataError("data.test_drop_last must be >= 0")
     return prepare_ltsf(data, lookback, horizon, opt.test_drop_last)

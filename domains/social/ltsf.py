@@ -46,6 +46,8 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
     """Windows of the protocol. ``test_drop_last = b > 0`` keeps only the first floor(n / b) * b test windows,
     as a test loader with batch size b and ``drop_last=True`` does (some published tables were computed so);
     the default keeps every window."""
+    if lookback < 2 or horizon < 1:
+        raise DataError(f"{data.label}: data.lookback must be >= 2 and data.horizon >= 1, not {lookback} and {horizon}")
     x = data.frame.to_numpy(dtype=np.float64)
     n, channels = x.shape
     if data.target not in data.frame.columns:

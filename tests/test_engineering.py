@@ -3,7 +3,7 @@ one padded test window per engine) and end-to-end runs."""
 import numpy as np
 import pytest
 
-from common.config import RunConfig, validate_options
+from common.config import ModelSpec, RunConfig, validate_options
 from common.domain import DataError
 from domains.engineering.cmapss import (COLUMNS, generate_run_to_failure, load_subset, read_trajectories,
                                         rul_labels, write_nasa_format)
@@ -258,3 +258,20 @@ def test_no_sensors_or_a_window_longer_than_every_training_engine_is_a_data_erro
     window = int(np.sort(lengths)[2]) + 1  # longer than three training engines
     notes = " ".join(prepare(cfg, options(window=window, generated_engines=8)).audit.notes)
     assert f"3 training engines shorter than the window {window}" in notes
+
+
+def test_a_conv_front_end_gets_filled_padding_instead_of_a_mask(nasa_folder):
+    """Before: model.conv_filters on a subset with test engines shorter than the window stopped with
+    'model.masking: cannot be combined with a Conv1D front-end', which the user could not change."""
+    from common.windows import PAD_VALUE
+
+    opts = options(subset="FD003", data_dir=str(nasa_folder), window=15, condition_norm="on")
+    cfg = RunConfig(domain="engineering", dataset="cmapss")
+    masked = prepare(cfg, opts)
+    assert masked.model_overrides["masking"] and (masked.X_test == PAD_VALUE).any()
+    conv = RunConfig(domain="engineering", dataset="cmapss", model=ModelSpec(conv_filters=8))
+    filled = prepare(conv, opts)
+    assert not filled.model_overrides["masking"] and not (filled.X_test == PAD_VALUE).any()
+    short = 5  # the last test engine has 8 cycles: its window's first 7 steps repeat its first cycle
+    np.testing.assert_allclose(filled.X_test[short][:7], np.repeat(masked.X_test[short][7:8], 7, axis=0))
+    assert any("first cycle" in n for n in filled.audit.notes)

@@ -252,7 +252,7 @@ def test_no_sensors_or_a_window_longer_than_every_training_engine_is_a_data_erro
     cfg = RunConfig(domain="engineering", dataset="generated")
     with pytest.raises(DataError, match=r"data.sensors: at least one sensor column is needed"):
         prepare(cfg, options(sensors=[], generated_engines=8))
-    with pytest.raises(DataError, match=r"data.window 1000 is longer than every training engine \(the longest has \d+ cycles\)"):
+    with pytest.raises(DataError, match=r"data.window 1000 is longer than every training engine \(the longest has \d+"):
         prepare(cfg, options(window=1000, generated_engines=8))
     lengths = generate_run_to_failure(n_train=8, n_test=10, seed=0).train.groupby("unit").size()
     window = int(np.sort(lengths)[2]) + 1  # longer than three training engines

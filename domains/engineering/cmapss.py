@@ -73,7 +73,8 @@ def read_rul(path: str | Path, n_units: int) -> np.ndarray:
         raise DataError(f"{path}: {len(rul)} RUL values for {n_units} test engines")
     bad = np.flatnonzero(~(np.isfinite(rul) & (rul >= 0)))
     if len(bad):
-        raise DataError(f"{path}: value {bad[0] + 1} of {len(rul)} is {rul[bad[0]]}: a remaining useful life must be >= 0")
+        raise DataError(f"{path}: value {bad[0] + 1} of {len(rul)} is {rul[bad[0]]}: "
+                        "a remaining useful life must be >= 0")
     return rul.astype(float)
 
 

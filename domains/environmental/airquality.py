@@ -48,7 +48,8 @@ class Station:
 def read_station(path: str | Path) -> Station:
     path = Path(path)
     try:
-        raw = pd.read_csv(path, na_values=["NA", ""], keep_default_na=False, low_memory=False)  # UCI writes NA; re-saved files ""
+        # missing values: "NA" in the UCI files, "" in files re-saved by pandas or a spreadsheet
+        raw = pd.read_csv(path, na_values=["NA", ""], keep_default_na=False, low_memory=False)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataError(f"{path}: cannot read as CSV ({str(err).splitlines()[0]})") from None
     kind = next((k for k, (pm, num, wind, _) in FORMATS.items() if {pm, wind, *num} <= set(raw.columns)), None)

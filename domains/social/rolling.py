@@ -141,7 +141,7 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
     unobserved = int(np.isnan(sets["test"][1]).sum())
     if unobserved:
         notes.append(f"{unobserved} of {sets['test'][1].size} test target values not observed: left out of the metrics")
-    if np.isnan(mase([0.0], [0.0], y_train=y_raw[:val_start], season=data.season)):
+    if np.isnan(mase([0.0], [0.0], y_train=y_raw[:val_start], season=data.season)):  # nan: a zero denominator
         notes.append(f"the seasonal naive (season {data.season}) has no error over the training rows, so MASE is "
                      "undefined (nan)")
     index = data.target.index

@@ -485,3 +485,11 @@ def test_co2_lookback_below_two_is_a_data_error_not_a_statsmodels_traceback():
     cfg = RunConfig(domain="environmental", dataset="co2", data={"lookback": 1, "horizon": 4})
     with pytest.raises(DataError, match=r"data.lookback must be >= 2"):
         DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "environmental"))
+
+
+def test_a_sequence_longer_than_the_record_names_the_setting(tmp_path):
+    """Before: data.seq_length = 100000 said 'no training days with observed flow', as if the flow were missing."""
+    make_camels(tmp_path)
+    with pytest.raises(DataError, match=r"data.seq_length 100000 days is longer than the forcing record of every "
+                                        r"basin \(the longest: \d+ days\)"):
+        _prepare(tmp_path, basins=["01000001"], seq_length=100000)

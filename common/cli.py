@@ -25,6 +25,15 @@ def _user_errors() -> tuple[type, ...]:
     return errors
 
 
+def _run_name(text: str) -> str:
+    from .config import ConfigError, check_run_name
+
+    try:
+        return check_run_name(text)
+    except ConfigError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lstm-suite", description="LSTM models for applied domains, compared with "
                                 "honest baselines and published results.")
@@ -42,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--seeds", type=int, help="number of seeds (training.seeds)")
         sp.add_argument("--epochs", type=int, help="maximum epochs (training.epochs)")
         sp.add_argument("--out", help="folder for run directories (default runs)")
-        sp.add_argument("--run-name", help="run directory suffix; reuse it to resume an interrupted run")
+        sp.add_argument("--run-name", type=_run_name, help="run directory suffix; reuse it to resume an interrupted run")
         sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key, e.g. --set model.units=[32,32] (repeatable)")
 
@@ -244,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log noise; Python errors still raise
     args = _parser().parse_args(argv)
     try:
+        out = getattr(args, "out", None)
+        if out and os.path.exists(out) and not os.path.isdir(out):
+            from .config import ConfigError
+
+            raise ConfigError(f"--out {out} is a file, not a folder for run directories")
         return COMMANDS[args.command](args)
     except _user_errors() as err:
         print(f"lstm-suite: error: {err}", file=sys.stderr)

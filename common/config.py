@@ -237,6 +237,17 @@ def from_mapping(cls: type, mapping: Mapping[str, Any], prefix: str = "") -> Any
         raise ConfigError(f"{prefix or 'config'}: {err}") from None
 
 
+def check_run_name(name: str) -> str:
+    """A run name becomes part of one folder's name, so it may not hold a path: letters, digits, '.', '_', '-',
+    starting with a letter or digit."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name or ""):
+        raise ConfigError(f"--run-name must be letters, digits, '.', '_' or '-', starting with a letter or digit "
+                          f"(it names one folder), not {name!r}")
+    return name
+
+
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> RunConfig:
     """Read a TOML run config; every error names the file."""
     path = Path(path)

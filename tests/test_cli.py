@@ -134,3 +134,17 @@ def test_output_cut_short_by_a_closed_pipe_is_not_a_traceback():
     res = subprocess.run(f"{sys.executable} -m common.cli list | head -1", shell=True, capture_output=True, text=True)
     assert res.stdout.strip() == "Domains:"
     assert "Traceback" not in res.stderr, res.stderr
+
+
+def test_run_name_and_out_that_would_escape_or_cannot_hold_runs_are_errors(tmp_path, capsys):
+    """Before: --run-name ../../x wrote the run outside its folder's naming scheme (out/x), and --out naming a
+    file ended in a NotADirectoryError traceback."""
+    for name in ("../../x", "a/b", "..", ".hidden", ""):
+        with pytest.raises(SystemExit):
+            main(["train", "social", "--run-name", name, "--out", str(tmp_path)])
+        assert "--run-name" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+    (tmp_path / "afile").write_text("x")
+    assert main(["train", "social", "--epochs", "1", "--out", str(tmp_path / "afile")]) == 2
+    err = capsys.readouterr().err
+    assert "afile is a file, not a folder for run directories" in err and "Traceback" not in err

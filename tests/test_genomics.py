@@ -96,6 +96,27 @@ def test_labels_from_file_csv_and_header_pattern(tmp_path):
         load_user_fasta((str(f),), ("x",), "", "", "")
 
 
+def test_a_test_file_takes_the_training_classes(tmp_path):
+    """Before: the test files had to hold both labels themselves ('expected exactly two label values, found
+    ['enh']' for a test set of enhancers only), and class 1 was chosen again from the test labels."""
+    pos = write(tmp_path / "pos.fa", "".join(f">p{i}\n{random_seq(30)}\n" for i in range(30)))
+    neg = write(tmp_path / "neg.fa", "".join(f">n{i}\n{random_seq(30)}\n" for i in range(30)))
+    train = load_user_fasta((str(pos), str(neg)), ("enh", "bg"), "", "", "")
+    assert train.classes == ("bg", "enh") and train.y.tolist() == [1] * 30 + [0] * 30
+    test = load_user_fasta((str(pos),), ("enh",), "", "", "", classes=train.classes)
+    assert test.y.tolist() == [1] * 30 and test.classes == train.classes
+    from common.config import RunConfig, validate_options
+    from domains.genomics.domain import DOMAIN
+
+    data = {"fasta_train": [str(pos), str(neg)], "fasta_test": [str(pos)], "file_labels": ["enh", "bg", "enh"]}
+    cfg = RunConfig(domain="genomics", dataset="fasta", data=data)
+    notes = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, data, "genomics")).audit.notes
+    assert any("the test set holds class 1 only" in n for n in notes)
+    with pytest.raises(DataError, match=r"pos.fa: test label\(s\) \['other'\] are not among the training labels "
+                                        r"\['bg', 'enh'\]"):
+        load_user_fasta((str(pos),), ("other",), "", "", "", classes=train.classes)
+
+
 def test_headers_never_reach_the_features(tmp_path):
     seq = random_seq(50)
     one = read_fasta(write(tmp_path / "1.fa", f">chr1_100_150 strong\n{seq}\n"))

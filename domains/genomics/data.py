@@ -23,6 +23,7 @@ class SequenceSet:
     seqs: list[str]
     y: np.ndarray  # 0/1
     ids: list[str] = field(default_factory=list)
+    classes: tuple[str, ...] = ()  # the label names of class 0 and class 1, where the data came with names
 
     def __post_init__(self):
         self.y = np.asarray(self.y, dtype=np.int64)
@@ -33,7 +34,7 @@ class SequenceSet:
 
     def take(self, idx) -> "SequenceSet":
         idx = np.asarray(idx, dtype=np.int64)
-        return SequenceSet([self.seqs[i] for i in idx], self.y[idx], [self.ids[i] for i in idx])
+        return SequenceSet([self.seqs[i] for i in idx], self.y[idx], [self.ids[i] for i in idx], self.classes)
 
     def __len__(self) -> int:
         return len(self.seqs)
@@ -55,9 +56,10 @@ def load_ienhancer(folder: Path, layer: int) -> tuple[SequenceSet, SequenceSet]:
 
 
 def load_user_fasta(files: tuple[str, ...], file_labels: tuple[str, ...], label_csv: str, header_pattern: str,
-                    positive: str) -> SequenceSet:
+                    positive: str, classes: tuple[str, ...] = ()) -> SequenceSet:
     """User FASTA files with labels from one of: a label per file, an ``id,label`` CSV, a header pattern.
-    Exactly two label values are allowed; ``positive`` names class 1 (default: the later one in sort order)."""
+    Exactly two label values are allowed; ``positive`` names class 1 (default: the later one in sort order).
+    ``classes`` (a test set): the training set's class names, which the labels must come from (one is enough)."""
     ways = [bool(file_labels), bool(label_csv), bool(header_pattern)]
     if sum(ways) != 1:
         raise DataError("user FASTA data needs exactly one of data.file_labels, data.label_csv, data.header_pattern")
@@ -77,12 +79,20 @@ def load_user_fasta(files: tuple[str, ...], file_labels: tuple[str, ...], label_
         labels += lab
         ids += [f"{Path(f).name}:{r.number}:{r.id}" for r in recs]
     values = sorted(set(labels))
-    if len(values) != 2:
-        raise DataError(f"{', '.join(files)}: expected exactly two label values, found {values}")
-    pos = positive or values[1]
-    if pos not in values:
-        raise DataError(f"data.positive = {pos!r} is not one of the labels {values}")
-    return SequenceSet(seqs, np.array([int(v == pos) for v in labels]), ids)
+    if classes:
+        unknown = sorted(set(values) - set(classes))
+        if unknown:
+            raise DataError(f"{', '.join(files)}: test label(s) {unknown} are not among the training labels "
+                            f"{sorted(classes)}")
+        pos = classes[1]
+    else:
+        if len(values) != 2:
+            raise DataError(f"{', '.join(files)}: expected exactly two label values, found {values}")
+        pos = positive or values[1]
+        if pos not in values:
+            raise DataError(f"data.positive = {pos!r} is not one of the labels {values}")
+    names = tuple(classes) or (next(v for v in values if v != pos), pos)
+    return SequenceSet(seqs, np.array([int(v == pos) for v in labels]), ids, names)
 
 
 @dataclass

@@ -92,7 +92,7 @@ def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, Sequen
         train = load_user_fasta(opt.fasta_train, labels[:n_train], opt.label_csv, opt.header_pattern, opt.positive)
         if opt.fasta_test:
             test = load_user_fasta(opt.fasta_test, labels[n_train:], opt.label_csv, opt.header_pattern,
-                                   opt.positive)
+                                   opt.positive, classes=train.classes)
         else:
             train, test = holdout(train, 0.2, opt.seed)
         return train, test, f"user FASTA {', '.join(opt.fasta_train)}", ("", "")
@@ -120,6 +120,9 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
         return one_hot([crop_center(q, length) for q in s.seqs], length, pad=pad)
 
     audit, shared = audit_sequences(train_all, train, val, test, removed, layer2_note=key[1] == "layer2" and opt.split == "standard")
+    if len(set(test.y.tolist())) == 1:
+        audit.notes.append(f"the test set holds class {int(test.y[0])} only: AUROC, AUPRC and the other class's rate are "
+                           "undefined (nan), and MCC is 0 by convention")
     if cropped:
         audit.notes.append(f"{cropped} sequences longer than {length} bp were centre-cropped to {length} bp")
     Xtr, Xva, Xte = encode(train), encode(val), encode(test)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import math
+import re
 import tomllib
 import types
 import typing
@@ -240,8 +241,6 @@ def from_mapping(cls: type, mapping: Mapping[str, Any], prefix: str = "") -> Any
 def check_run_name(name: str) -> str:
     """A run name becomes part of one folder's name, so it may not hold a path: letters, digits, '.', '_', '-',
     starting with a letter or digit."""
-    import re
-
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name or ""):
         raise ConfigError(f"--run-name must be letters, digits, '.', '_' or '-', starting with a letter or digit "
                           f"(it names one folder), not {name!r}")

@@ -107,6 +107,10 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         raise DataError(f"data.loss must be 'mse' or 'nse', not {loss!r}")
     if test not in ("auto", "standard", "long"):
         raise DataError(f"data.test_period must be auto, standard or long, not {test!r}")
+    longest = max(len(s.dates) for s in series)
+    if seq_length > longest:
+        raise DataError(f"data.seq_length {seq_length} days is longer than the forcing record of every basin "
+                        f"(the longest: {longest} days)")
     train_names = hold_out([s.basin for s in series], test_basins, "data.ungauged_basins", "basins")
     train_series = [s for s in series if s.basin in train_names]
     notes = [n for s in series for n in s.notes]
@@ -117,10 +121,6 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
             rows["val"][s.basin] = _rows(s, PERIODS["val"], seq_length, True, notes, "validation")[::val_stride]
         if not test_basins or s.basin in test_basins:
             rows["test"][s.basin] = _rows(s, _test_period(s, seq_length, test), seq_length, False, notes, "test")
-    longest = max(len(s.dates) for s in series)
-    if seq_length > longest:
-        raise DataError(f"data.seq_length {seq_length} days is longer than the forcing record of every basin "
-                        f"(the longest: {longest} days)")
     if sum(len(r) for r in rows["train"].values()) == 0:
         raise DataError(f"{label}: no training days with observed flow in {PERIODS['train']}")
     period = {s.basin: (s.dates >= pd.Timestamp(PERIODS["train"][0])) & (s.dates <= pd.Timestamp(PERIODS["train"][1]))

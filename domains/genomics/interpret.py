@@ -16,19 +16,25 @@ def chosen_sequence(prep: Prepared, est) -> int:
     return int(pos[np.argmax(p[pos])]) if len(pos) else int(np.argmax(p))
 
 
-def mutagenesis(est, x: np.ndarray, max_positions: int = 2000) -> np.ndarray:
+def mutagenesis(est, x: np.ndarray, max_positions: int = 2000, chunk_bytes: int = 64 * 2**20) -> np.ndarray:
     """(length, 4): change of P(class 1) when the base at each position is replaced by each base
-    (0 for the base already there); positions beyond ``max_positions`` or padding are left NaN."""
+    (0 for the base already there); positions beyond ``max_positions`` or padding are left NaN. The variants
+    are built and scored about ``chunk_bytes`` at a time (a 20 kb sequence has 8000 variants of 320 kB)."""
     x = np.asarray(x, dtype=np.float32)
     valid = np.flatnonzero(((x >= 0).all(axis=1)) & (x.sum(axis=1) > 0))[:max_positions]
     base = float(np.asarray(est.predict(x[None])).ravel()[0])
-    variants = np.repeat(x[None], len(valid) * 4, axis=0)
-    for k, pos in enumerate(valid):
-        for b in range(4):
-            variants[4 * k + b, pos] = np.eye(4, dtype=np.float32)[b]
-    delta = np.asarray(est.predict(variants)).ravel() - base
+    per_chunk = max(1, chunk_bytes // x.nbytes)
+    jobs = [(pos, b) for pos in valid for b in range(4)]
+    delta = []
+    for start in range(0, len(jobs), per_chunk):
+        part = jobs[start: start + per_chunk]
+        variants = np.repeat(x[None], len(part), axis=0)
+        for k, (pos, b) in enumerate(part):
+            variants[k, pos] = np.eye(4, dtype=np.float32)[b]
+        delta.append(np.asarray(est.predict(variants)).ravel() - base)
     out = np.full((len(x), 4), np.nan)
-    out[valid] = delta.reshape(len(valid), 4)
+    if len(valid):
+        out[valid] = np.concatenate(delta).reshape(len(valid), 4)
     return out
 
 

@@ -99,12 +99,17 @@ def mase(y_true, y_pred, *, y_train=None, season: int = 1, **_) -> float:
         yt, yp = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
         return float(np.mean([mase(yt[..., c], yp[..., c], y_train=x[:, c], season=season)
                               for c in range(x.shape[1])]))
-    x = x.ravel()
+    return float(mae(y_true, y_pred) / naive_scale(x, season))
+
+
+def naive_scale(y_train, season: int = 1) -> float:
+    """MASE's denominator: mean_t |x_t - x_{t-m}| over the training series x; nan when it is zero up to rounding
+    (an exactly repeating series: 1e-12 of the series' mean size), so MASE is nan there, not 1e13."""
+    x = np.asarray(y_train, dtype=float).ravel()
     diffs = np.abs(x[season:] - x[:-season])
     scale = np.nanmean(diffs) if diffs.size else np.nan
-    # a scale at rounding level (an exactly repeating training series) leaves MASE undefined, not 1e13
     tiny = 1e-12 * max(1.0, float(np.nanmean(np.abs(x)))) if x.size else 0.0
-    return float(mae(y_true, y_pred) / scale) if np.isfinite(scale) and scale > tiny else float("nan")
+    return float(scale) if np.isfinite(scale) and scale > tiny else float("nan")
 
 
 @metric("mse_target", greater_is_better=False)

@@ -84,20 +84,11 @@ def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
     if opt.window > longest:
         raise DataError(f"data.window {opt.window} is longer than every training engine (the longest has {longest} "
                         "cycles): each would give one left-padded window at RUL 0")
-    prep = prepare_rul(data, sensors=opt.sensors, window=opt.window, rul_max=opt.rul_max,
+    return prepare_rul(data, sensors=opt.sensors, window=opt.window, rul_max=opt.rul_max,
                        clip_test_rul=opt.clip_test_rul, condition_norm=opt.condition_norm,
                        val_fraction=opt.val_fraction, seed=opt.seed, label=label,
-                       condition_inputs=opt.condition_inputs, smoothing=opt.smoothing)
-    if cfg.model.conv_filters and prep.model_overrides.get("masking"):
-        # a Conv1D front-end cannot skip masked steps: repeat each short window's first cycle instead, as the
-        # baselines do (common.baselines.sequence_of)
-        from common.baselines import sequence_of
-
-        prep.X_train, prep.X_val, prep.X_test = (sequence_of(x) for x in (prep.X_train, prep.X_val, prep.X_test))
-        prep.model_overrides = {**prep.model_overrides, "masking": False}
-        prep.audit.notes = [n.replace("are left-padded and masked", "repeat their first cycle in place of padding "
-                                      "(a Conv1D front-end cannot skip masked steps)") for n in prep.audit.notes]
-    return prep
+                       condition_inputs=opt.condition_inputs, smoothing=opt.smoothing,
+                       repeat_padding=bool(cfg.model.conv_filters))
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:

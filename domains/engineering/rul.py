@@ -37,7 +37,9 @@ def _smooth(z: np.ndarray, units: np.ndarray, alpha: float) -> np.ndarray:
 
 def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test_rul: bool, condition_norm: str,
                 val_fraction: float, seed: int, label: str, condition_inputs: bool = False,
-                smoothing: float = 0.0) -> Prepared:
+                smoothing: float = 0.0, repeat_padding: bool = False) -> Prepared:
+    """``repeat_padding``: windows of engines shorter than the window repeat the engine's first cycle instead of
+    carrying the padding mask (for a Conv1D front-end, which cannot skip masked steps), as the baselines' do."""
     train, test = data.train, data.test
     cond_tr, cond_te, k = condition_ids(train, test, condition_norm)
     units = train["unit"].to_numpy()
@@ -68,9 +70,16 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
     test_w = windows_by_group(z_te, np.zeros(len(test)), test_units, window, last_only=True)
     true_rul = np.minimum(data.test_rul, rul_max) if clip_test_rul else data.test_rul
     short = int((test_w.padded > 0).sum())
+    repeat = repeat_padding and short > 0
+    if repeat:
+        from common.baselines import sequence_of
+
+        fit_w.X, val_w.X, test_w.X = (sequence_of(w.X) for w in (fit_w, val_w, test_w))
     rep = audit(train_samples=fit_w.X, test_samples=test_w.X, val_samples=val_w.X)
     rep.notes.append(f"validation = {len(set(units[val_mask]))} training engines held out by engine; "
-                     f"{short} test engines shorter than the window {window} are left-padded and masked, none dropped")
+                     f"{short} test engines shorter than the window {window} are "
+                     + ("left-padded with their first cycle repeated (a Conv1D front-end cannot skip masked steps)"
+                        if repeat else "left-padded and masked") + ", none dropped")
     short_train = int((fit_w.padded > 0).sum() + (val_w.padded > 0).sum())
     if short_train:
         rep.notes.append(f"{short_train} training engines shorter than the window {window} give only their last "
@@ -87,7 +96,7 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
     return Prepared(
         X_train=fit_w.X, y_train=fit_w.y, X_val=val_w.X, y_val=val_w.y, X_test=test_w.X,
         y_test=(true_rul / rul_max)[:, None], metrics=("rmse", "phm08", "mae"), data_label=label,
-        model_overrides={"head": "regression", "n_targets": 1, "masking": bool(short)},
+        model_overrides={"head": "regression", "n_targets": 1, "masking": bool(short) and not repeat},
         scalers=scalers, scaler_fit_rows=fit_rows,
         split={"kind": "grouped", "fit_engines": int(len(set(units[fit_mask]))),
                "validation_engines": int(len(set(units[val_mask]))), "test_engines": int(len(test_w.X)),

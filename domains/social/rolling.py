@@ -23,7 +23,7 @@ import pandas as pd
 
 from common.domain import DataError, Prepared, describe_missing
 from common.evaluation import audit
-from common.metrics import mase
+from common.metrics import naive_scale
 from common.splits import Standardizer
 
 POINT = ("mae", "smape", "mase")
@@ -141,7 +141,7 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
     unobserved = int(np.isnan(sets["test"][1]).sum())
     if unobserved:
         notes.append(f"{unobserved} of {sets['test'][1].size} test target values not observed: left out of the metrics")
-    if np.isnan(mase([0.0], [0.0], y_train=y_raw[:val_start], season=data.season)):  # nan: a zero denominator
+    if np.isnan(naive_scale(y_raw[:val_start], data.season)):
         notes.append(f"the seasonal naive (season {data.season}) has no error over the training rows, so MASE is "
                      "undefined (nan)")
     index = data.target.index

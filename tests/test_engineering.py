@@ -203,6 +203,29 @@ def test_skab_parser_and_detectors_on_generated_files(tmp_path):
             skab.read_skab(gap)
 
 
+def test_skab_labels_must_be_there_and_be_0_or_1(tmp_path):
+    """Before: a file without the anomaly column ended in a KeyError traceback, and an empty label (cast to
+    -9223372036854775808) or a label of 0.5 (cast to 0) was scored without a word."""
+    from domains.engineering import skab
+
+    good = write_skab(tmp_path / "a.csv", crlf=False)
+    lines = good.read_text().splitlines()
+    nolabel = tmp_path / "nolabel.csv"
+    nolabel.write_text("\n".join(";".join(line.split(";")[:9] + line.split(";")[10:]) for line in lines))
+    with pytest.raises(DataError, match=r"nolabel.csv: no 'anomaly' column \(the 0/1 labels"):
+        skab.read_skab(nolabel)
+    assert "anomaly" not in skab.read_skab(nolabel, labels=False).columns
+    for value, shown in (("0.5", "0.5"), ("", "empty"), ("yes", "'yes'")):
+        cells = lines[5].split(";")
+        cells[9] = value
+        bad = tmp_path / "bad.csv"
+        bad.write_text("\n".join([*lines[:5], ";".join(cells), *lines[6:]]))
+        with pytest.raises(DataError, match=rf"bad.csv: 'anomaly' at 2020-03-09 10:00:04 \(data row 5\) is {shown}; "
+                                            "labels must be 0 or 1"):
+            skab.read_skab(bad)
+    assert skab.read_skab(good)["anomaly"].dtype.kind == "i"
+
+
 @pytest.mark.slow
 @pytest.mark.realdata
 def test_skab_smoke_run_through_the_mirror(tmp_path):

@@ -28,8 +28,9 @@ PUBLISHED = {"Conv-AE": (0.78, 13.55, 28.02), "MSET": (0.78, 39.73, 14.13), "T-s
 CITATION = "SKAB leaderboard, Katser & Kozitsin 2020 (github.com/waico/SKAB README)"
 
 
-def read_skab(path: str | Path) -> pd.DataFrame:
-    """One SKAB CSV (``;``-separated, CRLF or LF, ``datetime`` index); names the file on any problem."""
+def read_skab(path: str | Path, labels: bool = True) -> pd.DataFrame:
+    """One SKAB CSV (``;``-separated, CRLF or LF, ``datetime`` index); names the file on any problem. With
+    ``labels`` the ``anomaly`` column must be there and hold only 0 and 1 (the anomaly-free file has none)."""
     path = Path(path)
     try:
         df = pd.read_csv(path, sep=";", index_col="datetime", parse_dates=True)
@@ -46,6 +47,18 @@ def read_skab(path: str | Path) -> pd.DataFrame:
     if values.isna().any().any():
         raise DataError(f"{path}: {describe_missing(values)}; SKAB files have none")
     df[list(FEATURES)] = values
+    if labels:
+        if "anomaly" not in df.columns:
+            raise DataError(f"{path}: no 'anomaly' column (the 0/1 labels the test part is scored on)")
+        label = pd.to_numeric(df["anomaly"], errors="coerce")
+        bad = ~label.isin([0, 1]).to_numpy()
+        if bad.any():
+            row = int(bad.argmax())
+            value = df["anomaly"].iloc[row]
+            shown = repr(value) if isinstance(value, str) else "empty" if pd.isna(value) else f"{float(value):g}"
+            raise DataError(f"{path}: 'anomaly' at {df.index[row]} (data row {row + 1}) is {shown}; labels must be "
+                            "0 or 1")
+        df["anomaly"] = label.astype(int)
     return df
 
 

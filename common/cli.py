@@ -147,20 +147,33 @@ def cmd_train(args) -> int:
 
     domain = get_domain(args.domain)
     if getattr(args, "experiment", None):
-        return _run_named_experiments(domain, args.experiment.split(","), args.profile or "quick", args.out or "runs",
-                                      args.run_name)
+        return _run_named_experiments(domain, args)
     if args.profile == "smoke":
         raise ConfigError("--profile smoke exists only for named experiments (--experiment)")
     _print_result(run_experiment(_config(args, domain), domain, run_name=args.run_name))
     return 0
 
 
-def _run_named_experiments(domain, names, profile, out, run_name=None):
+def _run_named_experiments(domain, args):
+    """``train DOMAIN --experiment NAMES``: named experiments run at the settings of their profile; a flag they would
+    not use is an error, and --set takes only the ``data.`` keys the domain lists in ``experiment_settings``."""
+    from .config import ConfigError, parse_override
     from .domain import UnknownDomain
 
     if domain.run_experiments is None:
         raise UnknownDomain(f"domain {domain.name} has no named experiments")
-    folder, claims = domain.run_experiments(names, profile, out, run_name=run_name)
+    for flag in ("config", "dataset", "seeds", "epochs"):
+        if getattr(args, flag) is not None:
+            raise ConfigError(f"--{flag} is not used with --experiment: named experiments run at the settings of "
+                              "their --profile (smoke, quick, full)")
+    settings, takes = {}, ", ".join(f"data.{k}" for k in domain.experiment_settings) or "none"
+    for text in args.set:
+        key, value = parse_override(text)
+        if key.removeprefix("data.") not in domain.experiment_settings or not key.startswith("data."):
+            raise ConfigError(f"--set {key}: not a setting of the named experiments of {domain.name} (they take {takes})")
+        settings[key.removeprefix("data.")] = value
+    folder, claims = domain.run_experiments(args.experiment.split(","), args.profile or "quick", args.out or "runs",
+                                            run_name=args.run_name, **settings)
     return 0 if claims else 1
 
 

@@ -148,3 +148,20 @@ def test_run_name_and_out_that_would_escape_or_cannot_hold_runs_are_errors(tmp_p
     assert main(["train", "social", "--epochs", "1", "--out", str(tmp_path / "afile")]) == 2
     err = capsys.readouterr().err
     assert "afile is a file, not a folder for run directories" in err and "Traceback" not in err
+
+
+def test_flags_that_named_experiments_do_not_use_are_errors(tmp_path, capsys):
+    """Before: `train engineering --experiment skab --set data.data_dir=/x --seeds 3` ran the registered SKAB set
+    with one seed, and said nothing of either flag."""
+    base = ["train", "mechanisms", "--experiment", "long_range_memory", "--profile", "smoke", "--out", str(tmp_path)]
+    for extra, said in ((["--seeds", "3"], "--seeds"), (["--epochs", "2"], "--epochs"),
+                        (["--dataset", "generated"], "--dataset"), (["--config", "x.toml"], "--config")):
+        assert main([*base, *extra]) == 2
+        assert f"{said} is not used with --experiment" in capsys.readouterr().err
+    assert main([*base, "--set", "model.units=[4]"]) == 2
+    assert "--set model.units: not a setting of the named experiments of mechanisms (they take none)" in \
+        capsys.readouterr().err
+    assert main(["train", "engineering", "--experiment", "skab", "--set", "data.window=5", "--out", str(tmp_path)]) == 2
+    assert "--set data.window: not a setting of the named experiments of engineering (they take data.data_dir)" in \
+        capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

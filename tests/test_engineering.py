@@ -227,6 +227,30 @@ def test_skab_labels_must_be_there_and_be_0_or_1(tmp_path):
 
 
 @pytest.mark.slow
+def test_skab_on_your_own_folder(tmp_path, capsys):
+    """`--set data.data_dir=DIR` runs the SKAB comparison on a user's files: the data line names the folder, the
+    published rows say they are SKAB's, the F1 check gives no verdict, and training rows labelled anomalous are
+    noted. Before, the experiment read only the registered set."""
+    pytest.importorskip("keras")
+    from common.cli import main
+    from domains.engineering.domain import run_experiments
+
+    mine = tmp_path / "my pump"
+    write_skab(mine / "a" / "0.csv", seed=0)
+    write_skab(mine / "b" / "1.csv", seed=1, anomaly_from=380)
+    folder, claims = run_experiments(["skab"], "quick", tmp_path / "runs", log=lambda m: None, run_name="u",
+                                     data_dir=str(mine))
+    text = (folder / "skab" / "skab.md").read_text()
+    assert f"Data: your files in {mine}, 2 files." in text
+    assert "- b/1.csv: 20 of its 400 training rows are labelled anomalous" in text
+    assert "published on SKAB, not on your files" in text and claims[0].held is None
+    assert f"--set 'data.data_dir={mine}'" in (folder / "report.md").read_text()
+    assert main(["train", "engineering", "--experiment", "skab", "--set", f"data.data_dir={tmp_path / 'none'}",
+                 "--out", str(tmp_path / "runs")]) == 2
+    assert f"data.data_dir {tmp_path / 'none'}: no such folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_skab_smoke_run_through_the_mirror(tmp_path):
     pytest.importorskip("keras")

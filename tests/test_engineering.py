@@ -181,7 +181,7 @@ def test_skab_parser_and_detectors_on_generated_files(tmp_path):
     assert skab.anomaly_files(tmp_path) == sorted(files)
     df = skab.read_skab(files[0])
     assert len(df) == 460 and df.index.is_monotonic_increasing
-    result = skab.evaluate(files, skab.detectors("smoke")["PCA T-squared+Q"])
+    result = skab.evaluate(files, *skab.detectors("smoke")["PCA T-squared+Q"])[""]
     assert result["test_rows"] == 2 * 60 and result["f1"] > 0.9 and result["mar_percent"] < 10
     bad = tmp_path / "bad.csv"
     bad.write_text("datetime;Current\n2020-01-01 00:00:00;1.0\n")
@@ -201,6 +201,31 @@ def test_skab_parser_and_detectors_on_generated_files(tmp_path):
         with pytest.raises(DataError, match=rf"gap.csv: column 'Accelerometer2RMS' at 2020-03-09 10:00:02: "
                                             rf"{shown} is not a finite number"):
             skab.read_skab(gap)
+
+
+def test_skab_upstream_flag_rule_matches_upstreams_loop():
+    """The LSTM-AE rule of upstream's notebook, written as its loop over windows indexed by their first row: row d
+    is flagged when windows d-9 .. d-1 are all above the threshold. `flag(..., "all")` indexes windows by their last
+    row; it agrees wherever upstream's loop reaches, and leaves the last 8 rows unflagged."""
+    from domains.engineering.skab import WINDOW, flag, mean_squared, summed_mean_abs
+
+    rng = np.random.default_rng(0)
+    above = rng.random(300) < 0.9  # window ending at row r + 9 of the file, r = 0 .. 299
+    file_rows = len(above) + WINDOW - 1
+    upstream = np.zeros(file_rows, int)
+    for d in range(WINDOW - 1, len(above) - WINDOW + 1):
+        if np.all(above[d - WINDOW + 1:d]):
+            upstream[d] = 1
+    ours = flag(above.astype(float), 0.5, "all")  # per window end: row r + 9
+    ours_by_row = np.concatenate([np.zeros(WINDOW - 1, int), ours])
+    reach = len(above) - WINDOW + 1
+    assert upstream.sum() > 10 and np.array_equal(ours_by_row[WINDOW - 1:reach], upstream[WINDOW - 1:reach])
+    assert not ours[-(WINDOW - 2):].any()
+    np.testing.assert_array_equal(flag(np.array([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1.0]), 0.5, "all"),
+                                  [0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(flag(np.array([0.2, 0.7]), 0.5), [0, 1])
+    errors = np.array([[[1.0, -2.0], [3.0, 0.0]]])  # one window, 2 steps, 2 sensors
+    assert summed_mean_abs(errors)[0] == 2.0 + 1.0 and mean_squared(errors)[0] == 14 / 4
 
 
 def test_skab_labels_must_be_there_and_be_0_or_1(tmp_path):

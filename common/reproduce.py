@@ -111,6 +111,11 @@ def _missing(run_dir: Path, seeds: int, folds: int | None) -> None:
 
 
 def _load_run(run_dir: Path, domain):
+    if not run_dir.is_dir():
+        raise ConfigError(f"{run_dir}: no such folder")
+    if not (run_dir / "config.toml").is_file() and (run_dir / "report.md").is_file():
+        raise ConfigError(f"{run_dir}: the report of named experiments (--experiment); reproduce checks runs of "
+                          "`lstm-suite train` without it")
     if not (run_dir / "config.toml").is_file():
         raise ConfigError(f"{run_dir}: not a finished run directory (no config.toml; `lstm-suite train` writes one)")
     cfg = load_config(run_dir / "config.toml")

@@ -69,6 +69,14 @@ def test_a_folder_that_is_not_a_finished_run_is_refused_by_name(finished_run, tm
 
     with pytest.raises(ConfigError, match=r"empty.*not a finished run directory.*config\.toml"):
         reproduce_run((tmp_path / "empty").mkdir() or tmp_path / "empty", domain=demo_domain.DOMAIN)
+    with pytest.raises(ConfigError, match=r"typo: no such folder"):
+        reproduce_run(tmp_path / "typo", domain=demo_domain.DOMAIN)
+    report = tmp_path / "engineering-experiments-x"
+    (report / "skab").mkdir(parents=True)
+    (report / "report.md").write_text("# Engineering experiments\n")
+    with pytest.raises(ConfigError, match=r"engineering-experiments-x: the report of named experiments "
+                                          r"\(--experiment\); reproduce checks runs of `lstm-suite train` without it"):
+        reproduce_run(report, domain=demo_domain.DOMAIN)
     run = _copy(finished_run, tmp_path)
     (run / "seed1" / "model.keras").unlink()
     with pytest.raises(ConfigError, match=r"seed1.model\.keras"):

@@ -54,7 +54,14 @@ def _verify(tmp: Path, entry: DataFile, what: str) -> None:
 
 
 def _temp_beside(target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    root = cache_root()
+    if root.exists() and not root.is_dir():
+        raise DatasetUnavailable(f"cannot write the cache: LSTM_SUITE_DATA={root} is a file, not a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DatasetUnavailable(f"cannot write the cache folder {target.parent} (LSTM_SUITE_DATA={root}): {err}") \
+            from None
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     return Path(name)
@@ -143,7 +150,7 @@ def fetch_file(dataset: Dataset, entry: DataFile, *, verify_cache: bool = False,
             _install(tmp, target, entry, f"{what} (mirror file {mirrored})")
             return target, "mirror"
         if log:
-            where = f"mirror {mirror}" if mirror.is_dir() else f"mirror {mirror} (no such folder)"
+            where = f"mirror {mirror}" if mirror.is_dir() else f"mirror {mirror} ({_not_a_folder(mirror)})"
             log(f"{what}: {entry.path} not in {where}; trying download")
     errors = []
     for source in entry.sources:
@@ -156,11 +163,15 @@ def fetch_file(dataset: Dataset, entry: DataFile, *, verify_cache: bool = False,
             continue
         return _install(tmp, target, entry, f"{what} (downloaded from {source.url})"), source.url
     urls = "; ".join(errors) or "no download source registered"
-    absent = ", a folder that does not exist" if mirror is not None and not mirror.is_dir() else ""
+    absent = f", {_not_a_folder(mirror)}" if mirror is not None and not mirror.is_dir() else ""
     raise DatasetUnavailable(
         f"{what}: cannot get {entry.path}. Not in the cache ({cache_root()}, set by LSTM_SUITE_DATA), "
         f"not in a mirror (LSTM_SUITE_MIRROR={os.environ.get('LSTM_SUITE_MIRROR', '(unset)')}{absent}), "
         f"and the download failed: {urls}")
+
+
+def _not_a_folder(path: Path) -> str:
+    return "a file, not a folder" if path.exists() else "a folder that does not exist"
 
 
 _RECORDERS: list[list[dict]] = []

@@ -73,6 +73,22 @@ def test_a_mirror_folder_that_does_not_exist_is_named_as_such(tmp_path, monkeypa
         fetch_dataset("tiny", registry())
 
 
+def test_a_cache_or_mirror_path_that_is_a_file_is_named_as_such(tmp_path, monkeypatch, mirror):
+    """Before: LSTM_SUITE_DATA naming a file ended in a NotADirectoryError traceback, and a mirror path naming a
+    file was called 'a folder that does not exist'."""
+    (mirror / "tiny" / "sub" / "a.csv").write_bytes(CONTENT)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    monkeypatch.setenv("LSTM_SUITE_DATA", str(afile))
+    with pytest.raises(DatasetUnavailable, match=r"cannot write the cache: LSTM_SUITE_DATA=\S*afile is a file, "
+                                                 r"not a folder"):
+        fetch_dataset("tiny", registry())
+    monkeypatch.setenv("LSTM_SUITE_DATA", str(tmp_path / "cache"))
+    monkeypatch.setenv("LSTM_SUITE_MIRROR", str(afile))
+    with pytest.raises(DatasetUnavailable, match=r"LSTM_SUITE_MIRROR=\S*afile, a file, not a folder\)"):
+        fetch_dataset("tiny", registry())
+
+
 def test_unknown_dataset_lists_known_ids():
     with pytest.raises(UnknownDataset, match="unknown dataset id 'nope'.*cmapss"):
         fetch_dataset("nope")

@@ -266,11 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log noise; Python errors still raise
     args = _parser().parse_args(argv)
     try:
-        out = getattr(args, "out", None)
-        if out and os.path.exists(out) and not os.path.isdir(out):
-            from .config import ConfigError
+        if getattr(args, "out", None):
+            from .config import make_out_folder
 
-            raise ConfigError(f"--out {out} is a file, not a folder for run directories")
+            make_out_folder(args.out, "--out")
         return COMMANDS[args.command](args)
     except _user_errors() as err:
         print(f"lstm-suite: error: {err}", file=sys.stderr)

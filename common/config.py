@@ -247,6 +247,19 @@ def check_run_name(name: str) -> str:
     return name
 
 
+def make_out_folder(out: str | Path, what: str = "out") -> Path:
+    """The folder for run directories, made if missing; a ConfigError naming ``what`` (the key or flag) when it is
+    a file or cannot be made, before any data are prepared."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{what} {out} is a file, not a folder for run directories")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"{what} {out}: cannot make the folder for run directories ({err.strerror})") from None
+    return path
+
+
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> RunConfig:
     """Read a TOML run config; every error names the file."""
     path = Path(path)

@@ -165,3 +165,21 @@ def test_flags_that_named_experiments_do_not_use_are_errors(tmp_path, capsys):
     assert "--set data.window: not a setting of the named experiments of engineering (they take data.data_dir)" in \
         capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_an_out_folder_given_by_set_or_config_that_cannot_hold_runs_is_an_error(tmp_path, capsys):
+    """Before: only --out was checked; `--set out=FILE` or `out = FILE` in a config file ended in a
+    NotADirectoryError traceback after the data were prepared, and an out folder that cannot be made in a
+    FileNotFoundError or PermissionError traceback."""
+    (tmp_path / "afile").write_text("x")
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(f'domain = "social"\ndataset = "macrodata"\nout = "{tmp_path / "afile"}"\n')
+    for args in (["--set", f"out={tmp_path / 'afile'}"], ["--config", str(cfg)],
+                 ["--set", f"out={tmp_path / 'afile' / 'below'}"]):
+        assert main(["train", "social", "--epochs", "1", *args]) == 2
+        err = capsys.readouterr().err
+        assert f"out {tmp_path / 'afile'}" in err and "Traceback" not in err, err
+    assert main(["train", "mechanisms", "--experiment", "long_range_memory", "--profile", "smoke", "--out",
+                 str(tmp_path / "afile" / "below")]) == 2
+    assert f"--out {tmp_path / 'afile' / 'below'}: cannot make the folder for run directories" in \
+        capsys.readouterr().err

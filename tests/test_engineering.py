@@ -203,6 +203,28 @@ def test_skab_parser_and_detectors_on_generated_files(tmp_path):
             skab.read_skab(gap)
 
 
+def test_skab_rows_must_be_in_time_order_with_readable_dates(tmp_path):
+    """Windows follow the row order, so rows out of time order (or repeated) gave windows across a jump without a
+    word, and an unreadable datetime was kept as text."""
+    from domains.engineering import skab
+
+    lines = write_skab(tmp_path / "a.csv", crlf=False).read_text().splitlines()
+    bad = tmp_path / "bad.csv"
+    for i, j, said in ((3, 7, r"data row 4 \(2020-03-09 10:00:03\) is not after data row 3 \(2020-03-09 10:00:06\)"),
+                       (3, 2, r"data row 3 \(2020-03-09 10:00:01\) is not after data row 2 \(2020-03-09 10:00:01\)")):
+        swapped = list(lines)
+        swapped[i] = lines[j]
+        if j == 7:
+            swapped[7] = lines[3]
+        bad.write_text("\n".join(swapped))
+        with pytest.raises(DataError, match=rf"bad.csv: datetime at {said}; rows must be in time order"):
+            skab.read_skab(bad)
+    cells = lines[4].split(";")
+    bad.write_text("\n".join([*lines[:4], ";".join(["noon", *cells[1:]]), *lines[5:]]))
+    with pytest.raises(DataError, match=r"bad.csv: datetime 'noon' at data row 4 is not a date and time"):
+        skab.read_skab(bad)
+
+
 def test_skab_upstream_flag_rule_matches_upstreams_loop():
     """The LSTM-AE rule of upstream's notebook, written as its loop over windows indexed by their first row: row d
     is flagged when windows d-9 .. d-1 are all above the threshold. `flag(..., "all")` indexes windows by their last

@@ -42,6 +42,15 @@ def read_skab(path: str | Path, labels: bool = True) -> pd.DataFrame:
         df = pd.read_csv(path, sep=";", index_col="datetime", parse_dates=True)
     except (ValueError, pd.errors.ParserError) as err:
         raise DataError(f"{path}: not a SKAB file ({err})") from None
+    if not isinstance(df.index, pd.DatetimeIndex):
+        stamps = pd.to_datetime(pd.Series(df.index), errors="coerce", format="mixed")
+        row = int(stamps.isna().to_numpy().argmax())
+        raise DataError(f"{path}: datetime {df.index[row]!r} at data row {row + 1} is not a date and time")
+    step = np.diff(df.index.to_numpy())
+    if (step <= np.timedelta64(0)).any():
+        row = int((step <= np.timedelta64(0)).argmax()) + 1
+        raise DataError(f"{path}: datetime at data row {row + 1} ({df.index[row]}) is not after data row {row} "
+                        f"({df.index[row - 1]}); rows must be in time order, each time once")
     missing = [c for c in FEATURES if c not in df.columns]
     if missing:
         raise DataError(f"{path}: missing columns {missing}")

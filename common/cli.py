@@ -156,21 +156,23 @@ def cmd_train(args) -> int:
 
 def _run_named_experiments(domain, args):
     """``train DOMAIN --experiment NAMES``: named experiments run at the settings of their profile; a flag they would
-    not use is an error, and --set takes only the ``data.`` keys the domain lists in ``experiment_settings``."""
+    not use is an error; --seeds and --set data.NAME= pass only what the domain lists in ``experiment_settings``."""
     from .config import ConfigError, parse_override
     from .domain import UnknownDomain
 
     if domain.run_experiments is None:
         raise UnknownDomain(f"domain {domain.name} has no named experiments")
     for flag in ("config", "dataset", "seeds", "epochs"):
-        if getattr(args, flag) is not None:
+        if getattr(args, flag) is not None and flag not in domain.experiment_settings:
             raise ConfigError(f"--{flag} is not used with --experiment: named experiments run at the settings of "
                               "their --profile (smoke, quick, full)")
-    settings, takes = {}, ", ".join(f"data.{k}" for k in domain.experiment_settings) or "none"
+    keys = [k for k in domain.experiment_settings if k != "seeds"]
+    settings, takes = {"seeds": args.seeds} if args.seeds is not None else {}, ", ".join(f"data.{k}" for k in keys)
     for text in args.set:
         key, value = parse_override(text)
-        if key.removeprefix("data.") not in domain.experiment_settings or not key.startswith("data."):
-            raise ConfigError(f"--set {key}: not a setting of the named experiments of {domain.name} (they take {takes})")
+        if key.removeprefix("data.") not in keys or not key.startswith("data."):
+            raise ConfigError(f"--set {key}: not a setting of the named experiments of {domain.name} "
+                              f"(they take {takes or 'none'})")
         settings[key.removeprefix("data.")] = value
     folder, claims = domain.run_experiments(args.experiment.split(","), args.profile or "quick", args.out or "runs",
                                             run_name=args.run_name, **settings)

@@ -125,7 +125,8 @@ class Domain:
     generated: bool = False  # True when the default data are generated (labelled as simulated)
     experiments: Mapping[str, Callable] = field(default_factory=dict)  # extra named experiments (--experiment)
     run_experiments: Callable | None = None  # (names, profile, out, run_name=, **settings) -> (folder, results)
-    experiment_settings: tuple[str, ...] = ()  # the `data.` keys --set may give named experiments (their **settings)
+    # what named experiments take (their **settings): "seeds" from --seeds, any other name from --set data.NAME=
+    experiment_settings: tuple[str, ...] = ()
     experiments_in_main_job: bool = False  # `lstm-suite run` runs them too (only for offline, quick experiments)
     dataset_config: Callable | None = None  # (dataset, profile) -> RunConfig | None
     plots: Callable | None = None  # (prepared, fitted LSTM estimator, {model: test predictions}, run_dir) -> [paths]

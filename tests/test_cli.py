@@ -161,9 +161,12 @@ def test_flags_that_named_experiments_do_not_use_are_errors(tmp_path, capsys):
     assert main([*base, "--set", "model.units=[4]"]) == 2
     assert "--set model.units: not a setting of the named experiments of mechanisms (they take none)" in \
         capsys.readouterr().err
-    assert main(["train", "engineering", "--experiment", "skab", "--set", "data.window=5", "--out", str(tmp_path)]) == 2
-    assert "--set data.window: not a setting of the named experiments of engineering (they take data.data_dir)" in \
-        capsys.readouterr().err
+    for bad in ("data.window=5", "data.seeds=2"):
+        assert main(["train", "engineering", "--experiment", "skab", "--set", bad, "--out", str(tmp_path)]) == 2
+        assert f"--set {bad.split('=')[0]}: not a setting of the named experiments of engineering (they take " \
+            "data.data_dir)" in capsys.readouterr().err
+    assert main(["train", "engineering", "--experiment", "skab", "--seeds", "0", "--out", str(tmp_path)]) == 2
+    assert "--seeds must be a positive whole number, not 0" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
 
 

@@ -279,6 +279,8 @@ def test_skab_on_your_own_folder(tmp_path, capsys):
     published rows say they are SKAB's, the F1 check gives no verdict, and training rows labelled anomalous are
     noted. Before, the experiment read only the registered set."""
     pytest.importorskip("keras")
+    import pandas as pd
+
     from common.cli import main
     from domains.engineering.domain import run_experiments
 
@@ -286,12 +288,15 @@ def test_skab_on_your_own_folder(tmp_path, capsys):
     write_skab(mine / "a" / "0.csv", seed=0)
     write_skab(mine / "b" / "1.csv", seed=1, anomaly_from=380)
     folder, claims = run_experiments(["skab"], "quick", tmp_path / "runs", log=lambda m: None, run_name="u",
-                                     data_dir=str(mine))
+                                     data_dir=str(mine), seeds=2)
     text = (folder / "skab" / "skab.md").read_text()
+    table = pd.read_csv(folder / "skab" / "skab.csv")
+    ae = table[table["model"] == "LSTM autoencoder"].iloc[0]
+    assert ae["source"] == "this run, 2 files, mean of seeds 0-1" and 0 <= ae["F1 sd"] < 0.5
     assert f"Data: your files in {mine}, 2 files." in text
     assert "- b/1.csv: 20 of its 400 training rows are labelled anomalous" in text
     assert "published on SKAB, not on your files" in text and claims[0].held is None
-    assert f"--set 'data.data_dir={mine}'" in (folder / "report.md").read_text()
+    assert f"--profile quick --seeds 2 --set 'data.data_dir={mine}'" in (folder / "report.md").read_text()
     assert main(["train", "engineering", "--experiment", "skab", "--set", f"data.data_dir={tmp_path / 'none'}",
                  "--out", str(tmp_path / "runs")]) == 2
     assert f"data.data_dir {tmp_path / 'none'}: no such folder" in capsys.readouterr().err

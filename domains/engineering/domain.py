@@ -160,20 +160,26 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
 EXPERIMENTS = {"skab": skab.run}
 
 
-def run_experiments(names, profile, out, seed: int = 0, log=print, run_name=None, data_dir=None):
-    """``data_dir`` (``--set data.data_dir=DIR``): SKAB on your own folder of files in the SKAB layout."""
+def run_experiments(names, profile, out, seed: int = 0, log=print, run_name=None, data_dir=None, seeds=1):
+    """SKAB takes ``data_dir`` (``--set data.data_dir=DIR``: your own folder of files in the SKAB layout) and
+    ``seeds`` (``--seeds N``)."""
     import shlex
     from functools import partial
 
     from common.claims import run_named
+    from common.config import ConfigError
 
-    registry = {**EXPERIMENTS, "skab": partial(skab.run, data_dir=data_dir)} if data_dir else EXPERIMENTS
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ConfigError(f"--seeds must be a positive whole number, not {seeds!r}")
+    registry = {**EXPERIMENTS, "skab": partial(skab.run, data_dir=data_dir, seeds=seeds)}
+    flags = (f" --seeds {seeds}" if seeds != 1 else "") + \
+        (f" --set {shlex.quote(f'data.data_dir={data_dir}')}" if data_dir else "")
     return run_named(registry, names, profile, out, domain="engineering", seed=seed, run_name=run_name, log=log,
-                     title="Engineering experiments", settings=f" --set {shlex.quote(f'data.data_dir={data_dir}')}" if data_dir else "")
+                     title="Engineering experiments", settings=flags)
 
 
 DOMAIN = Domain(name="engineering", description=__doc__.splitlines()[0], datasets=("cmapss", "skab"),
                 options=EngineeringOptions, default_config=default_config, prepare=prepare, baselines=baselines,
                 smoke_config=smoke_config, published=PUBLISHED, generated=True, plots=plots,
                 experiments=EXPERIMENTS, run_experiments=run_experiments,
-                experiment_settings=("data_dir",))
+                experiment_settings=("data_dir", "seeds"))

@@ -90,7 +90,7 @@ def run_named(registry: dict[str, Callable], names: list[str], profile: str, out
               title: str, seed: int = 0, run_name: str | None = None,
               log: Callable[[str], None] = print, settings: str = "") -> tuple[Path, list[Claim]]:
     """Run the named experiments of a domain (``["all"]`` for every one); write each result and ``report.md``
-    (``settings``: the --set flags the registry was built with, for the command line the report shows)."""
+    (``settings``: the flags the registry was built with, for the command line the report shows)."""
     if names == ["all"]:
         names = list(registry)
     unknown = [n for n in names if n not in registry]
@@ -104,7 +104,7 @@ def run_named(registry: dict[str, Callable], names: list[str], profile: str, out
         claim = run_claim(name, registry[name], profile, folder, seed)
         log(f"[{domain}] {name} ({profile}, {claim.seconds}s): {VERDICT[claim.held]}: {claim.summary}")
         claims.append(claim)
-    report = write_report(claims, folder, title=title,
-                          command=f"lstm-suite train {domain} --experiment {','.join(names)} --profile {profile}{settings}")
+    command = f"lstm-suite train {domain} --experiment {','.join(names)} --profile {profile}{settings}"
+    report = write_report(claims, folder, title=title, command=command)
     log(f"[{domain}] report: {report}")
     return folder, claims

@@ -232,6 +232,15 @@ def training_anomalies(files: list[Path]) -> dict[str, int]:
     return {name: n for name, n in counts.items() if n}
 
 
+def _mean_row(model: str, runs: list[dict], source: str) -> dict:
+    """A table row: F1, FAR and MAR averaged over the seeds' runs, and the F1's sd when there are several."""
+    f1s = [r["f1"] for r in runs]
+    return {"model": model, "source": source, "F1": round(float(np.mean(f1s)), 3),
+            **({"F1 sd": round(float(np.std(f1s, ddof=1)), 3)} if len(runs) > 1 else {}),
+            "FAR %": round(float(np.mean([r["far_percent"] for r in runs])), 2),
+            "MAR %": round(float(np.mean([r["mar_percent"] for r in runs])), 2)}
+
+
 def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, seeds: int = 1):
     """The SKAB comparison: every detector on every anomalous file; writes skab.md / skab.csv. ``data_dir``: your
     own folder of files in the SKAB layout instead of the registered set (the published rows are then SKAB's,
@@ -259,10 +268,8 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
                 runs.setdefault(name + key, []).append(r)
             times[name] = round(times.get(name, 0) + time.perf_counter() - t0, 1)
     source = f"this run, {len(files)} files" + (f", mean of seeds {seed}-{seed + seeds - 1}" if seeds > 1 else "")
-    rows = [{"model": model, "source": source, "F1": round(float(np.mean([r["f1"] for r in rs])), 3),
-             **({"F1 sd": round(float(np.std([r["f1"] for r in rs], ddof=1)), 3)} if seeds > 1 else {}),
-             "FAR %": round(float(np.mean([r["far_percent"] for r in rs])), 2),
-             "MAR %": round(float(np.mean([r["mar_percent"] for r in rs])), 2)} for model, rs in runs.items()]
+    rows = [_mean_row(model, rs, source) for model, rs in runs.items()]
+    best_lstm = max(np.mean([r["f1"] for r in rs]) for model, rs in runs.items() if model.startswith("LSTM"))
     notes = [f"{name}: {n} of its {N_TRAIN} training rows are labelled anomalous (the protocol trains on them as "
              "fault-free)" for name, n in training_anomalies(files).items()]
     cited = f"published on SKAB, not on your files: {CITATION}" if data_dir else f"published: {CITATION}"
@@ -275,11 +282,9 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
                                  + "".join(f"- {n}\n" for n in notes) + ("\n" if notes else "")
                                  + table.to_markdown(index=False) + "\n", encoding="utf-8")
     table.to_csv(out / "skab.csv", index=False)
-    best = max((r for r in rows if r["source"].startswith("this run") and r["model"].startswith("LSTM")),
-               key=lambda r: r["F1"])
     return Claim("skab", "An LSTM detector reaches F1 >= 0.78 on SKAB (the Conv-AE level of the leaderboard).",
                  {"data": data, "notes": notes, "rows": rows, "seconds": times, "protocol": protocol},
-                 None if data_dir else best["F1"] >= 0.78,
+                 None if data_dir else bool(best_lstm >= 0.78),
                  ("" if not data_dir else f"your files ({folder}), no verdict: ")
                  + "; ".join(f"{r['model']} F1 {r['F1']} FAR {r['FAR %']}% MAR {r['MAR %']}%" for r in rows
                              if r["source"].startswith("this run")),

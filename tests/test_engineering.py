@@ -282,6 +282,7 @@ def test_skab_on_your_own_folder(tmp_path, capsys):
     import pandas as pd
 
     from common.cli import main
+    from common.download import sha256_of
     from domains.engineering.domain import run_experiments
 
     mine = tmp_path / "my pump"
@@ -296,6 +297,8 @@ def test_skab_on_your_own_folder(tmp_path, capsys):
     assert f"Data: your files in {mine}, 2 files." in text
     assert "- b/1.csv: 20 of its 400 training rows are labelled anomalous" in text
     assert "published on SKAB, not on your files" in text and claims[0].held is None
+    assert claims[0].measured["files"] == {"a/0.csv": sha256_of(mine / "a" / "0.csv"),
+                                           "b/1.csv": sha256_of(mine / "b" / "1.csv")}  # which files, which bytes
     assert f"--profile quick --seeds 2 --set 'data.data_dir={mine}'" in (folder / "report.md").read_text()
     assert main(["train", "engineering", "--experiment", "skab", "--set", f"data.data_dir={tmp_path / 'none'}",
                  "--out", str(tmp_path / "runs")]) == 2

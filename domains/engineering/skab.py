@@ -249,7 +249,7 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
     import time
 
     from common.claims import Claim
-    from common.download import dataset_dir
+    from common.download import dataset_dir, sha256_of
 
     if data_dir is not None and not isinstance(data_dir, str):
         raise DataError(f"data.data_dir must be a folder path, not {data_dir!r}")
@@ -283,7 +283,8 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
                                  + table.to_markdown(index=False) + "\n", encoding="utf-8")
     table.to_csv(out / "skab.csv", index=False)
     return Claim("skab", "An LSTM detector reaches F1 >= 0.78 on SKAB (the Conv-AE level of the leaderboard).",
-                 {"data": data, "notes": notes, "rows": rows, "seconds": times, "protocol": protocol},
+                 {"data": data, "notes": notes, "rows": rows, "seconds": times, "protocol": protocol,
+                  "files": {str(p.relative_to(folder)): sha256_of(p) for p in files}},
                  None if data_dir else bool(best_lstm >= 0.78),
                  ("" if not data_dir else f"your files ({folder}), no verdict: ")
                  + "; ".join(f"{r['model']} F1 {r['F1']} FAR {r['FAR %']}% MAR {r['MAR %']}%" for r in rows

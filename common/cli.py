@@ -146,7 +146,7 @@ def cmd_train(args) -> int:
     from .experiment import run_experiment
 
     domain = get_domain(args.domain)
-    if getattr(args, "experiment", None):
+    if getattr(args, "experiment", None) is not None:
         return _run_named_experiments(domain, args)
     if args.profile == "smoke":
         raise ConfigError("--profile smoke exists only for named experiments (--experiment)")

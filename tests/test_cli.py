@@ -165,6 +165,8 @@ def test_flags_that_named_experiments_do_not_use_are_errors(tmp_path, capsys):
         assert main(["train", "engineering", "--experiment", "skab", "--set", bad, "--out", str(tmp_path)]) == 2
         assert f"--set {bad.split('=')[0]}: not a setting of the named experiments of engineering (they take " \
             "data.data_dir)" in capsys.readouterr().err
+    assert main([*base[:2], "--experiment", "", "--out", str(tmp_path)]) == 2  # before: trained the default task
+    assert "unknown experiment(s) ['']" in capsys.readouterr().err
     assert main(["train", "engineering", "--experiment", "skab", "--seeds", "0", "--out", str(tmp_path)]) == 2
     assert "--seeds must be a positive whole number, not 0" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())

@@ -225,6 +225,16 @@ def test_skab_rows_must_be_in_time_order_with_readable_dates(tmp_path):
         skab.read_skab(bad)
 
 
+def test_skab_training_anomalies_are_named_by_their_path_under_the_folder(tmp_path):
+    """Before: files were named parent/name, so x/a/0.csv and y/a/0.csv were one entry and one count was lost."""
+    from domains.engineering.skab import anomaly_files, training_anomalies
+
+    write_skab(tmp_path / "x" / "a" / "0.csv", anomaly_from=390)
+    write_skab(tmp_path / "y" / "a" / "0.csv", anomaly_from=380)
+    write_skab(tmp_path / "z" / "0.csv")
+    assert training_anomalies(anomaly_files(tmp_path), tmp_path) == {"x/a/0.csv": 10, "y/a/0.csv": 20}
+
+
 def test_skab_upstream_flag_rule_matches_upstreams_loop():
     """The LSTM-AE rule of upstream's notebook, written as its loop over windows indexed by their first row: row d
     is flagged when windows d-9 .. d-1 are all above the threshold. `flag(..., "all")` indexes windows by their last

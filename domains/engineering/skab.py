@@ -226,9 +226,10 @@ def evaluate(files: list[Path], detector, scorings: dict) -> dict:
     return results
 
 
-def training_anomalies(files: list[Path]) -> dict[str, int]:
-    """Files whose training rows (the first N_TRAIN, taken as fault-free by the protocol) carry anomaly labels."""
-    counts = {f"{p.parent.name}/{p.name}": int(read_skab(p)["anomaly"].iloc[:N_TRAIN].sum()) for p in files}
+def training_anomalies(files: list[Path], folder: Path) -> dict[str, int]:
+    """Files (by their path under ``folder``) whose training rows, the first N_TRAIN, which the protocol takes as
+    fault-free, carry anomaly labels; with the count."""
+    counts = {p.relative_to(folder).as_posix(): int(read_skab(p)["anomaly"].iloc[:N_TRAIN].sum()) for p in files}
     return {name: n for name, n in counts.items() if n}
 
 
@@ -271,7 +272,7 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
     rows = [_mean_row(model, rs, source) for model, rs in runs.items()]
     best_lstm = max(np.mean([r["f1"] for r in rs]) for model, rs in runs.items() if model.startswith("LSTM"))
     notes = [f"{name}: {n} of its {N_TRAIN} training rows are labelled anomalous (the protocol trains on them as "
-             "fault-free)" for name, n in training_anomalies(files).items()]
+             "fault-free)" for name, n in training_anomalies(files, folder).items()]
     cited = f"published on SKAB, not on your files: {CITATION}" if data_dir else f"published: {CITATION}"
     for name, (f, far, mar) in PUBLISHED.items():
         rows.append({"model": name, "source": cited, "F1": f, **({"F1 sd": ""} if seeds > 1 else {}), "FAR %": far,
@@ -284,7 +285,7 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
     table.to_csv(out / "skab.csv", index=False)
     return Claim("skab", "An LSTM detector reaches F1 >= 0.78 on SKAB (the Conv-AE level of the leaderboard).",
                  {"data": data, "notes": notes, "rows": rows, "seconds": times, "protocol": protocol,
-                  "files": {str(p.relative_to(folder)): sha256_of(p) for p in files}},
+                  "files": {p.relative_to(folder).as_posix(): sha256_of(p) for p in files}},
                  None if data_dir else bool(best_lstm >= 0.78),
                  ("" if not data_dir else f"your files ({folder}), no verdict: ")
                  + "; ".join(f"{r['model']} F1 {r['F1']} FAR {r['FAR %']}% MAR {r['MAR %']}%" for r in rows

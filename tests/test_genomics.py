@@ -199,6 +199,18 @@ def test_holdout_keeps_a_sequence_and_its_reverse_complement_together():
     assert len(find_shared(fit.seqs, val.seqs)) == 0 and len(fit) + len(val) == 50
 
 
+def test_too_few_distinct_sequences_for_the_split_is_a_data_error_naming_the_files(tmp_path):
+    # 80 records, but one sequence: sklearn used to raise "n_splits=5 greater than the number of groups: 1"
+    pos = write(tmp_path / "pos.fa", "".join(f">p{i}\nGATTACAGATTACA\n" for i in range(40)))
+    neg = write(tmp_path / "neg.fa", "".join(f">n{i}\nTGTAATCTGTAATC\n" for i in range(40)))  # its reverse complement
+    with pytest.raises(DataError, match=r"pos.fa, .*neg.fa: 1 distinct sequence of class 0 and 1 of class 1 \(a "
+                                        r"sequence and its reverse complement count once\); a 5-fold stratified"):
+        prepare("fasta", fasta_train=[str(pos), str(neg)], file_labels=["enh", "bg"])
+    data = SequenceSet([random_seq(20) for _ in range(6)] + ["ACGTAC"] * 6, [1] * 6 + [0] * 6)
+    with pytest.raises(DataError, match=r"my set: 1 distinct sequence of class 0 and 6 of class 1"):
+        holdout(data, 0.2, seed=0, what="my set")
+
+
 # --- generated tasks and the domain -------------------------------------------------------------
 
 

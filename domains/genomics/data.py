@@ -170,19 +170,28 @@ def stratified_groups(data: SequenceSet) -> np.ndarray:
     return np.array([index.setdefault(canonical(s), len(index)) for s in data.seqs])
 
 
-def folds(data: SequenceSet, n_splits: int, seed: int):
-    """Stratified, strand-grouped folds: (train_idx, held_idx) pairs."""
+def folds(data: SequenceSet, n_splits: int, seed: int, what: str = ""):
+    """Stratified, strand-grouped folds: (train_idx, held_idx) pairs. ``what`` names the data in errors."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    if min(np.bincount(data.y, minlength=2)) < n_splits:
-        raise DataError(f"too few sequences of one class for {n_splits} stratified folds "
-                        f"(class counts {np.bincount(data.y, minlength=2).tolist()})")
+    where = f"{what}: " if what else ""
+    groups = stratified_groups(data)
+    distinct = [len(set(groups[data.y == c].tolist())) for c in (0, 1)]
+    if min(distinct) < n_splits:
+        raise DataError(f"{where}{_count(distinct[0], 'distinct sequence')} of class 0 and {distinct[1]} of class 1 "
+                        f"(a sequence and its reverse complement count once); a {n_splits}-fold stratified, "
+                        f"strand-grouped split needs at least {n_splits} of each class "
+                        f"(records per class {np.bincount(data.y, minlength=2).tolist()})")
     cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    return list(cv.split(np.zeros(len(data)), data.y, stratified_groups(data)))
+    return list(cv.split(np.zeros(len(data)), data.y, groups))
 
 
-def holdout(data: SequenceSet, fraction: float, seed: int) -> tuple[SequenceSet, SequenceSet]:
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def holdout(data: SequenceSet, fraction: float, seed: int, what: str = "") -> tuple[SequenceSet, SequenceSet]:
     """A stratified, strand-grouped hold-out of about ``fraction`` of ``data``."""
     n_splits = max(2, int(round(1 / fraction)))
-    tr, held = folds(data, n_splits, seed)[0]
+    tr, held = folds(data, n_splits, seed, what)[0]
     return data.take(tr), data.take(held)

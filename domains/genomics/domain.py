@@ -89,17 +89,18 @@ def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, Sequen
         if labels and len(labels) != n_files:
             raise DataError(f"data.file_labels has {len(labels)} entries for {n_files} FASTA files ({n_train} training, "
                             f"{len(opt.fasta_test)} test): one label per file, the training files first")
+        source = f"user FASTA {', '.join(opt.fasta_train)}"
         train = load_user_fasta(opt.fasta_train, labels[:n_train], opt.label_csv, opt.header_pattern, opt.positive)
         if opt.fasta_test:
             test = load_user_fasta(opt.fasta_test, labels[n_train:], opt.label_csv, opt.header_pattern,
                                    opt.positive, classes=train.classes)
         else:
-            train, test = holdout(train, 0.2, opt.seed)
-        return train, test, f"user FASTA {', '.join(opt.fasta_train)}", ("", "")
+            train, test = holdout(train, 0.2, opt.seed, what=source)
+        return train, test, source, ("", "")
     else:
         raise DataError(f"genomics has datasets 'ienhancer2l', 'generated', 'long_range' and 'fasta', not {dataset!r}")
     data = SequenceSet(seqs, y)
-    train, test = holdout(data, 0.2, opt.seed)
+    train, test = holdout(data, 0.2, opt.seed, what=label)
     return train, test, label, ("", "")
 
 
@@ -109,7 +110,7 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
     if not 0 < opt.val_fraction < 0.5:
         raise DataError("data.val_fraction must be in (0, 0.5)")
     train_all, test, label, key, removed = _sets(cfg, opt)
-    train, val = holdout(train_all, opt.val_fraction, opt.seed)
+    train, val = holdout(train_all, opt.val_fraction, opt.seed, what=f"the training set of {label} (validation split)")
     lengths = [len(s) for s in train_all.seqs + test.seqs]
     length = opt.max_length or max(lengths)
     cropped = sum(n > length for n in lengths)

@@ -139,6 +139,19 @@ def test_missing_values_are_named_by_column_and_first_place(tmp_path):
         read_ltsf_csv(path)
 
 
+def test_interpolate_says_which_values_were_interpolated_and_which_carried_from_an_end(tmp_path):
+    """Before: a column missing from row 6 to the end was 'interpolated linearly in time' by the report, while
+    pandas had copied the last value over the 295 rows (limit_direction='both')."""
+    rows = ["2024-01-01,,1", "2024-01-02,2,2", "2024-01-03,,3", "2024-01-04,4,4", "2024-01-05,5,", "2024-01-06,6,"]
+    filled, rep = load_series_csv(write(tmp_path, rows, name="ends.csv"), "date", ["a", "b"], "D", gaps="interpolate")
+    assert filled["a"].tolist() == [2, 2, 3, 4, 5, 6] and filled["b"].tolist() == [1, 2, 3, 4, 4, 4]
+    assert rep.actions == ["interpolated 1 missing value linearly in time ('a' 1); set 3 values at the ends of the "
+                           "series to the nearest observed value ('a' 1 leading, 'b' 2 trailing)"]
+    with pytest.raises(DataError, match=r"nothing.csv: column 'b' has no value at all; nothing to interpolate from"):
+        load_series_csv(write(tmp_path, ["2024-01-01,1,", "2024-01-02,2,"], name="nothing.csv"), "date",
+                        ["a", "b"], "D", gaps="interpolate")
+
+
 @pytest.mark.parametrize("rows, problem", [
     (["2024-01-01,1,2", "yesterday,1,2"], r"row 3: date 'yesterday' does not parse"),
     (["2024-01-01,1,2", "2024-01-02,x,2"], r"column 'a' row 3 holds 'x', not a finite number"),

@@ -6,7 +6,8 @@ frequency. Problems are reported, never silently dropped:
 - duplicate timestamps: ``duplicates="error"`` (default) names them; ``"mean"`` averages them;
 - gaps (missing timestamps for the frequency): ``gaps="error"`` names them; ``"keep"`` reindexes to the
   full calendar and leaves NaN (models mask NaN targets out of loss and metrics);
-  ``"interpolate"`` fills them linearly in time (only for inputs that need a value).
+  ``"interpolate"`` fills them linearly in time, and leading or trailing runs with the nearest observed
+  value (the report counts each kind per column); a column with no value at all is an error.
 Each rule applied is recorded in the returned ``SeriesReport``.
 """
 from __future__ import annotations
@@ -127,7 +128,34 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         rep.actions.append(f"reindexed to the full {freq!r} calendar: {rep.missing_timestamps} missing timestamps")
     rep.missing_values = int(values.isna().sum().sum())
     if gaps == "interpolate" and rep.missing_values:
-        values = values.interpolate(method="time", limit_direction="both")
-        rep.actions.append(f"interpolated {rep.missing_values} missing values linearly in time")
+        values = _fill(values, rep, path)
     values.index.name = date_column
     return values, rep
+
+
+def _fill(values: pd.DataFrame, rep: SeriesReport, path) -> pd.DataFrame:
+    """Interior gaps linearly in time; leading and trailing runs take the nearest observed value. The
+    report counts each kind per column, so a column missing to the end is not called interpolated."""
+    inner, ends = [], []
+    for name in values.columns:
+        seen = values[name].notna().to_numpy()
+        if not seen.any():
+            raise DataError(f"{path}: column {name!r} has no value at all; nothing to interpolate from")
+        first, last = int(seen.argmax()), len(seen) - 1 - int(seen[::-1].argmax())
+        n_inner = int((~seen[first:last + 1]).sum())
+        if n_inner:
+            inner.append((name, n_inner))
+        ends += [f"{name!r} {n} {where}" for n, where in ((first, "leading"), (len(seen) - 1 - last, "trailing")) if n]
+    filled = values.interpolate(method="time", limit_area="inside").ffill().bfill()
+    parts = []
+    if inner:
+        n = sum(k for _, k in inner)
+        parts.append(f"interpolated {n} missing value{'s' * (n != 1)} linearly in time ("
+                     + ", ".join(f"{c!r} {k}" for c, k in inner) + ")")
+    if ends:
+        n = rep.missing_values - sum(k for _, k in inner)
+        parts.append(f"set {n} value{'s' * (n != 1)} at the ends of the series to the nearest observed value ("
+                     + ", ".join(ends) + ")")
+    rep.actions.append("; ".join(parts))
+    return filled
+

@@ -264,10 +264,13 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     """Read a TOML run config; every error names the file."""
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))  # a byte order mark is not TOML
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: a folder, not a config file") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the config file ({err.strerror})") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
     except UnicodeDecodeError as err:

@@ -40,9 +40,13 @@ def test_invalid_toml_and_missing_file(tmp_path):
         load_config(write(tmp_path, "domain = \n"))
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+    with pytest.raises(ConfigError, match=r": a folder, not a config file"):  # was IsADirectoryError
+        load_config(tmp_path)
     (tmp_path / "latin1.toml").write_bytes(b'domain = "demo" # caf\xe9\n')
     with pytest.raises(ConfigError, match=r"latin1\.toml: not a UTF-8 text file"):
         load_config(tmp_path / "latin1.toml")
+    (tmp_path / "bom.toml").write_bytes(b'\xef\xbb\xbfdomain = "demo"\n[training]\nepochs = 3\n')  # Notepad's BOM
+    assert load_config(tmp_path / "bom.toml").training.epochs == 3
 
 
 @pytest.mark.parametrize("value", ["inf", "-inf", "nan"])

@@ -43,6 +43,9 @@ def test_parser_reads_trailing_spaces_and_checks_layout(nasa_folder, tmp_path):
     bad.write_text(" ".join(["1", "1"] + ["0.5"] * 23 + ["inf"]) + "\n")
     with pytest.raises(DataError, match="bad.txt: missing or non-finite values on line 1"):
         read_trajectories(bad)
+    rul = (nasa_folder / "RUL_FD003.txt").read_text()
+    (nasa_folder / "RUL_FD003.txt").write_text("\ufeff" + rul)  # a byte order mark (Notepad) is not data
+    np.testing.assert_array_equal(load_subset(nasa_folder, "FD003").test_rul, sub.test_rul)
     (nasa_folder / "RUL_FD003.txt").write_text("5\n-3\n7\n8\n9\n10\n")
     with pytest.raises(DataError, match="RUL_FD003.txt: value 2 of 6 is -3.0: a remaining useful life must be >= 0"):
         load_subset(nasa_folder, "FD003")

@@ -62,7 +62,8 @@ def test_forcing_reader_handles_the_product_spellings(tmp_path):
     write_forcing(tmp_path / "a.txt", dates, vals)
     lower = "Year Mnth Day Hr dayl(s) prcp(mm/day) srad(W/m2) swe(mm) tmax(C) tmin(C) vp(Pa)"
     write_forcing(tmp_path / "b.txt", dates, vals, header=lower, sep=" ")
-    for name in ("a.txt", "b.txt"):
+    (tmp_path / "c.txt").write_text("\ufeff" + (tmp_path / "a.txt").read_text())  # a byte order mark is not data
+    for name in ("a.txt", "b.txt", "c.txt"):
         frame, header = camels.read_forcing(tmp_path / name)
         assert list(frame.columns) == list(camels.FORCING_COLUMNS)
         np.testing.assert_allclose(frame.to_numpy(), vals)

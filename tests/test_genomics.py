@@ -30,6 +30,17 @@ def write(path, text: str, crlf: bool = False):
 # --- FASTA --------------------------------------------------------------------------------------
 
 
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_record_or_id(tmp_path):
+    # Notepad and Excel write one; before, the FASTA was "not FASTA" and the label CSV's first id never matched
+    bom = "\ufeff"
+    fa = tmp_path / "bom.fa"
+    fa.write_text(bom + ">r0\nACGT\n>r1\nGGCC\n", encoding="utf-8")
+    assert [(r.id, r.seq) for r in read_fasta(fa)] == [("r0", "ACGT"), ("r1", "GGCC")]
+    for text in ("r0,enh\nr1,bg\n", "id,label\nr0,enh\nr1,bg\n"):
+        (tmp_path / "labels.csv").write_text(bom + text, encoding="utf-8")
+        assert labels_from_csv(tmp_path / "labels.csv") == {"r0": "enh", "r1": "bg"}
+
+
 def test_reads_wrapped_unwrapped_crlf_and_lower_case(tmp_path):
     a, b = random_seq(130), random_seq(70)
     wrapped = "\n".join(a[i:i + 60] for i in range(0, len(a), 60))

@@ -51,7 +51,7 @@ def read_trajectories(path: str | Path) -> pd.DataFrame:
 
 def _first_non_number(path: Path) -> str:
     """Where a whitespace-separated table first holds a field that is not a number ('' if nowhere)."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
         for line_no, line in enumerate(fh, 1):
             for col, field in enumerate(line.split(), 1):
                 try:
@@ -66,7 +66,7 @@ def read_rul(path: str | Path, n_units: int) -> np.ndarray:
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
-        rul = np.loadtxt(path, ndmin=1)
+        rul = np.loadtxt(path, ndmin=1, encoding="utf-8-sig")
     except ValueError as err:
         raise DataError(f"{path}: not one number per line ({_first_non_number(path) or err})") from None
     if len(rul) != n_units:

@@ -69,7 +69,7 @@ def read_forcing(path: str | Path) -> tuple[pd.DataFrame, dict[str, float]]:
     spaces). Returns the daily frame (lower-case names without units) and the header values."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8", errors="strict").splitlines()
+        lines = path.read_text(encoding="utf-8-sig", errors="strict").splitlines()
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot read ({err})") from None
     if len(lines) < 5:

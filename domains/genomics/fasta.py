@@ -36,7 +36,7 @@ def read_fasta(path: str | Path) -> list[Record]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: FASTA file not found")
-    with open(path, encoding="utf-8", errors="strict", newline=None) as fh:
+    with open(path, encoding="utf-8-sig", errors="strict", newline=None) as fh:
         try:
             text = fh.read()
         except UnicodeDecodeError as err:
@@ -76,7 +76,7 @@ def labels_from_csv(path: str | Path) -> dict[str, str]:
         raise DataError(f"{path}: label file not found")
     out: dict[str, str] = {}
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not a UTF-8 text file ({err.reason} at byte {err.start})") from None

@@ -4,13 +4,12 @@ A claim states its check before the run; the report shows each verdict with its 
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
+from .training import json_text
 
 
 @dataclass
@@ -38,16 +37,8 @@ def run_claim(name: str, fn: Callable[[str, Path, int], Claim], profile: str, ou
         claim.measured = {"verdict_if_this_were_a_real_run": claim.held, **claim.measured}
         claim.held = None
     claim.figures = [str(Path(f).relative_to(out)) if Path(f).is_absolute() else f for f in claim.figures]
-    (folder / "results.json").write_text(json.dumps(asdict(claim), indent=2, default=_plain), encoding="utf-8")
+    (folder / "results.json").write_text(json_text(asdict(claim), fallback=str), encoding="utf-8")
     return claim
-
-
-def _plain(o):
-    if isinstance(o, (np.generic,)):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
 
 
 def _short(obj):
@@ -77,7 +68,7 @@ def write_report(claims: list[Claim], out: Path, title: str = "Claims, measured"
         lines.append(f"| {c.experiment} | {c.profile} | {verdict[c.held]} | {c.summary} | {c.seconds} |")
     for c in claims:
         lines += ["", f"## {c.experiment}: {verdict[c.held]}", "", f"**Predicted:** {c.prediction}", "",
-                  f"**Measured:** {c.summary}", "", "```json", json.dumps(_short(c.measured), indent=1, default=_plain),
+                  f"**Measured:** {c.summary}", "", "```json", json_text(_short(c.measured), indent=1, fallback=str),
                   "```"]
         lines += [f"![{Path(f).stem}]({f})" if Path(f).suffix in (".png", ".jpg", ".svg") else f"See [{f}]({f})."
                   for f in c.figures]

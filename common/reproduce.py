@@ -38,6 +38,16 @@ class Reproduction:
         return not self.problems
 
 
+def _number(value) -> float:
+    """A recorded figure: null (how metrics.json writes an undefined value) and absent are NaN."""
+    return float("nan") if value is None else value
+
+
+def _undefined(value) -> bool:
+    """NaN, or null: how the JSON files write NaN."""
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
 def compare_scalers(recorded: dict, now: dict) -> list[str]:
     """A message for each scaler that differs between ``scalers.json`` and the data prepared now."""
     out = []
@@ -61,7 +71,7 @@ def compare_scalers(recorded: dict, now: dict) -> list[str]:
                     i = int(bad[0])
                     out.append(f"scaler {name!r} differs from the one fitted now ({key}, first at index {i}: "
                                f"recorded {a[i]:.6g}, now {b[i]:.6g})")
-            elif a != b:
+            elif a != b and not (_undefined(a) and _undefined(b)):
                 out.append(f"scaler {name!r} differs from the one fitted now ({key}: recorded {a!r}, now {b!r})")
     return out
 
@@ -168,7 +178,7 @@ def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] =
     rows = []
     for model, (now, _) in now_scores.items():
         for metric, value in now.items():
-            old = recorded_scores.get(model, {}).get(metric, float("nan"))
+            old = _number(recorded_scores.get(model, {}).get(metric))
             rows.append({"model": model, "metric": metric, "recorded": old, "now": value, "difference": value - old})
             same = np.isclose(value, old, rtol=RTOL, atol=1e-9) or (np.isnan(value) and np.isnan(old))
             if not same:

@@ -279,14 +279,31 @@ def environment_record(seed: int | None = None) -> dict:
 
 
 def write_json(path: Path, obj) -> None:
-    path.write_text(json.dumps(obj, indent=2, default=_json_default), encoding="utf-8")
+    """``obj`` as strict JSON: NaN and infinities (undefined metrics) become null, numpy values plain ones."""
+    path.write_text(json_text(obj), encoding="utf-8")
 
 
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
+def json_text(obj, indent: int = 2, fallback=None) -> str:
+    return json.dumps(strict_json(obj, fallback), indent=indent, allow_nan=False)
+
+
+def strict_json(o, fallback=None):
+    """``o`` with numpy values made plain, paths made strings and non-finite floats made None; any other
+    type goes through ``fallback`` (e.g. ``str``), else is a TypeError."""
+    if isinstance(o, dict):
+        return {k: strict_json(v, fallback) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [strict_json(v, fallback) for v in o]
     if isinstance(o, np.ndarray):
-        return o.tolist()
+        return strict_json(o.tolist(), fallback)
+    if isinstance(o, np.generic):
+        return strict_json(o.item(), fallback)
+    if isinstance(o, float):
+        return o if np.isfinite(o) else None
     if isinstance(o, Path):
         return str(o)
+    if o is None or isinstance(o, (str, int)):
+        return o
+    if fallback is not None:
+        return fallback(o)
     raise TypeError(f"cannot serialise {type(o).__name__}")

@@ -98,6 +98,8 @@ def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
     report = (res.run_dir / "comparison.md").read_text()  # what `lstm-suite compare` prints
     for note in json.loads((res.run_dir / "leakage.json").read_text())["notes"]:
         assert note in report
+    for path in res.run_dir.rglob("*.json"):  # strict JSON (jq, JavaScript, R): undefined values are null, not NaN
+        json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{path.name} holds {c}"))
     from common.reproduce import reproduce_run  # `lstm-suite reproduce`: the saved models give the recorded results
 
     again = reproduce_run(res.run_dir, domain=domain, log=lambda m: None)

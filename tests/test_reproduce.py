@@ -105,6 +105,20 @@ def test_the_command_line_reports_and_sets_the_exit_status(tmp_path, capsys):
     assert "nowhere" in capsys.readouterr().err
 
 
+def test_a_recorded_null_is_an_undefined_metric_not_a_crash(finished_run, tmp_path):
+    """metrics.json writes an undefined metric (NaN) as null; a finite value now against null is a difference."""
+    from common.reproduce import compare_scalers, reproduce_run
+
+    run = _copy(finished_run, tmp_path)
+    metrics = json.loads((run / "metrics.json").read_text())
+    metric = next(iter(metrics["lstm_per_seed"][0]))
+    metrics["lstm_per_seed"][0][metric] = None
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    res = reproduce_run(run, domain=demo_domain.DOMAIN, log=lambda m: None)
+    assert res.problems == [f"lstm_seed0 {metric}: recorded nan, now {res.table.iloc[0]['now']:.6g}"]
+    assert compare_scalers({"x": {"c": None, "v": [1.0, None]}}, {"x": {"c": float("nan"), "v": [1.0, np.nan]}}) == []
+
+
 def test_scaler_comparison_tolerates_json_rounding_only():
     from common.reproduce import compare_scalers
 

@@ -203,3 +203,15 @@ def test_in_workers_returns_results_in_call_order():
 
     calls = [(7, 2), (9, 4), (5, 5), (1, 3)]
     assert in_workers(divmod, calls, jobs=2) == in_workers(divmod, calls, jobs=1) == [divmod(*c) for c in calls]
+
+
+def test_written_json_is_strict_with_undefined_values_as_null(tmp_path):
+    """Before: a 1-seed run's metrics.json held `NaN` (its sd), which jq, JavaScript and R's jsonlite reject."""
+    from common.training import write_json
+
+    obj = {"sd": float("nan"), "inf": float("inf"), "f32": np.float32("nan"), "arr": np.array([1.5, np.nan]),
+           "nested": [{"x": (np.inf, 2)}], "ok": np.int64(3), "path": tmp_path}
+    write_json(tmp_path / "m.json", obj)
+    back = json.loads((tmp_path / "m.json").read_text(), parse_constant=lambda c: pytest.fail(f"holds {c}"))
+    assert back == {"sd": None, "inf": None, "f32": None, "arr": [1.5, None], "nested": [{"x": [None, 2]}], "ok": 3,
+                    "path": str(tmp_path)}

@@ -63,17 +63,16 @@ def fusion_baselines(prep: Prepared) -> dict:
 
 def fusion_plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
     """Output-gate activity against the reliability flags (correlation in ``output_gate.json``)."""
-    import json
-
     from common.gate_plots import plot_mean_gates
     from common.gates import trace_model
+    from common.training import write_json
 
     tr = trace_model(est.model, prep.X_test)
     trace = next(iter(tr.values()))
     rel = prep.extra["reliable"].mean(axis=-1)
     mean_o = trace.gates["o"].mean(axis=-1)
     corr = float(np.corrcoef(mean_o.ravel(), rel.ravel())[0, 1])
-    (run_dir / "output_gate.json").write_text(json.dumps({"corr_mean_output_gate_vs_reliable_fraction": corr}))
+    write_json(run_dir / "output_gate.json", {"corr_mean_output_gate_vs_reliable_fraction": corr})
     sample = int(np.argmax((~prep.extra["reliable"]).all(-1).sum(1)))
     fig = plot_mean_gates(trace, prep.extra["reliable"].sum(-1), run_dir / "output_gate_vs_reliability.png",
                           sample=sample, input_label="reliable sensors",

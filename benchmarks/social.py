@@ -85,8 +85,8 @@ def published_windows_mse(run_dir: Path, batch: int = 32) -> dict[str, float]:
 
     frame = pd.read_csv(run_dir / "predictions.csv")
     kept = frame[frame["sample"] < (frame["sample"].max() + 1) // batch * batch]
-    return {c: mse(kept["y_true"].to_numpy(), kept[c].to_numpy()) for c in frame.columns
-            if c not in ("sample", "position", "y_true")}
+    models = frame.columns[frame.columns.get_loc("y_true") + 1:]  # the sample's keys and the target come before
+    return {c: mse(kept["y_true"].to_numpy(), kept[c].to_numpy()) for c in models}
 
 
 def at_or_below(value: float, reference: float) -> bool:

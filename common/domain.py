@@ -107,6 +107,9 @@ class Prepared:
     step_labels: Mapping[str, int] = field(default_factory=dict)  # metric "<m>@<label>" = m on forecast step
     # y[:, index] only (e.g. {"h6": 1} when the steps are horizons 1, 6, 24 h)
     sample_weight: tuple[np.ndarray, np.ndarray] | None = None  # LSTM loss weights of (train, val) samples
+    test_keys: Mapping[str, Any] = field(default_factory=dict)  # columns that identify each test sample in
+    # predictions.csv (e.g. "id" of a sequence, "engine", "basin", "origin": the time of the last input row)
+    target_names: tuple[str, ...] = ()  # a name per position of one test sample's y (flattened), e.g. "OT +3"
     folds: list | None = None  # refitting evaluation (e.g. rolling origin with refit): Prepared objects whose test
     # sets, concatenated in order, are this one's; every model is fitted on each fold's training data in turn
 

@@ -148,11 +148,19 @@ def predict_views(prep: Prepared, model, X) -> np.ndarray:
 
 
 def _predictions_frame(prep: Prepared, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per test sample and position of its target: ``sample``, the sample's keys (``prep.test_keys``),
+    ``position``, ``target`` (its name), ``y_true``, then one column per model, in reporting units."""
     y = np.asarray(prep.y_test, dtype=float)
     n = len(y)
     y2 = _report_units(prep, y).reshape(n, -1)
-    frame = {"sample": np.repeat(np.arange(n), y2.shape[1]), "position": np.tile(np.arange(y2.shape[1]), n),
-             "y_true": y2.ravel()}
+    width = y2.shape[1]
+    names = list(prep.target_names) or (["y"] if width == 1 else [f"y{i}" for i in range(width)])
+    if len(names) != width or any(len(v) != n for v in prep.test_keys.values()):
+        raise ValueError(f"target_names has {len(names)} names for {width} positions, or a test key's length is "
+                         f"not the {n} test samples")
+    frame = {"sample": np.repeat(np.arange(n), width),
+             **{key: np.repeat(np.asarray(v), width) for key, v in prep.test_keys.items()},
+             "position": np.tile(np.arange(width), n), "target": np.tile(names, n), "y_true": y2.ravel()}
     for name, pred in columns.items():
         frame[name] = _report_units(prep, np.asarray(pred, dtype=float)).reshape(n, -1).ravel()
     return pd.DataFrame(frame)

@@ -1,5 +1,6 @@
 """One conformance suite, parametrized over every registered domain (scikit-learn's check_estimator idea)."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from common.config import RunConfig, options_outside_dataset, validate_options
@@ -70,6 +71,22 @@ def test_prepare_splits_and_scalers(smoke):
         np.testing.assert_allclose(saved.scale, refit.scale, err_msg=name)
 
 
+# the key columns predictions.csv carries so a user can join the predictions to the data (mechanisms and the test
+# fixture use generated samples without identity)
+TEST_KEYS = {"genomics": {"id"}, "engineering": {"engine"}, "environmental": {"origin"}, "social": {"origin"}}
+
+
+def test_each_test_sample_is_identified(smoke):
+    cfg, prep = smoke
+    assert set(prep.test_keys) >= TEST_KEYS.get(cfg.domain, set())
+    for name, values in prep.test_keys.items():
+        assert len(values) == len(prep.y_test) and not any(v is None or v != v for v in values), name
+    positions = int(np.prod(np.shape(prep.y_test)[1:]))
+    assert not prep.target_names or len(prep.target_names) == positions, "one name per position of a test sample"
+    if cfg.domain in TEST_KEYS:
+        assert len(set(zip(*prep.test_keys.values()))) == len(prep.y_test), "the keys identify each test sample"
+
+
 def test_baselines_fit_and_predict(smoke):
     cfg, prep = smoke
     models = (demo_domain.DOMAIN if cfg.domain == "demo" else get_domain(cfg.domain)).baselines(prep, cfg)
@@ -98,6 +115,11 @@ def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
     report = (res.run_dir / "comparison.md").read_text()  # what `lstm-suite compare` prints
     for note in json.loads((res.run_dir / "leakage.json").read_text())["notes"]:
         assert note in report
+    predictions = pd.read_csv(res.run_dir / "predictions.csv")  # sample, its keys, position, target name, y_true
+    keys = list(predictions.columns[1:predictions.columns.get_loc("position")])
+    assert predictions.columns[0] == "sample" and set(keys) >= TEST_KEYS.get(cfg.domain, set())
+    assert list(predictions.columns[len(keys) + 1:len(keys) + 4]) == ["position", "target", "y_true"]
+    assert predictions["target"].notna().all() and predictions[keys].notna().all().all()
     for path in res.run_dir.rglob("*.json"):  # strict JSON (jq, JavaScript, R): undefined values are null, not NaN
         json.loads(path.read_text(), parse_constant=lambda c: pytest.fail(f"{path.name} holds {c}"))
     from common.reproduce import reproduce_run  # `lstm-suite reproduce`: the saved models give the recorded results

@@ -102,4 +102,5 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
                "validation_engines": int(len(set(units[val_mask]))), "test_engines": int(len(test_w.X)),
                "conditions": k, "test_rul_clipped": clip_test_rul, "rul_max": rul_max},
         audit=rep, to_report_units=lambda a: np.asarray(a) * rul_max, published_key=(data.name, ""),
+        test_keys={"engine": test_w.groups.astype(int)}, target_names=("RUL (cycles)",),
         extra={"life": life, "rul_max": rul_max, "test_units": np.unique(test_units)})

@@ -186,6 +186,8 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
                "windows": {k: len(v[1]) for k, v in sets.items()}},
         audit=rep, to_report_units=lambda a: np.asarray(a, float) * scale + mean,
         step_labels={f"h{h}": i for i, h in enumerate(HORIZONS)},
+        test_keys={"station": meta["test"][0], "origin": pd.DatetimeIndex(meta["test"][1]).astype(str).to_numpy()},
+        target_names=tuple(f"PM2.5 +{h}h" for h in HORIZONS),
         extra={"index": index, "features": feature_names, "horizons": HORIZONS, "lookback": lookback,
                "test_times": meta["test"][1], "test_stations": meta["test"][0], "stations": stations,
                "scaler": scaler})

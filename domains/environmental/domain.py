@@ -116,7 +116,7 @@ def _co2(opt: EnvironmentalOptions) -> Prepared:
 
     raw = co2.load_pandas().data[["co2"]].astype(float)
     missing = int(raw["co2"].isna().sum())
-    frame = raw.interpolate(method="time", limit_direction="both").reset_index(drop=True)
+    frame = raw.interpolate(method="time", limit_direction="both")
     label = (f"Mauna Loa weekly CO2 1958-2001 (statsmodels' packaged co2, offline; {missing} missing weeks "
              "linearly interpolated; not a published benchmark)")
     return prepare_ltsf(LTSFData(frame, "co2", 52, label), opt.lookback or 104, opt.horizon)

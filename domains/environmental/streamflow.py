@@ -181,6 +181,8 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         model_overrides=overrides, scalers=scalers, scaler_fit_rows=fit_rows, split=split_info, audit=rep,
         to_report_units=lambda a: qs.inverse_transform(np.asarray(a, float).reshape(-1, 1)).reshape(np.shape(a)),
         published_key=published_key, metric_groups=meta["test"][0],
+        test_keys={"basin": meta["test"][0], "date": pd.DatetimeIndex(meta["test"][1]).strftime("%Y-%m-%d").to_numpy()},
+        target_names=("streamflow (mm/day)",),
         sample_weight=(sets["train"][2], sets["val"][2]) if loss == "nse" else None,
         extra={"index": index, "test_basins": meta["test"][0], "test_dates": meta["test"][1],
                "reference": test_ref, "inputs_scaler": xs, "has_static": static_z is not None})

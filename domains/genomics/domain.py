@@ -142,6 +142,8 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
                     metrics=METRICS, data_label=label, model_overrides=overrides, split=split, audit=audit,
                     published_key=key, fixed_length=not varying,
                     unscaled_reason="one-hot DNA needs no scaling", augment=augment, test_views=views,
+                    test_keys={"id": list(test.ids)},
+                    target_names=("label" + (f" (1 = {train.classes[1]})" if len(train.classes) == 2 else ""),),
                     extra={"test_ids": test.ids, "test_seqs": [crop_center(q, length) for q in test.seqs],
                            "task": cfg.dataset or "ienhancer2l"})
 

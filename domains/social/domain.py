@@ -80,7 +80,9 @@ def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
     if dataset == "macrodata":
         from statsmodels.datasets import macrodata
 
-        frame = macrodata.load_pandas().data[list(MACRO_COLUMNS)].astype(float)
+        raw = macrodata.load_pandas().data
+        frame = raw[list(MACRO_COLUMNS)].astype(float)
+        frame.index = [f"{int(y)}Q{int(q)}" for y, q in zip(raw["year"], raw["quarter"])]
         label = ("US quarterly macro rates 1959-2009 (statsmodels' packaged macrodata, offline; "
                  "not a published benchmark)")
         return LTSFData(frame, opt.target or "unemp", 4, label), opt.lookback or 16, opt.horizon or 4
@@ -96,7 +98,7 @@ def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
         if frame.isna().any().any():
             raise DataError(f"{opt.path}: {describe_missing(frame)}; set data.gaps = 'interpolate'")
         label = f"user CSV {opt.path}" + (f" ({'; '.join(rep.actions)})" if rep.actions else "")
-        return LTSFData(frame.reset_index(drop=True), opt.target or opt.columns[-1], opt.season, label), \
+        return LTSFData(frame, opt.target or opt.columns[-1], opt.season, label), \
             opt.lookback or 24, opt.horizon or 12
     raise DataError(f"social has datasets {', '.join(sorted([*BENCHMARKS, *ROLLING, 'macrodata', 'csv']))}, "
                     f"not {dataset!r}")

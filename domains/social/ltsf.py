@@ -13,7 +13,7 @@ import pandas as pd
 from common.domain import DataError, Prepared, describe_missing
 from common.evaluation import audit
 from common.splits import Standardizer, chronological_split
-from common.windows import make_windows
+from common.windows import make_windows, window_ends
 
 METRICS = ("mse", "mae", "mse_target", "mae_target", "mae@original", "mase@original")
 
@@ -28,7 +28,8 @@ class LTSFData:
 
 
 def read_ltsf_csv(path, date_column: str = "date") -> pd.DataFrame:
-    """A benchmark CSV: a date column (a synthetic index in these files, dropped) and numeric channels."""
+    """A benchmark CSV: a date column (a synthetic index in these files: kept as the row labels, as written, and
+    never an input) and numeric channels."""
     from .series import numeric_columns, read_csv
 
     frame = read_csv(path)
@@ -39,7 +40,7 @@ def read_ltsf_csv(path, date_column: str = "date") -> pd.DataFrame:
     if values.isna().any().any():
         rows = values.set_axis(values.index + 2)  # the file's row: the header is row 1
         raise DataError(f"{path}: {describe_missing(rows, 'on row')}; the benchmark files have none")
-    return values
+    return values.set_axis(pd.Index(frame[date_column].astype(str), name=date_column))  # as written in the file
 
 
 def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: int = 0) -> Prepared:
@@ -71,6 +72,10 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
         if keep == 0:
             raise DataError(f"test_drop_last = {test_drop_last} would drop all {n_test_windows} test windows")
         sets["test"] = (sets["test"][0][:keep], sets["test"][1][:keep])
+    first_targets = window_ends(n, lookback, horizon, *split.targets("test"))[:len(sets["test"][1])]
+    labels = data.frame.index if not isinstance(data.frame.index, pd.RangeIndex) else pd.Index(np.arange(n))
+    origins = labels[first_targets - 1].astype(str).to_numpy()  # the last input row of each test window
+    names = [f"{c} +{h}" for h in range(1, horizon + 1) for c in data.frame.columns]  # y is (horizon, channel)
     target_index = list(data.frame.columns).index(data.target)
     original_train = x[: split.n_train]
     t = np.arange(n)
@@ -92,8 +97,8 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
                "horizon": horizon, "rows": {"train": split.train, "val": split.val, "test": split.test},
                "targets": {k: split.targets(k) for k in ("train", "val", "test")},
                "windows": {k: len(v[1]) for k, v in sets.items()}, "test_windows_dropped": n_test_windows - len(sets["test"][1])},
-        audit=rep, metric_context={"target_index": target_index},
-        original_units=scaler.inverse_transform,
+        audit=rep, metric_context={"target_index": target_index}, test_keys={"origin": origins},
+        target_names=tuple(names), original_units=scaler.inverse_transform,
         original_context={"y_train": original_train, "season": data.season, "target_index": target_index},
         published_key=data.key,
         extra={"columns": list(data.frame.columns), "target_index": target_index, "season": data.season,

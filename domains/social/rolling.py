@@ -168,12 +168,14 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
         audit=rep, to_report_units=report_units,
         metric_context={"y_train": y_raw[:val_start], "season": data.season},
         step_labels={f"h{h}": slice(0, h) for h in data.sub_horizons if h < horizon},
-        published_key=data.key,
+        test_keys={"origin": pd.Index(index[origins]).astype(str).to_numpy()},
+        target_names=tuple(f"{data.target.name or 'target'} +{h}" for h in ahead), published_key=data.key,
         extra={"protocol": "rolling", "index": index, "origins": origins, "lookback": lookback, "horizon": horizon,
                "seasons": data.seasons, "series": y_raw, "transform": data.transform,
                "covariates": list(data.covariates.columns)})
     if folds:  # one Prepared per block: its own training and validation windows, its origins as test windows
         prep.folds = [dataclasses.replace(prep, X_train=f[0]["train"][0], y_train=f[0]["train"][1], X_val=f[0]["val"][0],
-                                          y_val=f[0]["val"][1], X_test=f[0]["test"][0], y_test=f[0]["test"][1])
+                                          y_val=f[0]["val"][1], X_test=f[0]["test"][0], y_test=f[0]["test"][1],
+                                          test_keys={"origin": pd.Index(index[f[1]["test"]]).astype(str).to_numpy()})
                       for f in folds]
     return prep

@@ -41,7 +41,20 @@ def verify(root: Path) -> int:
     return 1 if problems else 0
 
 
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Check a mirror folder (laid out <dataset id>/<path>) against the "
+                                     "registry: missing, corrupted (sha256 differs) and unregistered files. Exit "
+                                     "status 0 only when every registered file is present and verifies.")
+    parser.add_argument("mirror", help="the mirror folder, e.g. the one LSTM_SUITE_MIRROR points at")
+    root = Path(parser.parse_args(argv).mirror).expanduser()
+    if not root.exists():
+        parser.error(f"{root}: no such folder")
+    if not root.is_dir():
+        parser.error(f"{root}: a file, not a folder")
+    return verify(root)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
-    sys.exit(verify(Path(sys.argv[1]).expanduser()))
+    sys.exit(main())

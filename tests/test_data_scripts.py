@@ -1,0 +1,47 @@
+"""data_scripts/verify_mirror.py: a mirror folder checked against the registry, file by file."""
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from common.registry import DataFile, Dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "data_scripts" / "verify_mirror.py"
+
+
+def _registry(content: bytes) -> dict:
+    files = (DataFile("a.txt", hashlib.sha256(content).hexdigest(), ()), DataFile("sub/b.txt", "0" * 64, ()))
+    return {"toy": Dataset("toy", "social", "a toy set", files)}
+
+
+def test_verify_names_missing_corrupted_and_unregistered_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(SCRIPT.parent))
+    import verify_mirror
+
+    monkeypatch.setattr(verify_mirror, "load_registry", lambda: _registry(b"hello\n"))
+    (tmp_path / "toy" / "sub").mkdir(parents=True)
+    (tmp_path / "toy" / "a.txt").write_bytes(b"hello\n")
+    (tmp_path / "toy" / "extra.csv").write_text("x")
+    (tmp_path / "other").mkdir()
+    assert verify_mirror.verify(tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "toy: PROBLEM: 1/2 files verify" in out and "missing: sub/b.txt" in out
+    assert "not registered: extra.csv" in out and "other: not a registered dataset id (ignored)" in out
+    (tmp_path / "toy" / "sub" / "b.txt").write_text("changed")
+    assert verify_mirror.verify(tmp_path) == 1
+    assert "corrupted: sub/b.txt (expected 0000" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, code, text", [
+    (["--help"], 0, "usage:"),
+    (["/no/such/mirror"], 2, "/no/such/mirror: no such folder"),
+    ([str(SCRIPT)], 2, "verify_mirror.py: a file, not a folder"),
+    ([], 2, "usage:"),
+])
+def test_the_command_line_gives_usage_and_refuses_a_path_that_is_not_a_folder(args, code, text):
+    # before: --help or a mistyped path was taken as a mirror, and every registered file was listed as missing
+    run = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == code and text in run.stdout + run.stderr

@@ -10,7 +10,6 @@ the LSTM's RMSE against the unclipped true RUL.
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 TARGETS = {"FD001": 12.5, "FD002": 17.0, "FD003": 12.5, "FD004": 20.0}  # RMSE, mean over 5 seeds
@@ -38,11 +37,14 @@ def main(argv=None):
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    p = argparse.ArgumentParser()
-    p.add_argument("--subsets", nargs="+", default=["FD001", "FD002", "FD004"])
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--out", default="runs/benchmarks")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    from common.cli import benchmark_parser
+
+    p = benchmark_parser(__doc__)
+    p.add_argument("--subsets", nargs="+", default=["FD001", "FD002", "FD004"], choices=["FD001", "FD002", "FD003", "FD004"],
+                   help="C-MAPSS subsets (FD003 is not in the registered mirror: give data.data_dir)")
+    p.add_argument("--seeds", type=int, default=5, help="seeds per setting (each target is a mean over seeds)")
+    p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides, as for lstm-suite train")
     args = p.parse_args(argv)
 
     import pandas as pd

@@ -9,7 +9,6 @@ its time.
 """
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -69,21 +68,23 @@ def main(argv=None):
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    p = argparse.ArgumentParser()
+    from common.cli import benchmark_parser
+
+    p = benchmark_parser(__doc__)
     p.add_argument("--parts", nargs="+", default=["single", "sacsma", "regional", "pm25"], choices=PARTS)
-    p.add_argument("--seeds", type=int, default=1)
+    p.add_argument("--seeds", type=int, default=1, help="seeds per setting (each target is a mean over seeds)")
     p.add_argument("--pm25-seeds", type=int, default=5,
                    help="seeds of the single-site PM2.5 part: its 6 h margin is within one seed's spread of the "
                         "target (5 seeds: 15.3%% below persistence; seed 0 alone 16.1%%, seed 3 alone 14.3%%), so the "
                         "verdict needs several")
-    p.add_argument("--regional-units", type=int, default=64)
-    p.add_argument("--regional-seq", type=int, default=270)
-    p.add_argument("--regional-epochs", type=int, default=20)
+    p.add_argument("--regional-units", type=int, default=64, help="LSTM units of the regional model")
+    p.add_argument("--regional-seq", type=int, default=270, help="input sequence length of the regional model (days)")
+    p.add_argument("--regional-epochs", type=int, default=20, help="training epochs of the regional model")
     p.add_argument("--ungauged", nargs="+", default=["01013500", "03010655", "07291000", "09035900", "10259000"],
                    help="basins held out of training in the ungauged part")
     p.add_argument("--test-station", default="Changping", help="held-out station of the station-grouped part")
-    p.add_argument("--out", default="runs/benchmarks")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides, as for lstm-suite train")
     args = p.parse_args(argv)
     start = time.perf_counter()
 

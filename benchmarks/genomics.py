@@ -12,7 +12,6 @@ Writes ``<out>/genomics-benchmark/report.md`` and prints it, with the time taken
 """
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -34,13 +33,15 @@ def main(argv=None):
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    p = argparse.ArgumentParser()
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--folds", type=int, default=5)
+    from common.cli import benchmark_parser
+
+    p = benchmark_parser(__doc__)
+    p.add_argument("--seeds", type=int, default=5, help="seeds per setting (each target is a mean over seeds)")
+    p.add_argument("--folds", type=int, default=5, help="stratified cross-validation folds for choosing the LSTM model")
     p.add_argument("--candidates", default="danq,bilstm", help="comma-separated: danq, danq_wide, bilstm")
-    p.add_argument("--out", default="runs/benchmarks")
+    p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (1: everything in this process)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides, as for lstm-suite train")
     args = p.parse_args(argv)
     start = time.perf_counter()
 

@@ -11,7 +11,6 @@ boosting. Checked against the targets of the social issue. Reports its time.
 """
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -109,12 +108,14 @@ def main(argv=None):
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    p = argparse.ArgumentParser()
+    from common.cli import benchmark_parser
+
+    p = benchmark_parser(__doc__)
     p.add_argument("--datasets", nargs="+", default=["ili", "exchange", "bikes", "pageviews", "ilinet"],
                    choices=[*SETTINGS, *ROLLING])
     p.add_argument("--horizons", nargs="+", type=int, default=None, help="a subset of each dataset's horizons")
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--out", default="runs/benchmarks")
+    p.add_argument("--seeds", type=int, default=5, help="seeds per setting (each target is a mean over seeds)")
+    p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
     p.add_argument("--rolling-seeds", type=int, default=3, help="seeds of the rolling-origin runs")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="long-horizon runs")
     p.add_argument("--jobs", type=int, default=2, help="experiments run side by side in worker processes "

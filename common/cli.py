@@ -34,6 +34,15 @@ def _run_name(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written (a module docstring), and every option's default."""
+
+
+def benchmark_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The argument parser of a benchmark script: its docstring as the description, defaults in ``--help``."""
+    return argparse.ArgumentParser(description=doc, formatter_class=_HelpFormatter)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lstm-suite", description="LSTM models for applied domains, compared with "
                                 "honest baselines and published results.")

@@ -1,4 +1,5 @@
-"""data_scripts/verify_mirror.py: a mirror folder checked against the registry, file by file."""
+"""data_scripts/verify_mirror.py: a mirror folder checked against the registry, file by file; the benchmark
+scripts' --help."""
 import hashlib
 import subprocess
 import sys
@@ -45,3 +46,11 @@ def test_the_command_line_gives_usage_and_refuses_a_path_that_is_not_a_folder(ar
     # before: --help or a mistyped path was taken as a mirror, and every registered file was listed as missing
     run = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == code and text in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("script", ["cmapss", "environmental", "genomics", "social"])
+def test_benchmark_help_describes_the_benchmark_and_its_defaults(script):
+    path = ROOT / "benchmarks" / f"{script}.py"
+    run = subprocess.run([sys.executable, str(path), "--help"], capture_output=True, text=True, cwd=ROOT)
+    first_line = path.read_text().split('"""')[1].splitlines()[0]
+    assert run.returncode == 0 and first_line in run.stdout and "(default: 5)" in run.stdout

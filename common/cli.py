@@ -34,6 +34,15 @@ def _run_name(text: str) -> str:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("lstm-suite")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """The description as written (a module docstring), and every option's default."""
 
@@ -46,6 +55,7 @@ def benchmark_parser(doc: str | None) -> argparse.ArgumentParser:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lstm-suite", description="LSTM models for applied domains, compared with "
                                 "honest baselines and published results.")
+    p.add_argument("--version", action="version", version=f"lstm-suite {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="domains, datasets, and which datasets are cached")
     f = sub.add_parser("fetch", help="fetch a dataset (or all) into the cache, verifying sha256")

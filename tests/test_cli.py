@@ -27,6 +27,14 @@ def test_help_and_list_do_not_import_tensorflow():
     assert run_cli("--help").returncode == 0
 
 
+def test_version_names_the_installed_package(capsys):
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"lstm-suite {metadata.version('lstm-suite')}"
+
+
 def test_list_shows_cache_state(tmp_path, monkeypatch, capsys):
     mirror = tmp_path / "m"
     monkeypatch.setenv("LSTM_SUITE_MIRROR", str(mirror))

@@ -165,6 +165,18 @@ def test_csv_loader_names_file_row_and_problem(tmp_path, rows, problem):
         load_series_csv(write(tmp_path, ["2024-01-01,1,2", "2024-01-02,1,2"], "ok.csv"), "date", ["c"], "D")
 
 
+def test_timestamps_whose_utc_offset_changes_are_read_as_utc(tmp_path):
+    """Before: a traceback ('Mixed timezones detected') for any export with daylight-saving offsets."""
+    hours = pd.date_range("2021-03-27 20:00", periods=10, freq="h", tz="Europe/Berlin")  # +01:00, then +02:00
+    path = write(tmp_path, [f"{t.isoformat()},{i},{i}" for i, t in enumerate(hours)], name="dst.csv")
+    frame, rep = load_series_csv(path, "date", ["a", "b"], "h")
+    assert frame["a"].tolist() == list(range(10)) and frame.index[0] == pd.Timestamp("2021-03-27 19:00", tz="UTC")
+    assert rep.actions == ["read the dates in UTC: their UTC offsets differ (+01:00 and +02:00, e.g. daylight saving)"]
+    mixed = write(tmp_path, ["2021-03-27 20:00,1,1", "2021-03-27T21:00:00+01:00,2,2"], name="mixed.csv")
+    with pytest.raises(DataError, match=r"mixed.csv: row 2: date '2021-03-27 20:00' has no UTC offset, but row 3's"):
+        load_series_csv(mixed, "date", ["a", "b"], "h")
+
+
 def test_day_first_dates_are_not_silently_read_month_first(tmp_path):
     """Before: 01/01..31/12 was read as January 1..12 month-first and the rest by guessing per row, so the
     series was reordered, and with gaps = 'interpolate' trained on shuffled values."""

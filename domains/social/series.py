@@ -52,25 +52,43 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
     return out
 
 
-def parse_dates(path, column: pd.Series, date_format: str = "") -> pd.Series:
+_OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})\s*$"  # a time followed by a UTC offset
+
+
+def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[str] | None = None) -> pd.Series:
     """Timestamps of a date column. With ``date_format`` (strftime codes) every row must match it. Without,
     pandas infers one format from the first row; rows written differently are then read one by one, except
     that a file where some numeric dates (``01/02/2024``) read differently month-first and day-first is an
-    error: reading those per row would mix the two orders."""
+    error: reading those per row would mix the two orders. Dates whose UTC offsets differ (daylight saving) are
+    read in UTC, and ``actions`` says so; dates with and without an offset in one column are an error."""
+    text = column.astype(str)
+    offsets = text.str.extract(_OFFSET, expand=False)
+    utc = False
+    if offsets.notna().any():
+        if offsets.isna().any():
+            bare, marked = int(np.flatnonzero(offsets.isna())[0]), int(np.flatnonzero(offsets.notna())[0])
+            raise DataError(f"{path}: row {bare + 2}: date {column.iloc[bare]!r} has no UTC offset, but row "
+                            f"{marked + 2}'s {column.iloc[marked]!r} has one; write every date the same way")
+        kinds = sorted(set(offsets.str.replace(r"^([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)))
+        if len(kinds) > 1:
+            utc = True
+            if actions is not None:
+                actions.append(f"read the dates in UTC: their UTC offsets differ ({' and '.join(kinds[:3])}"
+                               f"{', ...' if len(kinds) > 3 else ''}, e.g. daylight saving)")
     if date_format:
-        dates = pd.to_datetime(column, errors="coerce", format=date_format)
+        dates = pd.to_datetime(column, errors="coerce", format=date_format, utc=utc)
         if dates.isna().any():
             row = int(np.flatnonzero(dates.isna().to_numpy())[0])
             raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} does not match data.date_format "
                             f"{date_format!r}")
         return dates
-    dates = pd.to_datetime(column, errors="coerce")
+    dates = pd.to_datetime(column, errors="coerce", utc=utc)
     if not dates.isna().any():
         return dates
-    dates = pd.to_datetime(column, errors="coerce", format="mixed")
-    numeric = column.astype(str).str.match(r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b").to_numpy()
+    dates = pd.to_datetime(column, errors="coerce", format="mixed", utc=utc)
+    numeric = text.str.match(r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b").to_numpy()
     if numeric.any():
-        day_first = pd.to_datetime(column[numeric], errors="coerce", format="mixed", dayfirst=True)
+        day_first = pd.to_datetime(column[numeric], errors="coerce", format="mixed", dayfirst=True, utc=utc)
         differ = np.flatnonzero((day_first.notna() & (day_first != dates[numeric])).to_numpy())
         if len(differ):
             row = int(np.flatnonzero(numeric)[differ[0]])
@@ -96,7 +114,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         raise DataError(f"{path}: no date column {date_column!r}; the file has {list(frame.columns)}")
     if len(frame) < 2:
         raise DataError(f"{path}: {len(frame)} rows: too short for a time series")
-    dates = parse_dates(path, frame[date_column], date_format)
+    dates = parse_dates(path, frame[date_column], date_format, rep.actions)
     values = numeric_columns(frame, list(columns), path)
     values.index = pd.DatetimeIndex(dates, name=date_column)
     if not values.index.is_monotonic_increasing:

@@ -177,6 +177,24 @@ def test_timestamps_whose_utc_offset_changes_are_read_as_utc(tmp_path):
         load_series_csv(mixed, "date", ["a", "b"], "h")
 
 
+def test_a_date_column_of_numbers_needs_a_format_and_unix_seconds_are_one(tmp_path):
+    """Before: 20210101 and 1609459200 were read as nanoseconds after 1970 ('off the grid, e.g. 1970-01-01
+    00:00:00.020210102')."""
+    days = pd.date_range("2021-01-01", periods=5, freq="D")
+    ymd = write(tmp_path, [f"{d:%Y%m%d},{i},{i}" for i, d in enumerate(days)], name="ymd.csv")
+    with pytest.raises(DataError, match=r"ymd.csv: date column 'date' holds numbers, not dates \(row 2: 20210101\); "
+                                        r"set data.date_format"):
+        load_series_csv(ymd, "date", ["a", "b"], "D")
+    assert load_series_csv(ymd, "date", ["a", "b"], "D", date_format="%Y%m%d")[0].index.equals(
+        pd.DatetimeIndex(days, freq=None, name="date"))
+    unix = write(tmp_path, [f"{d.value // 10**9},{i},{i}" for i, d in enumerate(days)], name="unix.csv")
+    assert load_series_csv(unix, "date", ["a", "b"], "D", date_format="unix")[0].index.equals(
+        pd.DatetimeIndex(days, freq=None, name="date"))
+    with pytest.raises(DataError, match=r"ymd.csv: row 2: date '2021-01-01' is not a number of seconds"):
+        load_series_csv(write(tmp_path, ["2021-01-01,1,1", "2021-01-02,2,2"], name="ymd.csv"), "date", ["a", "b"],
+                        "D", date_format="unix")
+
+
 def test_day_first_dates_are_not_silently_read_month_first(tmp_path):
     """Before: 01/01..31/12 was read as January 1..12 month-first and the rest by guessing per row, so the
     series was reordered, and with gaps = 'interpolate' trained on shuffled values."""

@@ -45,7 +45,7 @@ class SocialOptions:
     test_drop_last: int = option(0, datasets=LTSF)
     path: str = option("", datasets=CSV)  # the file
     date_column: str = option("date", datasets=CSV)
-    date_format: str = option("", datasets=CSV)  # strftime codes, e.g. "%d/%m/%Y"; "": see series.parse_dates
+    date_format: str = option("", datasets=CSV)  # strftime codes, e.g. "%d/%m/%Y"; "unix"; "": see series.parse_dates
     columns: tuple[str, ...] = option((), datasets=CSV)  # the channels (all predicted)
     # channel reported separately (mse_target, mae_target); default: the last column
     target: str = option("", datasets=LTSF)

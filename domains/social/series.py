@@ -60,7 +60,20 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
     pandas infers one format from the first row; rows written differently are then read one by one, except
     that a file where some numeric dates (``01/02/2024``) read differently month-first and day-first is an
     error: reading those per row would mix the two orders. Dates whose UTC offsets differ (daylight saving) are
-    read in UTC, and ``actions`` says so; dates with and without an offset in one column are an error."""
+    read in UTC, and ``actions`` says so; dates with and without an offset in one column are an error. A column
+    of numbers needs ``date_format`` (``"unix"``: seconds since 1970), never read as nanoseconds."""
+    if date_format == "unix":  # seconds since 1970-01-01 UTC
+        seconds = pd.to_numeric(column, errors="coerce")
+        if seconds.isna().any():
+            row = int(np.flatnonzero(seconds.isna().to_numpy())[0])
+            raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} is not a number of seconds "
+                            "(data.date_format = 'unix')")
+        return pd.to_datetime(seconds, unit="s")
+    if pd.api.types.is_numeric_dtype(column):
+        if not date_format:
+            raise DataError(f"{path}: date column {column.name!r} holds numbers, not dates (row 2: {column.iloc[0]}); "
+                            "set data.date_format: e.g. '%Y%m%d' for 20240131, or 'unix' for seconds since 1970")
+        column = column.astype(str)
     text = column.astype(str)
     offsets = text.str.extract(_OFFSET, expand=False)
     utc = False

@@ -383,6 +383,19 @@ def test_air_baselines_and_per_horizon_metrics(tmp_path):
     assert np.isfinite(pred[:, 0]).all() and np.isnan(pred[:, 1:]).all()
 
 
+def test_a_split_without_any_observed_pm25_is_a_data_error(tmp_path):
+    """Before: a station file whose PM2.5 column is all NA trained on nothing, then Ridge raised 'Found array with
+    0 sample(s)'."""
+    from domains.environmental.airquality import prepare_air, read_station
+
+    write_station(tmp_path / "a.csv", "Alpha", pm_missing=range(60 * 24))
+    with pytest.raises(DataError, match=r"test: no observed PM2.5 in the training hours \('2013-03-01'"):
+        prepare_air([read_station(tmp_path / "a.csv")], lookback=30, periods=AIR_PERIODS, label="test")
+    write_station(tmp_path / "b.csv", "Beta", pm_missing=range(45 * 24, 60 * 24))  # none from 2013-04-15 on
+    with pytest.raises(DataError, match=r"test: no observed PM2.5 target in the test windows \('2013-04-15'"):
+        prepare_air([read_station(tmp_path / "b.csv")], lookback=30, periods=AIR_PERIODS, label="test")
+
+
 def test_station_grouped_split(tmp_path):
     prep, _ = _air(tmp_path, test_stations=("Beta",))
     assert set(prep.extra["index"](prep.X_train)[0]) == {"Alpha"}

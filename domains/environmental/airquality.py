@@ -142,6 +142,8 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
     fit_rows = np.concatenate([enc[s.name][0][in_period[s.name]["train"]] for s in train_st])
     if len(fit_rows) == 0:
         raise DataError(f"{label}: no training hours in {periods['train']}")
+    if np.isnan(fit_rows[:, 0]).all():  # the PM2.5 column comes first
+        raise DataError(f"{label}: no observed PM2.5 in the training hours {periods['train']}")
     scaler = Standardizer().fit(fit_rows)  # NaN-ignoring: the PM2.5 column's statistics = observed PM2.5's
     mean, scale = scaler.mean[0], scaler.scale[0]
     H = np.asarray(HORIZONS)
@@ -167,6 +169,9 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
         if not Xs:
             raise DataError(f"{label}: no {split} windows in {periods[split]} (look-back {lookback} h, horizon 24 h)")
         X = np.concatenate(Xs)
+        if np.isnan(np.concatenate(ys)).all():
+            word = {"val": "validation"}.get(split, split)
+            raise DataError(f"{label}: no observed PM2.5 target in the {word} windows {periods[split]}")
         sets[split] = (X, np.concatenate(ys))
         meta[split] = (np.concatenate(names_), np.concatenate(times))
         index.register(X, *meta[split])

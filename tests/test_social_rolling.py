@@ -99,6 +99,14 @@ def test_bad_values_and_settings_are_clear_errors():
     data.covariates.iloc[4, 0] = np.nan
     with pytest.raises(DataError, match=r"covariates have 1 missing value: '[^']+' 1 \(first at "):
         prepare_rolling(data, 28, 10, 3, 5)
+    # before: "no train windows; shorten data.lookback", with numpy's all-NaN warnings, for a target never observed
+    with pytest.raises(DataError, match=r"generated: the target has no observed value"):
+        prepare_rolling(series(missing=range(400)), 28, 10, 3, 5)
+    with pytest.raises(DataError, match=r"generated: none of the \d+ validation windows has an observed target "
+                                        r"\(targets 2020-11-05 00:00:00 to 2021-01-19 00:00:00\)"):
+        prepare_rolling(series(missing=range(250, 400)), 28, 10, 3, 5)
+    with pytest.raises(DataError, match=r"generated: none of the 3 test windows has an observed target"):
+        prepare_rolling(series(missing=range(380, 400)), 28, 10, 3, 5)
 
 
 def test_rolling_baselines_by_hand():

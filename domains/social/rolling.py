@@ -60,6 +60,8 @@ def origin_positions(n: int, lookback: int, horizon: int, count: int, step: int)
 def _check_values(data: RollingData) -> np.ndarray:
     y = data.target.to_numpy(dtype=float)
     ok = ~np.isnan(y)
+    if not ok.any():
+        raise DataError(f"{data.label}: the target has no observed value")
     if data.transform not in TRANSFORMS:
         raise DataError(f"unknown transform {data.transform!r}; choose one of {sorted(TRANSFORMS)}")
     if data.fill not in ("ffill", "zero"):
@@ -125,6 +127,10 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
         sets = {k: windows(v) for k, v in ends.items()}
         for name in ("train", "val"):
             keep = ~np.isnan(sets[name][1]).all(axis=(1, 2))
+            if len(keep) and not keep.any():
+                first_t, last_t = (data.target.index[ends[name][i] + j] for i, j in ((0, 1), (-1, horizon)))
+                raise DataError(f"{data.label}: none of the {len(keep)} {'validation' if name == 'val' else name} "
+                                f"windows has an observed target (targets {first_t} to {last_t})")
             if not keep.all():
                 notes.append(f"{int((~keep).sum())} {name} windows without any observed target left out"
                              + (f" (block from {data.target.index[origin]})" if origin != first else ""))
@@ -139,6 +145,9 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
     blocks = [origins[i: i + refit_every] for i in range(0, len(origins), refit_every)] if refit_every else []
     folds = [fold_sets(int(b[0]), b, notes) for b in blocks] if len(blocks) > 1 else []
     unobserved = int(np.isnan(sets["test"][1]).sum())
+    if unobserved == sets["test"][1].size:
+        raise DataError(f"{data.label}: none of the {len(origins)} test windows has an observed target (origins "
+                        f"{data.target.index[origins[0]]} to {data.target.index[origins[-1]]})")
     if unobserved:
         notes.append(f"{unobserved} of {sets['test'][1].size} test target values not observed: left out of the metrics")
     if np.isnan(naive_scale(y_raw[:val_start], data.season)):

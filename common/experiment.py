@@ -129,6 +129,9 @@ def score(prep: Prepared, y_pred: np.ndarray, y_quantiles: np.ndarray | None = N
     return out
 
 
+CELL_NAMES = {"lstm": "LSTM", "gru": "GRU", "simple_rnn": "SimpleRNN"}  # the table's name of the trained model
+
+
 def describe(spec) -> str:
     """A short name of the model a spec builds, e.g. ``Conv1D + bidirectional lstm 32``."""
     parts = (["channel-independent"] if spec.channel_independent else []) + (["Conv1D +"] if spec.conv_filters else []) \
@@ -265,7 +268,7 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         columns[name] = np.concatenate(preds)
         base_scores[name] = score(prep, columns[name])
     published = load_published(domain.published, *prep.published_key)
-    table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"LSTM ({describe(spec)})",
+    table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"{CELL_NAMES[spec.cell]} ({describe(spec)})",
                              ensemble=ensemble)
     write_json(run_dir / "metrics.json", {"data": prep.data_label, "lstm_per_seed": per_seed, "lstm_summary": lstm,
                                           "lstm_ensemble": ensemble,

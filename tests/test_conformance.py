@@ -128,6 +128,19 @@ def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
     assert again.reproduced, again.problems
 
 
+@pytest.mark.parametrize("cell, name", [("gru", "GRU (gru"), ("simple_rnn", "SimpleRNN (simple_rnn")])
+def test_the_table_names_the_recurrent_cell_that_was_trained(tmp_path, cell, name):
+    """Before: `--set model.cell=gru` was listed as 'LSTM (gru 8)'."""
+    pytest.importorskip("keras")
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    cfg = apply_overrides(demo_domain.DOMAIN.smoke_config(), {"out": str(tmp_path), "training.epochs": 1,
+                                                              "model.cell": cell})
+    res = run_experiment(cfg, demo_domain.DOMAIN, run_name=cell, log=lambda m: None)
+    assert list(res.table["model"])[0].startswith(name)
+
+
 def test_several_seeds_add_the_ensemble_of_their_mean_prediction(tmp_path):
     pytest.importorskip("keras")
     import pandas as pd

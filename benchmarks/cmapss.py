@@ -40,11 +40,13 @@ def main(argv=None):
     from common.cli import benchmark_parser
 
     p = benchmark_parser(__doc__)
-    p.add_argument("--subsets", nargs="+", default=["FD001", "FD002", "FD004"], choices=["FD001", "FD002", "FD003", "FD004"],
+    p.add_argument("--subsets", nargs="+", default=["FD001", "FD002", "FD004"],
+                   choices=["FD001", "FD002", "FD003", "FD004"],
                    help="C-MAPSS subsets (FD003 is not in the registered mirror: give data.data_dir)")
     p.add_argument("--seeds", type=int, default=5, help="seeds per setting (each target is a mean over seeds)")
     p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides, as for lstm-suite train")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config overrides, as for lstm-suite train")
     args = p.parse_args(argv)
 
     import pandas as pd

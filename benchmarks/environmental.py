@@ -84,7 +84,8 @@ def main(argv=None):
                    help="basins held out of training in the ungauged part")
     p.add_argument("--test-station", default="Changping", help="held-out station of the station-grouped part")
     p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides, as for lstm-suite train")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config overrides, as for lstm-suite train")
     args = p.parse_args(argv)
     start = time.perf_counter()
 

@@ -41,7 +41,8 @@ def main(argv=None):
     p.add_argument("--candidates", default="danq,bilstm", help="comma-separated: danq, danq_wide, bilstm")
     p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
     p.add_argument("--jobs", type=int, default=2, help="worker processes (1: everything in this process)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config overrides, as for lstm-suite train")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="config overrides, as for lstm-suite train")
     args = p.parse_args(argv)
     start = time.perf_counter()
 

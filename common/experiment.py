@@ -268,8 +268,8 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         columns[name] = np.concatenate(preds)
         base_scores[name] = score(prep, columns[name])
     published = load_published(domain.published, *prep.published_key)
-    table = comparison_table(lstm, base_scores, published, list(prep.metrics), lstm_name=f"{CELL_NAMES[spec.cell]} ({describe(spec)})",
-                             ensemble=ensemble)
+    table = comparison_table(lstm, base_scores, published, list(prep.metrics),
+                             lstm_name=f"{CELL_NAMES[spec.cell]} ({describe(spec)})", ensemble=ensemble)
     write_json(run_dir / "metrics.json", {"data": prep.data_label, "lstm_per_seed": per_seed, "lstm_summary": lstm,
                                           "lstm_ensemble": ensemble,
                                           "baselines": base_scores, "leakage": prep.audit.to_dict(),

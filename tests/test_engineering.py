@@ -240,12 +240,12 @@ def test_skab_training_anomalies_are_named_by_their_path_under_the_folder(tmp_pa
 
 def test_skab_files_without_a_test_anomaly_get_a_note_that_f1_and_mar_mean_nothing(tmp_path):
     """Before: F1 0.0 and MAR nan were printed for files whose test rows hold no anomaly, without a word why."""
-    from domains.engineering.skab import NO_TEST_ANOMALY, test_anomaly_notes
+    from domains.engineering.skab import NO_TEST_ANOMALY, anomaly_free_test_notes
 
     calm = [write_skab(tmp_path / "calm" / f"{k}.csv", anomaly_from=460, seed=k) for k in range(2)]
-    assert test_anomaly_notes(calm) == [NO_TEST_ANOMALY]
+    assert anomaly_free_test_notes(calm) == [NO_TEST_ANOMALY]
     assert "F1 is 0 for any alarm" in NO_TEST_ANOMALY and "MAR is undefined" in NO_TEST_ANOMALY
-    assert test_anomaly_notes([*calm, write_skab(tmp_path / "x.csv")]) == []
+    assert anomaly_free_test_notes([*calm, write_skab(tmp_path / "x.csv")]) == []
 
 
 def test_skab_upstream_flag_rule_matches_upstreams_loop():

@@ -233,11 +233,11 @@ def training_anomalies(files: list[Path], folder: Path) -> dict[str, int]:
     return {name: n for name, n in counts.items() if n}
 
 
-NO_TEST_ANOMALY = ("the test rows (after the first 400 of each file) hold no anomaly: F1 is 0 for any alarm and MAR is "
-                   "undefined (nan); only FAR says something")
+NO_TEST_ANOMALY = (f"the test rows (after the first {N_TRAIN} of each file) hold no anomaly: F1 is 0 for any alarm and "
+                   "MAR is undefined (nan); only FAR says something")
 
 
-def test_anomaly_notes(files: list[Path]) -> list[str]:
+def anomaly_free_test_notes(files: list[Path]) -> list[str]:
     """[NO_TEST_ANOMALY] when no file has an anomaly label in its test rows, else []."""
     return [] if any(read_skab(p)["anomaly"].iloc[N_TRAIN:].any() for p in files) else [NO_TEST_ANOMALY]
 
@@ -280,7 +280,7 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
     source = f"this run, {len(files)} files" + (f", mean of seeds {seed}-{seed + seeds - 1}" if seeds > 1 else "")
     rows = [_mean_row(model, rs, source) for model, rs in runs.items()]
     best_lstm = max(np.mean([r["f1"] for r in rs]) for model, rs in runs.items() if model.startswith("LSTM"))
-    calm = test_anomaly_notes(files)
+    calm = anomaly_free_test_notes(files)
     notes = [f"{name}: {n} of its {N_TRAIN} training rows are labelled anomalous (the protocol trains on them as "
              "fault-free)" for name, n in training_anomalies(files, folder).items()] + calm
     cited = f"published on SKAB, not on your files: {CITATION}" if data_dir else f"published: {CITATION}"

@@ -73,8 +73,7 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
             raise DataError(f"test_drop_last = {test_drop_last} would drop all {n_test_windows} test windows")
         sets["test"] = (sets["test"][0][:keep], sets["test"][1][:keep])
     first_targets = window_ends(n, lookback, horizon, *split.targets("test"))[:len(sets["test"][1])]
-    labels = data.frame.index if not isinstance(data.frame.index, pd.RangeIndex) else pd.Index(np.arange(n))
-    origins = labels[first_targets - 1].astype(str).to_numpy()  # the last input row of each test window
+    origins = data.frame.index[first_targets - 1].astype(str).to_numpy()  # the last input row of each test window
     names = [f"{c} +{h}" for h in range(1, horizon + 1) for c in data.frame.columns]  # y is (horizon, channel)
     target_index = list(data.frame.columns).index(data.target)
     original_train = x[: split.n_train]

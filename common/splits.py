@@ -9,8 +9,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
+
+from .domain import DataError
 
 
 @dataclass(frozen=True)
@@ -100,17 +103,24 @@ class Standardizer:
     """Per-feature z-score fitted on training rows only; NaNs are ignored when fitting and kept when applying.
 
     Features with zero training variance get scale 1 (they carry no information, and dividing by zero
-    would turn them into NaN).
+    would turn them into NaN). A feature whose variance overflows (values beyond about 1e154) is a DataError
+    naming it (``names``, else its index): scaled by 1 it would reach the network as infinities.
     """
 
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
 
-    def fit(self, rows: np.ndarray) -> "Standardizer":
+    def fit(self, rows: np.ndarray, names: Sequence[str] | None = None) -> "Standardizer":
         rows = np.asarray(rows, dtype=float)
         rows = rows.reshape(-1, rows.shape[-1]) if rows.ndim > 1 else rows[:, None]
         self.mean = np.nanmean(rows, axis=0)
-        std = np.nanstd(rows, axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            std = np.nanstd(rows, axis=0)
+        for k in np.flatnonzero(np.isinf(std) | np.isinf(self.mean)):
+            name = f"column {names[k]!r}" if names is not None else f"feature {k}"
+            raise DataError(f"{name} holds values too large to standardise (largest magnitude "
+                            f"{np.nanmax(np.abs(rows[:, k])):.3g}; its variance overflows): check it for a unit or "
+                            "typing error")
         self.scale = np.where(np.isfinite(std) & (std > 0), std, 1.0)
         return self
 
@@ -126,3 +136,19 @@ class Standardizer:
     @classmethod
     def from_dict(cls, d: dict) -> "Standardizer":
         return cls(mean=np.asarray(d["mean"]), scale=np.asarray(d["scale"]))
+
+
+def float32_or_error(z: np.ndarray, x: np.ndarray, names: Sequence[str], rows: Sequence, label: str) -> np.ndarray:
+    """Scaled rows ``z`` (of raw rows ``x``) as float32, or a DataError naming the first finite raw value that
+    float32 cannot hold once scaled (about 3.4e38 training standard deviations from the training mean)."""
+    z, x = np.asarray(z, dtype=float), np.asarray(x, dtype=float)
+    z, x = (a[:, None] if a.ndim == 1 else a for a in (z, x))
+    with np.errstate(over="ignore"):
+        z32 = z.astype(np.float32)
+    bad = np.argwhere(np.isinf(z32) & np.isfinite(x))
+    if len(bad):
+        row, col = bad[0]
+        raise DataError(f"{label}: column {names[col]!r} row {rows[row]} holds {x[row, col]:.3g}, {z[row, col]:.3g} "
+                        "training standard deviations from the training mean, beyond what float32 holds: check it "
+                        "for a unit or typing error")
+    return z32

@@ -47,6 +47,15 @@ def test_a_channel_constant_in_training_is_named_with_why_its_mase_is_nan():
     assert not any("constant" in n for n in prepare_ltsf(LTSFData(frame(200), "c2", 1, "test"), 24, 12).audit.notes)
 
 
+def test_values_too_large_to_scale_are_named_not_trained_into_nan():
+    train_overflow = frame(200).assign(c1=lambda f: f.c1.where(f.index != 5, 1e300))  # its variance overflows
+    with pytest.raises(DataError, match=r"big: column 'c1' .*1e\+300"):
+        prepare_ltsf(LTSFData(train_overflow, "c2", 1, "big"), 24, 12)
+    test_overflow = frame(200).assign(c0=lambda f: f.c0.where(f.index != 190, 1e60))  # beyond float32 once scaled
+    with pytest.raises(DataError, match=r"big: column 'c0' row 190 .*1e\+60"):
+        prepare_ltsf(LTSFData(test_overflow, "c2", 1, "big"), 24, 12)
+
+
 def test_too_short_series_is_a_clear_error():
     with pytest.raises(DataError, match="too short"):
         prepare_ltsf(LTSFData(frame(60), "c0", 1, "tiny"), 36, 24)

@@ -109,6 +109,18 @@ def test_bad_values_and_settings_are_clear_errors():
         prepare_rolling(series(missing=range(380, 400)), 28, 10, 3, 5)
 
 
+def test_values_too_large_to_scale_are_named_not_trained_into_nan():
+    from dataclasses import replace
+    data = replace(series(), transform="none")
+    data.target.iloc[3] = 1e300  # before: scale 1, so the network saw inf and the loss went NaN
+    with pytest.raises(DataError, match=r"generated: column 'target' holds values too large to standardise"):
+        prepare_rolling(data, 28, 10, 3, 5)
+    data = replace(series(), transform="none")
+    data.target.iloc[395] = 1e60  # a test value float32 cannot hold once scaled
+    with pytest.raises(DataError, match=r"generated: column 'target' row 2021-02-04 00:00:00 holds 1e\+60"):
+        prepare_rolling(data, 28, 10, 3, 5)
+
+
 def test_rolling_baselines_by_hand():
     X = {"sequence": np.zeros((2, 60, 3)), "future": np.zeros((2, 4, 1))}
     X["sequence"][0, :, 0] = np.arange(60)

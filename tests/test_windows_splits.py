@@ -114,3 +114,11 @@ def test_standardizer_uses_only_the_rows_it_is_given():
     const = Standardizer().fit(np.c_[np.ones(5), np.arange(5.0)])
     assert np.isfinite(const.transform(np.ones((1, 2)))).all()
     assert Standardizer.from_dict(a.to_dict()).transform(train) == pytest.approx(z)
+
+
+def test_standardizer_refuses_a_feature_whose_variance_overflows():
+    rows = np.c_[np.arange(5.0), [1.0, 2.0, 1e300, 3.0, 4.0]]
+    with pytest.raises(ValueError, match=r"column 'b' .*1e\+300"):
+        Standardizer().fit(rows, names=["a", "b"])
+    with pytest.raises(ValueError, match=r"feature 1 "):
+        Standardizer().fit(rows)

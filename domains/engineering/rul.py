@@ -52,7 +52,7 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
         rows = fit_mask & (cond_tr == c)  # training engines only: validation and test never shape the scaler
         if not rows.any():
             raise ValueError(f"operating condition {c} has no rows in the training engines")
-        sc = Standardizer().fit(x_tr[rows])
+        sc = Standardizer().fit(x_tr[rows], names=list(sensors))
         name = "inputs" if k == 1 else f"inputs_condition_{c}"
         scalers[name], fit_rows[name] = sc.to_dict(), x_tr[rows]
         z_tr[cond_tr == c] = sc.transform(x_tr[cond_tr == c])

@@ -12,7 +12,7 @@ import pandas as pd
 
 from common.domain import DataError, Prepared, describe_missing
 from common.evaluation import audit
-from common.splits import Standardizer, chronological_split
+from common.splits import Standardizer, chronological_split, float32_or_error
 from common.windows import make_windows, window_ends
 
 METRICS = ("mse", "mae", "mse_target", "mae_target", "mae@original", "mase@original")
@@ -62,8 +62,11 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
         if b - a < horizon or (name == "train" and b - lookback - horizon + 1 < 1):
             raise DataError(f"{data.label}: the {name} split ({b - a} rows) is too short for look-back {lookback} "
                             f"and horizon {horizon}")
-    scaler = Standardizer().fit(x[: split.n_train])
-    z = scaler.transform(x).astype(np.float32)
+    try:
+        scaler = Standardizer().fit(x[: split.n_train], names=list(data.frame.columns))
+    except DataError as err:
+        raise DataError(f"{data.label}: {err}") from None
+    z = float32_or_error(scaler.transform(x), x, list(data.frame.columns), data.frame.index, data.label)
     sets = {name: make_windows(z, lookback, horizon, start=split.targets(name)[0], stop=split.targets(name)[1])
             for name in ("train", "val", "test")}
     n_test_windows = len(sets["test"][1])

@@ -24,7 +24,7 @@ import pandas as pd
 from common.domain import DataError, Prepared, describe_missing
 from common.evaluation import audit
 from common.metrics import naive_scale
-from common.splits import Standardizer
+from common.splits import Standardizer, float32_or_error
 
 POINT = ("mae", "smape", "mase")
 TRANSFORMS = {"none": (lambda a: a, lambda a: a), "log": (np.log, np.exp), "log1p": (np.log1p, np.expm1)}
@@ -101,17 +101,23 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
     with np.errstate(divide="ignore", invalid="ignore"):
         yt = fwd(y_raw)
     missing = np.isnan(yt)
-    target_scaler = Standardizer().fit(yt[:val_start])
+    past = data.past.to_numpy(float) if data.past is not None else np.zeros((n, 0))
+    fut = data.covariates.to_numpy(float)
+    cov = np.c_[past, fut]
+    cov_names = [*(data.past.columns if data.past is not None else []), *data.covariates.columns]
+    try:
+        target_scaler = Standardizer().fit(yt[:val_start], names=[data.target.name or "target"])
+        cov_scaler = Standardizer().fit(cov[:val_start], names=[str(c) for c in cov_names])
+    except DataError as err:
+        raise DataError(f"{data.label}: {err}") from None
     z = target_scaler.transform(yt[:, None])[:, 0]
+    float32_or_error(z, yt, [data.target.name or "target"], data.target.index, data.label)  # a check only
     if data.fill == "zero":
         z_in = np.where(missing, target_scaler.transform(np.array([[fwd(0.0)]]))[0, 0], z)
     else:
         z_in = pd.Series(z).ffill().fillna(0.0).to_numpy()  # leading gaps: the training mean
-    past = data.past.to_numpy(float) if data.past is not None else np.zeros((n, 0))
-    fut = data.covariates.to_numpy(float)
-    cov = np.c_[past, fut]
-    cov_scaler = Standardizer().fit(cov[:val_start])
     cov_z = cov_scaler.transform(cov)
+    float32_or_error(cov_z, cov, [str(c) for c in cov_names], data.target.index, data.label)
     seq_rows = np.c_[z_in, missing.astype(float), cov_z].astype(np.float32)
     fut_rows = cov_z[:, past.shape[1]:].astype(np.float32)
     back, ahead = np.arange(-lookback + 1, 1), np.arange(1, horizon + 1)

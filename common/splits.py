@@ -116,7 +116,9 @@ class Standardizer:
         self.mean = np.nanmean(rows, axis=0)
         with np.errstate(over="ignore", invalid="ignore"):
             std = np.nanstd(rows, axis=0)
-        for k in np.flatnonzero(np.isinf(std) | np.isinf(self.mean)):
+        overflow = np.flatnonzero(np.isinf(std) | np.isinf(self.mean))
+        if len(overflow):
+            k = overflow[0]
             name = f"column {names[k]!r}" if names is not None else f"feature {k}"
             raise DataError(f"{name} holds values too large to standardise (largest magnitude "
                             f"{np.nanmax(np.abs(rows[:, k])):.3g}; its variance overflows): check it for a unit or "

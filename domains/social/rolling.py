@@ -104,20 +104,21 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
     past = data.past.to_numpy(float) if data.past is not None else np.zeros((n, 0))
     fut = data.covariates.to_numpy(float)
     cov = np.c_[past, fut]
-    cov_names = [*(data.past.columns if data.past is not None else []), *data.covariates.columns]
+    target_name = [str(data.target.name or "target")]
+    cov_names = [str(c) for c in (*(data.past.columns if data.past is not None else []), *data.covariates.columns)]
     try:
-        target_scaler = Standardizer().fit(yt[:val_start], names=[data.target.name or "target"])
-        cov_scaler = Standardizer().fit(cov[:val_start], names=[str(c) for c in cov_names])
+        target_scaler = Standardizer().fit(yt[:val_start], names=target_name)
+        cov_scaler = Standardizer().fit(cov[:val_start], names=cov_names)
     except DataError as err:
         raise DataError(f"{data.label}: {err}") from None
     z = target_scaler.transform(yt[:, None])[:, 0]
-    float32_or_error(z, yt, [data.target.name or "target"], data.target.index, data.label)  # a check only
+    float32_or_error(z, yt, target_name, data.target.index, data.label)  # a check only: z stays float64
     if data.fill == "zero":
         z_in = np.where(missing, target_scaler.transform(np.array([[fwd(0.0)]]))[0, 0], z)
     else:
         z_in = pd.Series(z).ffill().fillna(0.0).to_numpy()  # leading gaps: the training mean
     cov_z = cov_scaler.transform(cov)
-    float32_or_error(cov_z, cov, [str(c) for c in cov_names], data.target.index, data.label)
+    float32_or_error(cov_z, cov, cov_names, data.target.index, data.label)
     seq_rows = np.c_[z_in, missing.astype(float), cov_z].astype(np.float32)
     fut_rows = cov_z[:, past.shape[1]:].astype(np.float32)
     back, ahead = np.arange(-lookback + 1, 1), np.arange(1, horizon + 1)

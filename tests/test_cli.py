@@ -41,6 +41,7 @@ def test_list_shows_cache_state(tmp_path, monkeypatch, capsys):
     main(["list"])
     out = capsys.readouterr().out
     assert f"mirror {mirror}" in out and "absent" in out
+    assert "  1 file   Weekly influenza-like illness" in out and " 1 files " not in out  # counted in English
 
 
 def test_fetch_unknown_and_offline_errors_are_clear(capsys, monkeypatch, tmp_path):

@@ -280,7 +280,7 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
             for key, r in evaluate(files, det, scorings).items():
                 runs.setdefault(name + key, []).append(r)
             times[name] = round(times.get(name, 0) + time.perf_counter() - t0, 1)
-    source = f"this run, {len(files)} files" + (f", mean of seeds {seed}-{seed + seeds - 1}" if seeds > 1 else "")
+    source = f"this run, {len(files)} file{'s' if len(files) != 1 else ''}" + (f", mean of seeds {seed}-{seed + seeds - 1}" if seeds > 1 else "")
     rows = [_mean_row(model, rs, source) for model, rs in runs.items()]
     best_lstm = max(np.mean([r["f1"] for r in rs]) for model, rs in runs.items() if model.startswith("LSTM"))
     calm = anomaly_free_test_notes(files)
@@ -292,7 +292,7 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
                      "MAR %": mar})
     table, protocol = pd.DataFrame(rows), " ".join(__doc__.split("\n\n")[1:3]).replace("\n", " ")
     (out / "skab.md").write_text("# SKAB outlier detection (test parts, all anomalous files)\n\n"
-                                 + f"Data: {data}, {len(files)} files.\n\nProtocol: {protocol.strip()}\n\n"
+                                 + f"Data: {data}, {len(files)} file{'s' if len(files) != 1 else ''}.\n\nProtocol: {protocol.strip()}\n\n"
                                  + "".join(f"- {n}\n" for n in notes) + ("\n" if notes else "")
                                  + table.to_markdown(index=False) + "\n", encoding="utf-8")
     table.to_csv(out / "skab.csv", index=False)

@@ -181,6 +181,9 @@ def test_timestamps_whose_utc_offset_changes_are_read_as_utc(tmp_path):
     frame, rep = load_series_csv(path, "date", ["a", "b"], "h")
     assert frame["a"].tolist() == list(range(10)) and frame.index[0] == pd.Timestamp("2021-03-27 19:00", tz="UTC")
     assert rep.actions == ["read the dates in UTC: their UTC offsets differ (+01:00 and +02:00, e.g. daylight saving)"]
+    assert list(rep.local_times) == list(hours.tz_localize(None))  # each row's own wall-clock time, for calendars
+    zulu = write(tmp_path, [f"2021-03-27T{h:02d}:00:00Z,{h},{h}" for h in range(5)], name="zulu.csv")
+    assert load_series_csv(zulu, "date", ["a", "b"], "h")[1].local_times is None  # one offset: nothing to convert
     mixed = write(tmp_path, ["2021-03-27 20:00,1,1", "2021-03-27T21:00:00+01:00,2,2"], name="mixed.csv")
     with pytest.raises(DataError, match=r"mixed.csv: row 2: date '2021-03-27 20:00' has no UTC offset, but row 3's"):
         load_series_csv(mixed, "date", ["a", "b"], "h")

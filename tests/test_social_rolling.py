@@ -216,6 +216,22 @@ def test_user_csv_runs_the_rolling_protocol(tmp_path):
                                                 "gradient boosting on lags"}
 
 
+def test_calendar_features_of_a_daylight_saving_csv_follow_local_time(tmp_path):
+    """Before: the dates were read in UTC and the hour-of-day features drifted by one hour at the DST change."""
+    from domains.social.rolling_sets import rolling_data
+
+    hours = pd.date_range("2021-03-20", periods=24 * 16, freq="h", tz="Europe/Berlin")  # +01:00, from 28 March +02:00
+    pd.DataFrame({"t": [h.isoformat() for h in hours], "y": 10 + np.sin(np.arange(len(hours)))}).to_csv(
+        tmp_path / "dst.csv", index=False)
+    opt = validate_options(DOMAIN.options, {"path": str(tmp_path / "dst.csv"), "date_column": "t", "columns": ["y"],
+                                            "freq": "h", "protocol": "rolling"}, "social")
+    data, _ = rolling_data("csv", opt)
+    assert str(data.target.index.tz) == "UTC"  # the grid stays regular in UTC
+    local_hour = np.asarray(hours.hour, dtype=float)
+    np.testing.assert_allclose(data.covariates["hour_sin"], np.sin(2 * np.pi * local_hour / 24), atol=1e-12)
+    assert "calendar features in each row's local time" in data.label
+
+
 @pytest.mark.realdata
 @pytest.mark.slow
 @pytest.mark.parametrize("dataset, rows, absent", [("bike_sharing_uci", 17544, 165),

@@ -104,8 +104,12 @@ def _csv(opt) -> RollingData:
     past = frame[others].ffill().bfill() if others else None
     freq = "h" if opt.freq.lower() in ("h", "1h") else ("D" if opt.freq.upper() in ("D", "1D") else "W")
     actions = rep.actions + (["other columns carried forward over gaps"] if others and rep.missing_values else [])
+    calendar = calendar_features(frame.index, freq)
+    if rep.local_times is not None:  # hour, weekday and season as the people behind the series lived them
+        calendar = calendar_features(rep.local_times, freq).set_axis(frame.index)
+        actions.append("calendar features in each row's local time")
     label = f"user CSV {opt.path}, target {target}" + (f" ({'; '.join(actions)})" if actions else "")
-    return RollingData(frame[target], calendar_features(frame.index, freq), label, opt.season,
+    return RollingData(frame[target], calendar, label, opt.season,
                        (opt.season,) if opt.season > 1 else (), past=past)
 
 

@@ -28,6 +28,7 @@ class SeriesReport:
     missing_timestamps: int = 0
     missing_values: int = 0
     actions: list[str] = field(default_factory=list)
+    local_times: pd.DatetimeIndex | None = None  # each row's wall-clock time when the dates were read in UTC
 
 
 def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
@@ -53,6 +54,14 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
 
 
 _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})\s*$"  # a time followed by a UTC offset
+
+
+def utc_offsets(column: pd.Series) -> pd.Series:
+    """The UTC offset written after each date's time ('Z', '+01:00', '-0530') as a Timedelta; NaT where none."""
+    found = column.astype(str).str.extract(_OFFSET, expand=False)
+    parts = found.str.extract(r"^([+-])(\d{2}):?(\d{2})$")
+    minutes = (parts[1].astype(float) * 60 + parts[2].astype(float)) * parts[0].map({"+": 1.0, "-": -1.0})
+    return pd.to_timedelta(minutes.where(found != "Z", 0.0).where(found.notna()), unit="min")
 
 
 def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[str] | None = None) -> pd.Series:
@@ -130,9 +139,13 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     dates = parse_dates(path, frame[date_column], date_format, rep.actions)
     values = numeric_columns(frame, list(columns), path)
     values.index = pd.DatetimeIndex(dates, name=date_column)
+    offsets = pd.Series(utc_offsets(frame[date_column]).to_numpy(), index=values.index)
+    if offsets.nunique() < 2:  # one offset or none: the dates are local time already
+        offsets = None
     if not values.index.is_monotonic_increasing:
         back = int((np.diff(values.index.asi8) < 0).sum())
         values = values.sort_index(kind="stable")
+        offsets = offsets.sort_index(kind="stable") if offsets is not None else None
         rep.actions.append(f"sorted the rows by time ({back} step(s) back in time in the file)")
     dup = values.index.duplicated(keep=False)
     if dup.any():
@@ -141,6 +154,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
             raise DataError(f"{path}: {rep.duplicate_timestamps} timestamps occur more than once, e.g. "
                             f"{values.index[dup][0]}; set duplicates='mean' to average them")
         values = values.groupby(level=0).mean()
+        offsets = offsets.groupby(level=0).first() if offsets is not None else None
         rep.actions.append(f"averaged the rows of {rep.duplicate_timestamps} duplicated timestamps")
     try:
         full = pd.date_range(values.index[0], values.index[-1], freq=freq)
@@ -161,6 +175,9 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     if gaps == "interpolate" and rep.missing_values:
         values = _fill(values, rep, path)
     values.index.name = date_column
+    if offsets is not None:  # an inserted gap row takes the offset of the row before it
+        local = values.index.tz_localize(None) + pd.TimedeltaIndex(offsets.reindex(values.index).ffill().bfill())
+        rep.local_times = pd.DatetimeIndex(local, name=date_column)
     return values, rep
 
 

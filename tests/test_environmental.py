@@ -396,6 +396,17 @@ def test_a_split_without_any_observed_pm25_is_a_data_error(tmp_path):
         prepare_air([read_station(tmp_path / "b.csv")], lookback=30, periods=AIR_PERIODS, label="test")
 
 
+def test_a_value_too_large_to_scale_names_the_station_column(tmp_path):
+    """Before: the scaler took the overflowing variance as 'constant' (scale 1), and the loss went NaN."""
+    from domains.environmental.airquality import prepare_air, read_station
+
+    frame = write_station(tmp_path / "a.csv", "Alpha")
+    frame.loc[3, "TEMP"] = 1e300
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    with pytest.raises(DataError, match=r"test: column 'TEMP' holds values too large to standardise"):
+        prepare_air([read_station(tmp_path / "a.csv")], lookback=30, periods=AIR_PERIODS, label="test")
+
+
 def test_station_grouped_split(tmp_path):
     prep, _ = _air(tmp_path, test_stations=("Beta",))
     assert set(prep.extra["index"](prep.X_train)[0]) == {"Alpha"}

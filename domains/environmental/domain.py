@@ -92,7 +92,7 @@ def _camels(opt: EnvironmentalOptions) -> Prepared:
         key = ("", "")  # the published rows are gauged (temporal) results: not comparable
     return prepare_streamflow(series, seq_length=opt.seq_length, statics=statics, test_basins=opt.ungauged_basins,
                               test=opt.test_period, loss=opt.loss, val_stride=opt.val_stride, label=label,
-                              published_key=key)
+                              published_key=key, input_names=tuple(opt.inputs))
 
 
 def _sacsma(opt: EnvironmentalOptions) -> Prepared:
@@ -103,7 +103,8 @@ def _sacsma(opt: EnvironmentalOptions) -> Prepared:
     label = ("CAMELS basin 13331500 on the SAC-SMA benchmark's own inputs (Daymet PRCP, TAIR, PET) and its observed "
              "runoff; the SAC-SMA run is scored beside the LSTM (real)")
     prep = prepare_streamflow([series], seq_length=opt.seq_length, test=opt.test_period, loss=opt.loss,
-                              val_stride=opt.val_stride, label=label, reference={"13331500": out["MOD_RUN"]})
+                              val_stride=opt.val_stride, label=label, reference={"13331500": out["MOD_RUN"]},
+                              input_names=SACSMA_INPUTS)
     qs = prep.scalers["target"]
     prep.extra["reference"] = (prep.extra["reference"] - qs["mean"][0]) / qs["scale"][0]
     return prep

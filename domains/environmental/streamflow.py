@@ -98,7 +98,7 @@ def _rows(series: BasinSeries, period: tuple[str, str], seq_length: int, need_fl
 def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, statics: pd.DataFrame | None = None,
                        test_basins: tuple[str, ...] = (), test: str = "auto", loss: str = "mse",
                        val_stride: int = 1, label: str = "", reference: dict[str, pd.Series] | None = None,
-                       published_key: tuple[str, str] = ("", "")) -> Prepared:
+                       published_key: tuple[str, str] = ("", ""), input_names: tuple[str, ...] = ()) -> Prepared:
     """``test_basins`` non-empty: the ungauged mode (those basins are never trained on and are scored over
     their test period). ``reference``: a stored simulation per basin (e.g. SAC-SMA), aligned to test samples."""
     if seq_length < 2:
@@ -127,7 +127,11 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
               for s in train_series}
     fit_x = np.concatenate([s.x[period[s.basin]] for s in train_series])  # every training-period day
     fit_q = np.concatenate([s.q[rows["train"][s.basin]] for s in train_series])[:, None]
-    xs, qs = Standardizer().fit(fit_x), Standardizer().fit(fit_q)
+    try:
+        xs = Standardizer().fit(fit_x, names=list(input_names) or None)
+        qs = Standardizer().fit(fit_q, names=["streamflow"])
+    except DataError as err:
+        raise DataError(f"{label}: {err}") from None
     scalers, fit_rows = {"inputs": xs.to_dict(), "target": qs.to_dict()}, {"inputs": fit_x, "target": fit_q}
     static_z = None
     if statics is not None:

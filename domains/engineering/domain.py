@@ -4,6 +4,7 @@ generated run-to-failure set in the same layout as the offline default, and sens
 Datasets: ``cmapss`` (real, FD001..FD004), ``generated`` (simulated engines), ``fusion`` (simulated sensors)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +118,16 @@ def default_config(profile: str = "quick") -> RunConfig:
                      data={"subset": "FD001"})
 
 
+def dataset_config(dataset: str, profile: str) -> RunConfig | None:
+    """``fusion`` starts from the quick model with up to 150 epochs: at 40 its validation loss still fell at the cap
+    (0.0196, seed 0); with 150 early stopping ends at epoch 94 (best 89, 0.0131), 37 s on 2 cores."""
+    if dataset == "fusion":
+        quick = default_config("quick")
+        return dataclasses.replace(quick, dataset="fusion", profile=profile, data={},
+                                   training=dataclasses.replace(quick.training, epochs=150))
+    return None
+
+
 def smoke_config() -> RunConfig:
     return RunConfig(domain="engineering", dataset="generated", model=ModelSpec(units=(4,)),
                      training=TrainSpec(epochs=1, batch_size=256), data={"generated_engines": 12, "window": 15})
@@ -185,4 +196,4 @@ DOMAIN = Domain(name="engineering", description=__doc__.splitlines()[0], dataset
                 options=EngineeringOptions, default_config=default_config, prepare=prepare, baselines=baselines,
                 smoke_config=smoke_config, published=PUBLISHED, generated=True, plots=plots,
                 experiments=EXPERIMENTS, run_experiments=run_experiments,
-                experiment_settings=("data_dir", "seeds"))
+                experiment_settings=("data_dir", "seeds"), dataset_config=dataset_config)

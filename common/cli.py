@@ -129,11 +129,13 @@ def cmd_list(_args) -> int:
         print(f"  {name:14s} {desc}\n  {'':14s} --dataset {' | '.join(sets)}")
     print(f"\nDatasets (cache {cache_root()}; mirror {mirror_root() or 'not set'}):")
     for ds_id, ds in sorted(load_registry().items()):
-        print(f"  {ds_id:36s} {ds.domain:14s} {cached_state(ds):8s} {len(ds.files):3d} {'file ' if len(ds.files) == 1 else 'files'}  {ds.title}")
+        files = f"{len(ds.files):3d} {'file' if len(ds.files) == 1 else 'files'}"
+        print(f"  {ds_id:36s} {ds.domain:14s} {cached_state(ds):8s} {files:9s}  {ds.title}")
     return 0
 
 
 def cmd_fetch(args) -> int:
+    from .domain import count_of
     from .download import fetch_dataset
     from .registry import load_registry
 
@@ -148,7 +150,7 @@ def cmd_fetch(args) -> int:
             print(f"{ds_id}: FAILED: {err}", file=sys.stderr)
             continue
         origins = sorted({r.origin if r.origin in ("cache", "mirror") else "download" for r in reports})
-        print(f"{ds_id}: cached, {len(reports)} file{'s' if len(reports) != 1 else ''} verified by sha256 (from {', '.join(origins)}; "
+        print(f"{ds_id}: cached, {count_of(len(reports), 'file')} verified by sha256 (from {', '.join(origins)}; "
               f"{time.perf_counter() - t0:.1f}s) -> {folder}")
     return 1 if failed else 0
 

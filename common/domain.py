@@ -29,6 +29,12 @@ class DataError(ValueError):
     """Bad input data (malformed file, missing column, too-short series); the message names file and problem."""
 
 
+def count_of(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless n is 1: ``count_of(1, "file")`` is "1 file", ``count_of(3, "file")``
+    "3 files"."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def describe_missing(frame: pd.DataFrame, where: str = "at") -> str:
     """Where the missing values are: their count, then per column its count and the first index label holding one
     ("" when there are none), so an error can name the place instead of only a total. ``where`` words the place

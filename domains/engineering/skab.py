@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError, describe_missing, first_non_finite
+from common.domain import DataError, count_of, describe_missing, first_non_finite
 from common.metrics import f1, sensitivity, specificity
 from common.splits import Standardizer
 from common.windows import make_windows
@@ -280,7 +280,8 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
             for key, r in evaluate(files, det, scorings).items():
                 runs.setdefault(name + key, []).append(r)
             times[name] = round(times.get(name, 0) + time.perf_counter() - t0, 1)
-    source = f"this run, {len(files)} file{'s' if len(files) != 1 else ''}" + (f", mean of seeds {seed}-{seed + seeds - 1}" if seeds > 1 else "")
+    source = f"this run, {count_of(len(files), 'file')}"
+    source += f", mean of seeds {seed}-{seed + seeds - 1}" if seeds > 1 else ""
     rows = [_mean_row(model, rs, source) for model, rs in runs.items()]
     best_lstm = max(np.mean([r["f1"] for r in rs]) for model, rs in runs.items() if model.startswith("LSTM"))
     calm = anomaly_free_test_notes(files)
@@ -292,7 +293,7 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
                      "MAR %": mar})
     table, protocol = pd.DataFrame(rows), " ".join(__doc__.split("\n\n")[1:3]).replace("\n", " ")
     (out / "skab.md").write_text("# SKAB outlier detection (test parts, all anomalous files)\n\n"
-                                 + f"Data: {data}, {len(files)} file{'s' if len(files) != 1 else ''}.\n\nProtocol: {protocol.strip()}\n\n"
+                                 + f"Data: {data}, {count_of(len(files), 'file')}.\n\nProtocol: {protocol.strip()}\n\n"
                                  + "".join(f"- {n}\n" for n in notes) + ("\n" if notes else "")
                                  + table.to_markdown(index=False) + "\n", encoding="utf-8")
     table.to_csv(out / "skab.csv", index=False)

@@ -161,6 +161,17 @@ def test_interpolate_says_which_values_were_interpolated_and_which_carried_from_
                         ["a", "b"], "D", gaps="interpolate")
 
 
+def test_dates_off_the_grid_suggest_the_frequency_they_follow(tmp_path):
+    """Before: weekly dates on Mondays with data.freq = 'W' (pandas: weeks ending Sunday) gave only '300 timestamps
+    are off the 'W' grid', without the remedy."""
+    mondays = pd.date_range("2024-01-01", periods=20, freq="W-MON")
+    path = write(tmp_path, [f"{d:%Y-%m-%d},{i},{i}" for i, d in enumerate(mondays)], name="weekly.csv")
+    with pytest.raises(DataError, match=r"weekly.csv: 20 timestamps are off the 'W' grid, e.g. 2024-01-01 00:00:00; "
+                                        r"the dates follow 'W-MON' \(pandas' guess\): set data.freq = 'W-MON'"):
+        load_series_csv(path, "date", ["a", "b"], "W")
+    assert len(load_series_csv(path, "date", ["a", "b"], "W-MON")[0]) == 20
+
+
 @pytest.mark.parametrize("rows, problem", [
     (["2024-01-01,1,2", "yesterday,1,2"], r"row 3: date 'yesterday' does not parse"),
     (["2024-01-01,1,2", "2024-01-02,x,2"], r"column 'a' row 3 holds 'x', not a finite number"),

@@ -12,6 +12,7 @@ Each rule applied is recorded in the returned ``SeriesReport``.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,7 +163,8 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         raise DataError(f"frequency {freq!r} is not a pandas offset alias ({err})") from None
     off_grid = values.index.difference(full)
     if len(off_grid):
-        raise DataError(f"{path}: {len(off_grid)} timestamps are off the {freq!r} grid, e.g. {off_grid[0]}")
+        raise DataError(f"{path}: {len(off_grid)} timestamps are off the {freq!r} grid, e.g. {off_grid[0]}"
+                        + _frequency_hint(values.index, freq))
     rep.missing_timestamps = len(full) - len(values)
     if rep.missing_timestamps:
         if gaps == "error":
@@ -179,6 +181,18 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         local = values.index.tz_localize(None) + pd.TimedeltaIndex(offsets.reindex(values.index).ffill().bfill())
         rep.local_times = pd.DatetimeIndex(local, name=date_column)
     return values, rep
+
+
+def _frequency_hint(index: pd.DatetimeIndex, freq: str) -> str:
+    """The frequency pandas infers from the first rows (e.g. 'W-MON' for weekly dates on Mondays), as a remedy."""
+    try:
+        with warnings.catch_warnings():  # pandas 3 warns that infer_freq will return an offset, not a string
+            warnings.simplefilter("ignore", DeprecationWarning)
+            guess = pd.infer_freq(index[:200])
+    except (TypeError, ValueError):  # fewer than 3 dates, or not regular enough to guess
+        return ""
+    guess = getattr(guess, "freqstr", guess)
+    return f"; the dates follow {guess!r} (pandas' guess): set data.freq = {guess!r}" if guess and guess != freq else ""
 
 
 def _fill(values: pd.DataFrame, rep: SeriesReport, path) -> pd.DataFrame:

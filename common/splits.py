@@ -104,13 +104,14 @@ class Standardizer:
 
     Features with zero training variance get scale 1 (they carry no information, and dividing by zero
     would turn them into NaN). A feature whose variance overflows (values beyond about 1e154) is a DataError
-    naming it (``names``, else its index): scaled by 1 it would reach the network as infinities.
+    naming it (``names``, else its index) after ``label`` (the data set or file): scaled by 1 it would reach the
+    network as infinities.
     """
 
     mean: np.ndarray | None = None
     scale: np.ndarray | None = None
 
-    def fit(self, rows: np.ndarray, names: Sequence[str] | None = None) -> "Standardizer":
+    def fit(self, rows: np.ndarray, names: Sequence[str] | None = None, label: str = "") -> "Standardizer":
         rows = np.asarray(rows, dtype=float)
         rows = rows.reshape(-1, rows.shape[-1]) if rows.ndim > 1 else rows[:, None]
         self.mean = np.nanmean(rows, axis=0)
@@ -119,8 +120,8 @@ class Standardizer:
         overflow = np.flatnonzero(np.isinf(std) | np.isinf(self.mean))
         if len(overflow):
             k = overflow[0]
-            name = f"column {names[k]!r}" if names is not None else f"feature {k}"
-            raise DataError(f"{name} holds values too large to standardise (largest magnitude "
+            where = (f"{label}: " if label else "") + (f"column {names[k]!r}" if names is not None else f"feature {k}")
+            raise DataError(f"{where} holds values too large to standardise (largest magnitude "
                             f"{np.nanmax(np.abs(rows[:, k])):.3g}; its variance overflows): check it for a unit or "
                             "typing error")
         self.scale = np.where(np.isfinite(std) & (std > 0), std, 1.0)

@@ -210,10 +210,7 @@ def evaluate(files: list[Path], detector, scorings: dict) -> dict:
         if len(df) <= N_TRAIN + WINDOW:
             raise DataError(f"{path}: {len(df)} rows, too short for {N_TRAIN} training rows plus a window")
         values = df[FEATURES].to_numpy(float)
-        try:
-            sc = Standardizer().fit(values[:N_TRAIN], names=FEATURES)  # fitted on the training part of this file only
-        except DataError as err:
-            raise DataError(f"{path}: {err}") from None
+        sc = Standardizer().fit(values[:N_TRAIN], names=FEATURES, label=str(path))  # this file's training part only
         train, test = sc.transform(values[:N_TRAIN]), sc.transform(values[N_TRAIN:])
         out_tr, out_te, *fixed = detector(train, test)
         for key, (statistic, rule) in scorings.items():

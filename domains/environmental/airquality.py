@@ -144,10 +144,8 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
         raise DataError(f"{label}: no training hours in {periods['train']}")
     if np.isnan(fit_rows[:, 0]).all():  # the PM2.5 column comes first
         raise DataError(f"{label}: no observed PM2.5 in the training hours {periods['train']}")
-    try:  # NaN-ignoring: the PM2.5 column's statistics = observed PM2.5's
-        scaler = Standardizer().fit(fit_rows, names=feature_names)
-    except DataError as err:
-        raise DataError(f"{label}: {err}") from None
+    # NaN-ignoring: the PM2.5 column's statistics = observed PM2.5's
+    scaler = Standardizer().fit(fit_rows, names=feature_names, label=label)
     mean, scale = scaler.mean[0], scaler.scale[0]
     H = np.asarray(HORIZONS)
     index, sets, meta = SampleIndex(), {}, {}

@@ -127,11 +127,8 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
               for s in train_series}
     fit_x = np.concatenate([s.x[period[s.basin]] for s in train_series])  # every training-period day
     fit_q = np.concatenate([s.q[rows["train"][s.basin]] for s in train_series])[:, None]
-    try:
-        xs = Standardizer().fit(fit_x, names=list(input_names) or None)
-        qs = Standardizer().fit(fit_q, names=["streamflow"])
-    except DataError as err:
-        raise DataError(f"{label}: {err}") from None
+    xs = Standardizer().fit(fit_x, names=list(input_names) or None, label=label)
+    qs = Standardizer().fit(fit_q, names=["streamflow"], label=label)
     scalers, fit_rows = {"inputs": xs.to_dict(), "target": qs.to_dict()}, {"inputs": fit_x, "target": fit_q}
     static_z = None
     if statics is not None:

@@ -62,10 +62,7 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
         if b - a < horizon or (name == "train" and b - lookback - horizon + 1 < 1):
             raise DataError(f"{data.label}: the {name} split ({b - a} rows) is too short for look-back {lookback} "
                             f"and horizon {horizon}")
-    try:
-        scaler = Standardizer().fit(x[: split.n_train], names=list(data.frame.columns))
-    except DataError as err:
-        raise DataError(f"{data.label}: {err}") from None
+    scaler = Standardizer().fit(x[: split.n_train], names=list(data.frame.columns), label=data.label)
     z = float32_or_error(scaler.transform(x), x, list(data.frame.columns), data.frame.index, data.label)
     sets = {name: make_windows(z, lookback, horizon, start=split.targets(name)[0], stop=split.targets(name)[1])
             for name in ("train", "val", "test")}

@@ -106,11 +106,8 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
     cov = np.c_[past, fut]
     target_name = [str(data.target.name or "target")]
     cov_names = [str(c) for c in (*(data.past.columns if data.past is not None else []), *data.covariates.columns)]
-    try:
-        target_scaler = Standardizer().fit(yt[:val_start], names=target_name)
-        cov_scaler = Standardizer().fit(cov[:val_start], names=cov_names)
-    except DataError as err:
-        raise DataError(f"{data.label}: {err}") from None
+    target_scaler = Standardizer().fit(yt[:val_start], names=target_name, label=data.label)
+    cov_scaler = Standardizer().fit(cov[:val_start], names=cov_names, label=data.label)
     z = target_scaler.transform(yt[:, None])[:, 0]
     float32_or_error(z, yt, target_name, data.target.index, data.label)  # a check only: z stays float64
     if data.fill == "zero":

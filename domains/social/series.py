@@ -140,9 +140,10 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     dates = parse_dates(path, frame[date_column], date_format, rep.actions)
     values = numeric_columns(frame, list(columns), path)
     values.index = pd.DatetimeIndex(dates, name=date_column)
-    offsets = pd.Series(utc_offsets(frame[date_column]).to_numpy(), index=values.index)
-    if offsets.nunique() < 2:  # one offset or none: the dates are local time already
-        offsets = None
+    offsets = None  # each row's UTC offset, kept only when they differ (the dates were read in UTC)
+    if values.index.tz is not None:
+        offsets = pd.Series(utc_offsets(frame[date_column]).to_numpy(), index=values.index)
+        offsets = offsets if offsets.nunique() > 1 else None
     if not values.index.is_monotonic_increasing:
         back = int((np.diff(values.index.asi8) < 0).sum())
         values = values.sort_index(kind="stable")

@@ -232,6 +232,28 @@ def test_calendar_features_of_a_daylight_saving_csv_follow_local_time(tmp_path):
     assert "calendar features in each row's local time" in data.label
 
 
+@pytest.mark.parametrize("freq, steps, features", [
+    ("15min", pd.date_range("2021-01-01", periods=96 * 8, freq="15min"), {"hour", "weekday", "year"}),
+    ("2h", pd.date_range("2021-01-01", periods=12 * 30, freq="2h"), {"hour", "weekday", "year"}),
+    ("B", pd.bdate_range("2021-01-01", periods=300), {"weekday", "year"}),
+    ("MS", pd.date_range("2000-01-01", periods=240, freq="MS"), {"year"}),
+])
+def test_a_user_csv_gets_the_calendar_features_of_its_own_frequency(freq, steps, features, tmp_path):
+    """Before: only 'h', 'D' and 'W' were told apart; 15-minute or 2-hourly data lost the time of day and
+    business-day data the weekday, silently (any other frequency got the weekly set: time of year only)."""
+    from domains.social.rolling_sets import rolling_data
+
+    pd.DataFrame({"t": steps, "y": 10 + np.sin(np.arange(len(steps)))}).to_csv(tmp_path / "u.csv", index=False)
+    opt = validate_options(DOMAIN.options, {"path": str(tmp_path / "u.csv"), "date_column": "t", "columns": ["y"],
+                                            "freq": freq, "protocol": "rolling"}, "social")
+    data, _ = rolling_data("csv", opt)
+    assert {c.rsplit("_", 1)[0] for c in data.covariates.columns} == features
+    assert "calendar features: " + ", ".join(sorted(features)) in data.label
+    if "hour" in features:  # the time of day to the minute: 15-minute rows differ within an hour
+        day = (steps.hour + steps.minute / 60) / 24
+        np.testing.assert_allclose(data.covariates["hour_sin"], np.sin(2 * np.pi * day), atol=1e-12)
+
+
 @pytest.mark.realdata
 @pytest.mark.slow
 @pytest.mark.parametrize("dataset, rows, absent", [("bike_sharing_uci", 17544, 165),

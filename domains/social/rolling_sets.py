@@ -13,7 +13,8 @@ import pandas as pd
 from common.domain import DataError
 
 from .rolling import RollingData
-from .sources import BIKE_CALENDAR, BIKE_WEATHER, calendar_features, read_bike_hourly, read_daily_or_weekly
+from .sources import (BIKE_CALENDAR, BIKE_WEATHER, calendar_features, calendar_resolution, read_bike_hourly,
+                      read_daily_or_weekly)
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,13 @@ def _csv(opt) -> RollingData:
                                  opt.date_format)
     others = [c for c in opt.columns if c != target]
     past = frame[others].ffill().bfill() if others else None
-    freq = "h" if opt.freq.lower() in ("h", "1h") else ("D" if opt.freq.upper() in ("D", "1D") else "W")
+    freq = calendar_resolution(opt.freq)
     actions = rep.actions + (["other columns carried forward over gaps"] if others and rep.missing_values else [])
     calendar = calendar_features(frame.index, freq)
     if rep.local_times is not None:  # hour, weekday and season as the people behind the series lived them
         calendar = calendar_features(rep.local_times, freq).set_axis(frame.index)
         actions.append("calendar features in each row's local time")
+    actions.append("calendar features: " + ", ".join(sorted({c.rsplit("_", 1)[0] for c in calendar.columns})))
     label = f"user CSV {opt.path}, target {target}" + (f" ({'; '.join(actions)})" if actions else "")
     return RollingData(frame[target], calendar, label, opt.season,
                        (opt.season,) if opt.season > 1 else (), past=past)

@@ -67,11 +67,25 @@ def _unit(freq: str) -> str:
     return {"h": "hours", "D": "days"}.get(freq, "weeks" if freq.startswith("W") else "periods")
 
 
+def calendar_resolution(freq: str) -> str:
+    """'h' for a step shorter than a day, 'D' for daily or business-daily steps, 'W' for anything longer: the
+    ``freq`` argument of ``calendar_features`` for data at the pandas frequency ``freq``."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(offset, (pd.offsets.BusinessDay, pd.offsets.CustomBusinessDay)):
+        return "D"
+    try:
+        step = pd.Timedelta(offset.nanos)
+    except ValueError:  # months, quarters, years, weeks anchored on a day: longer than a day
+        return "W"
+    return "h" if step < pd.Timedelta(days=1) else "D" if step == pd.Timedelta(days=1) else "W"
+
+
 def calendar_features(index: pd.DatetimeIndex, freq: str) -> pd.DataFrame:
-    """Sine/cosine encodings of the position in the day (hourly), week (hourly, daily) and year."""
+    """Sine/cosine encodings of the position in the day (freq 'h': any step shorter than a day, to the second),
+    week ('h', 'D') and year (always)."""
     out = {}
     if freq == "h":
-        out["hour"] = index.hour / 24
+        out["hour"] = (index.hour + index.minute / 60 + index.second / 3600) / 24
     if freq in ("h", "D"):
         out["weekday"] = index.day_of_week / 7
     out["year"] = (index.day_of_year - 1) / 365.25

@@ -1,5 +1,7 @@
 """Social: the long-horizon protocol (split formulas, window counts, scaler on training rows), linear and
 ETS baselines, the CSV loader's rules, and the published Repeat rows reproduced from the real files."""
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -183,6 +185,31 @@ def test_csv_loader_names_file_row_and_problem(tmp_path, rows, problem):
         load_series_csv(write(tmp_path, rows), "date", ["a", "b"], "D")
     with pytest.raises(DataError, match=r"missing column\(s\) \['c'\]"):
         load_series_csv(write(tmp_path, ["2024-01-01,1,2", "2024-01-02,1,2"], "ok.csv"), "date", ["c"], "D")
+
+
+def test_a_semicolon_file_with_decimal_commas_is_read_with_sep_and_decimal(tmp_path):
+    """Before: "no date column 'date'; the file has ['date;a;b']", with no way to read the file as it is
+    (a spreadsheet export in a locale whose decimal mark is a comma)."""
+    path = tmp_path / "eu.csv"
+    path.write_text("date;a;b\n" + "\n".join(f"2024-01-0{d};{d},5;2" for d in range(1, 6)) + "\n")
+    with pytest.raises(DataError, match=r"eu.csv: no date column 'date': the header reads as one column 'date;a;b'; set data.sep = \";\""):
+        load_series_csv(path, "date", ["a", "b"], "D")
+    with pytest.raises(DataError, match=r"column 'a' row 2 holds '1,5'.*set data.decimal = \",\""):
+        load_series_csv(path, "date", ["a", "b"], "D", sep=";")
+    frame, _ = load_series_csv(path, "date", ["a", "b"], "D", sep=";", decimal=",")
+    np.testing.assert_allclose(frame["a"], [1.5, 2.5, 3.5, 4.5, 5.5])
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    pd.DataFrame({"day": days, "y": np.sin(np.arange(120) / 5)}).to_csv(tmp_path / "t.tsv", sep="\t", index=False,
+                                                                        decimal=",")
+    for protocol in ("ltsf", "rolling"):
+        cfg = RunConfig(domain="social", dataset="csv",
+                        data={"path": str(tmp_path / "t.tsv"), "date_column": "day", "columns": ["y"], "freq": "D",
+                              "lookback": 14, "horizon": 7, "sep": "\t", "decimal": ",", "protocol": protocol})
+        prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+        assert np.isfinite(prep.y_test).all()
+    cfg = dataclasses.replace(cfg, data={**cfg.data, "sep": ",", "decimal": ","})
+    with pytest.raises(DataError, match=r"data.decimal one character other than data.sep, not ',' / ','"):
+        DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
 
 
 def test_timestamps_whose_utc_offset_changes_are_read_as_utc(tmp_path):

@@ -46,6 +46,8 @@ class SocialOptions:
     path: str = option("", datasets=CSV)  # the file
     date_column: str = option("date", datasets=CSV)
     date_format: str = option("", datasets=CSV)  # strftime codes, e.g. "%d/%m/%Y"; "unix"; "": see series.parse_dates
+    sep: str = option(",", datasets=CSV)  # the field separator, e.g. ";" or "\t"
+    decimal: str = option(".", datasets=CSV)  # the decimal mark, e.g. ","
     columns: tuple[str, ...] = option((), datasets=CSV)  # the channels (all predicted)
     # channel reported separately (mse_target, mae_target); default: the last column
     target: str = option("", datasets=LTSF)
@@ -87,14 +89,14 @@ def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
                  "not a published benchmark)")
         return LTSFData(frame, opt.target or "unemp", 4, label), opt.lookback or 16, opt.horizon or 4
     if dataset == "csv":
-        from .series import load_series_csv
+        from .series import csv_format, load_series_csv
 
         if not (opt.path and opt.columns and opt.freq):
             raise DataError("dataset 'csv' needs data.path, data.columns and data.freq")
         if opt.gaps == "keep":
             raise DataError("data.gaps = 'keep' is not available here: every look-back window needs complete rows")
         frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, opt.gaps,
-                                     opt.date_format)
+                                     opt.date_format, **csv_format(opt))
         if frame.isna().any().any():
             raise DataError(f"{opt.path}: {describe_missing(frame)}; set data.gaps = 'interpolate'")
         label = f"user CSV {opt.path}" + (f" ({'; '.join(rep.actions)})" if rep.actions else "")

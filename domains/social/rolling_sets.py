@@ -92,7 +92,7 @@ def _ilinet(opt) -> RollingData:
 
 
 def _csv(opt) -> RollingData:
-    from .series import load_series_csv
+    from .series import csv_format, load_series_csv
 
     if not (opt.path and opt.columns and opt.freq):
         raise DataError("dataset 'csv' needs data.path, data.columns and data.freq")
@@ -100,7 +100,7 @@ def _csv(opt) -> RollingData:
     if target not in opt.columns:
         raise DataError(f"data.target {target!r} is not one of data.columns {list(opt.columns)}")
     frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, "keep",
-                                 opt.date_format)
+                                 opt.date_format, **csv_format(opt))
     others = [c for c in opt.columns if c != target]
     past = frame[others].ffill().bfill() if others else None
     freq = calendar_resolution(opt.freq)

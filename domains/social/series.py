@@ -1,7 +1,8 @@
 """Reading time series from CSV files with stated rules for bad input.
 
 ``load_series_csv`` reads any user CSV: the user names the date column, the value columns and the
-frequency. Problems are reported, never silently dropped:
+frequency (and, for a file that is not comma-separated with decimal points, the separator and decimal mark:
+``sep``, ``decimal``, passed to ``pandas.read_csv``). Problems are reported, never silently dropped:
 - rows whose date does not parse, or whose values are not numbers, are errors naming file and row;
 - duplicate timestamps: ``duplicates="error"`` (default) names them; ``"mean"`` averages them;
 - gaps (missing timestamps for the frequency): ``gaps="error"`` names them; ``"keep"`` reindexes to the
@@ -12,6 +13,8 @@ Each rule applied is recorded in the returned ``SeriesReport``.
 """
 from __future__ import annotations
 
+import json
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +53,9 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
     bad = first_non_finite(frame[columns], out)
     if bad:
         row, col, shown = bad
-        raise DataError(f"{path}: column {col!r} row {row + 2} holds {shown}, not a finite number")
+        comma = re.fullmatch(r"'[+-]?\d*,\d+'", shown) is not None
+        raise DataError(f"{path}: column {col!r} row {row + 2} holds {shown}, not a finite number"
+                        + (': if "," is the file\'s decimal mark, set data.decimal = ","' if comma else ""))
     return out
 
 
@@ -124,6 +129,23 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
     return dates
 
 
+def csv_format(opt) -> dict:
+    """``sep`` and ``decimal`` for ``pandas.read_csv`` from the options ``data.sep`` / ``data.decimal``."""
+    if not opt.sep or len(opt.decimal) != 1 or opt.decimal == opt.sep:
+        raise DataError(f"data.sep must be non-empty and data.decimal one character other than data.sep, "
+                        f"not {opt.sep!r} / {opt.decimal!r}")
+    return {"sep": opt.sep, "decimal": opt.decimal}
+
+
+def _separator_hint(columns) -> str:
+    """When the header was read as one column holding another separator: which ``data.sep`` reads it."""
+    if len(columns) != 1:
+        return ""
+    found = [sep for sep in (";", "\t", "|") if sep in str(columns[0])]
+    return (f": the header reads as one column {str(columns[0])!r}; set data.sep = {json.dumps(found[0])}"
+            if found else "")
+
+
 def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tuple[str, ...], freq: str,
                     duplicates: str = "error", gaps: str = "error", date_format: str = "",
                     **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
@@ -134,7 +156,8 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     frame = read_csv(path, **read_kwargs)
     rep = SeriesReport(rows_read=len(frame))
     if date_column not in frame.columns:
-        raise DataError(f"{path}: no date column {date_column!r}; the file has {list(frame.columns)}")
+        raise DataError(f"{path}: no date column {date_column!r}"
+                        + (_separator_hint(frame.columns) or f"; the file has {list(frame.columns)}"))
     if len(frame) < 2:
         raise DataError(f"{path}: {len(frame)} rows: too short for a time series")
     dates = parse_dates(path, frame[date_column], date_format, rep.actions)

@@ -75,7 +75,7 @@ def test_forcing_reader_handles_the_product_spellings(tmp_path):
     (lambda t: t.replace("PRCP(mm/day)", "RAIN(mm/day)"), "line 4 has columns"),
     (lambda t: t.replace("2000 01 02 12\t7.00", "2000 01 02 12\tabc"), "line 6 has a value that is not a number"),
     (lambda t: t.replace("2000 01 02 12\t7.00", "2000 01 02 12\tinf"), "line 6 has a value that is not a number"),
-    (lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("2000 01 03")), "1 days missing"),
+    (lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("2000 01 03")), "1 day missing"),
     (lambda t: t.replace("2000 01 02 12", "2000 02 30 12"), "impossible date"),
 ])
 def test_forcing_reader_errors_name_the_file_and_problem(tmp_path, mutate, message):

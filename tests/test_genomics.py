@@ -99,7 +99,7 @@ def test_labels_from_file_csv_and_header_pattern(tmp_path):
     data = load_user_fasta((str(f),), (), "", r"class=(\w+)", "pos")
     assert data.y.tolist() == [1, 0] and all(":" in i for i in data.ids)
     write(tmp_path / "partial.csv", "a,1\n")
-    with pytest.raises(DataError, match="1 records have no label"):
+    with pytest.raises(DataError, match="1 record has no label"):
         load_user_fasta((str(f),), (), str(tmp_path / "partial.csv"), "", "")
     with pytest.raises(DataError, match="does not match pattern"):
         load_user_fasta((str(f),), (), "", r"kind=(\w+)", "")
@@ -195,8 +195,8 @@ def test_audit_counts_sequences_with_both_labels_in_training_and_in_test():
     test[3] = test[0]  # labels 1 and 0: no model can classify both test copies correctly
     tr, te = SequenceSet(train, np.arange(8) % 2), SequenceSet(test, (np.arange(6) + 1) % 2)
     rep, _ = audit_sequences(tr, tr, SequenceSet([], []), te, 0, layer2_note=False)
-    assert "1 training sequences occur with both labels" in rep.summary()
-    assert "1 test sequences occur with both labels" in rep.summary()
+    assert "1 training sequence occurs with both labels" in rep.summary()
+    assert "1 test sequence occurs with both labels" in rep.summary()
     clean, _ = audit_sequences(tr.take([0, 1, 2, 3]), tr.take([0, 1, 2, 3]), SequenceSet([], []), te.take([0, 1, 2]),
                                0, layer2_note=False)
     assert "both labels" not in clean.summary()

@@ -115,9 +115,11 @@ def write(tmp_path, rows, name="s.csv"):
 def test_csv_loader_reports_duplicates_and_gaps_by_rule(tmp_path):
     rows = [f"2024-01-{d:02d},{d},{2 * d}" for d in (1, 2, 3, 3, 5, 6)]
     path = write(tmp_path, rows)
-    with pytest.raises(DataError, match=r"s.csv: 1 timestamps occur more than once, e.g. 2024-01-03"):
+    with pytest.raises(DataError, match=r"s.csv: 1 timestamp occurs more than once, e.g. 2024-01-03 00:00:00; "
+                                        r"set data.duplicates = 'mean'"):
         load_series_csv(path, "date", ["a", "b"], "D")
-    with pytest.raises(DataError, match=r"1 timestamps missing at frequency 'D', e.g. 2024-01-04"):
+    with pytest.raises(DataError, match=r"1 timestamp missing at frequency 'D', e.g. 2024-01-04 00:00:00; "
+                                        r"set data.gaps = 'interpolate'"):
         load_series_csv(path, "date", ["a", "b"], "D", duplicates="mean")
     kept, rep = load_series_csv(path, "date", ["a", "b"], "D", duplicates="mean", gaps="keep")
     assert len(kept) == 6 and np.isnan(kept.loc["2024-01-04", "a"]) and rep.missing_timestamps == 1

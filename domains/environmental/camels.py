@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError
+from common.domain import DataError, count_of
 
 FORCING_PRODUCTS = {"daymet": "cida", "maurer": "maurer", "maurer_extended": "maurer", "nldas": "nldas",
                     "nldas_extended": "nldas"}  # folder -> the word in the file name
@@ -113,7 +113,7 @@ def _check_daily(index: pd.DatetimeIndex, path: Path) -> None:
     full = pd.date_range(index[0], index[-1], freq="D")
     if len(full) != len(index):
         missing = full.difference(index)
-        raise DataError(f"{path}: {len(missing)} days missing between {index[0].date()} and {index[-1].date()} "
+        raise DataError(f"{path}: {count_of(len(missing), 'day')} missing between {index[0].date()} and {index[-1].date()} "
                         f"(first {missing[0].date()}); a forcing series must be complete")
 
 

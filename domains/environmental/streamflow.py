@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from common.domain import DataError, Prepared
+from common.domain import DataError, Prepared, count_of
 from common.evaluation import audit
 from common.splits import Standardizer
 
@@ -82,12 +82,12 @@ def _rows(series: BasinSeries, period: tuple[str, str], seq_length: int, need_fl
         return inside
     warm = inside[inside >= seq_length - 1]
     if len(warm) < len(inside):
-        notes.append(f"{series.basin}: {len(inside) - len(warm)} {split} days without {seq_length - 1} days of "
+        notes.append(f"{series.basin}: {count_of(len(inside) - len(warm), split + ' day')} without {seq_length - 1} days of "
                      "earlier forcing (left out)")
     if need_flow:
         observed = warm[~np.isnan(series.q[warm])]
         if len(observed) < len(warm):
-            notes.append(f"{series.basin}: {len(warm) - len(observed)} {split} days without observed flow "
+            notes.append(f"{series.basin}: {count_of(len(warm) - len(observed), split + ' day')} without observed flow "
                          "(left out of the loss)")
         return observed
     if np.isnan(series.q[warm]).all():

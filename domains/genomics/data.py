@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.domain import DataError
+from common.domain import DataError, count_of
 from common.evaluation import LeakageReport
 
 from .encoding import canonical
@@ -137,13 +137,16 @@ def audit_sequences(train: SequenceSet, fit: SequenceSet, val: SequenceSet, test
             rep.findings.append("layer-2 results on this split are inflated by the leak")
     rep.duplicates_train_val = len(find_shared(fit.seqs, val.seqs)) if len(val) else 0
     if rep.duplicates_train_val:
-        rep.findings.append(f"{rep.duplicates_train_val} validation sequences also occur in training")
+        n = rep.duplicates_train_val
+        rep.findings.append(f"{count_of(n, 'validation sequence')} also {'occurs' if n == 1 else 'occur'} in training")
     if removed:
-        rep.notes.append(f"leak-free split: {removed} training sequences that occur in the test set were removed")
+        rep.notes.append(f"leak-free split: {count_of(removed, 'training sequence')} that "
+                         f"{'occurs' if removed == 1 else 'occur'} in the test set removed")
     for name, part in (("training", train), ("test", test)):
         conflicts = _both_labels(part)
         if conflicts:
-            rep.findings.append(f"{conflicts} {name} sequences occur with both labels")
+            rep.findings.append(f"{count_of(conflicts, name + ' sequence')} {'occurs' if conflicts == 1 else 'occur'} "
+                                f"with both labels")
     listing = {"test_ids": [test.ids[j] for j in shared.test_index],
                "train_ids": [train.ids[i] for i in shared.train_index], "strand": shared.strand}
     return rep, listing

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.domain import DataError
+from common.domain import DataError, count_of
 
 VALID = frozenset("ACGTN")
 
@@ -115,7 +115,8 @@ def label_records(records: list[Record], *, label: str | None = None, labels: di
                             "cannot be looked up by id")
         missing = [r.id for r in records if r.id not in labels]
         if missing:
-            raise DataError(f"{records[0].source}: {len(missing)} records have no label in the label file, "
+            raise DataError(f"{records[0].source}: {count_of(len(missing), 'record')} "
+                            f"{'has' if len(missing) == 1 else 'have'} no label in the label file, "
                             f"e.g. {missing[:3]}")
         return [labels[r.id] for r in records]
     try:

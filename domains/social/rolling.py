@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError, Prepared, describe_missing
+from common.domain import DataError, Prepared, count_of, describe_missing
 from common.evaluation import audit
 from common.metrics import naive_scale
 from common.splits import Standardizer, float32_or_error
@@ -136,7 +136,7 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
                 raise DataError(f"{data.label}: none of the {len(keep)} {'validation' if name == 'val' else name} "
                                 f"windows has an observed target (targets {first_t} to {last_t})")
             if not keep.all():
-                notes.append(f"{int((~keep).sum())} {name} windows without any observed target left out"
+                notes.append(f"{count_of(int((~keep).sum()), name + ' window')} without any observed target left out"
                              + (f" (block from {data.target.index[origin]})" if origin != first else ""))
                 sets[name] = ({k: v[keep] for k, v in sets[name][0].items()}, sets[name][1][keep])
                 ends[name] = ends[name][keep]

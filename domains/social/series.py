@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError, first_non_finite
+from common.domain import DataError, count_of, first_non_finite
 
 
 @dataclass
@@ -176,8 +176,9 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     if dup.any():
         rep.duplicate_timestamps = int(values.index[dup].nunique())
         if duplicates == "error":
-            raise DataError(f"{path}: {rep.duplicate_timestamps} timestamps occur more than once, e.g. "
-                            f"{values.index[dup][0]}; set duplicates='mean' to average them")
+            n = rep.duplicate_timestamps
+            raise DataError(f"{path}: {count_of(n, 'timestamp')} {'occurs' if n == 1 else 'occur'} more than once, "
+                            f"e.g. {values.index[dup][0]}; set data.duplicates = 'mean' to average their rows")
         values = values.groupby(level=0).mean()
         offsets = offsets.groupby(level=0).first() if offsets is not None else None
         rep.actions.append(f"averaged the rows of {rep.duplicate_timestamps} duplicated timestamps")
@@ -187,14 +188,15 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         raise DataError(f"frequency {freq!r} is not a pandas offset alias ({err})") from None
     off_grid = values.index.difference(full)
     if len(off_grid):
-        raise DataError(f"{path}: {len(off_grid)} timestamps are off the {freq!r} grid, e.g. {off_grid[0]}"
+        raise DataError(f"{path}: {count_of(len(off_grid), 'timestamp')} {'is' if len(off_grid) == 1 else 'are'} "
+                        f"off the {freq!r} grid, e.g. {off_grid[0]}"
                         + _frequency_hint(values.index, freq))
     rep.missing_timestamps = len(full) - len(values)
     if rep.missing_timestamps:
         if gaps == "error":
             missing = full.difference(values.index)
-            raise DataError(f"{path}: {rep.missing_timestamps} timestamps missing at frequency {freq!r}, e.g. "
-                            f"{missing[0]}; set gaps='interpolate' (or 'keep', NaN, where the use allows missing values)")
+            raise DataError(f"{path}: {count_of(rep.missing_timestamps, 'timestamp')} missing at frequency {freq!r}, "
+                            f"e.g. {missing[0]}; set data.gaps = 'interpolate'")
         values = values.reindex(full)
         rep.actions.append(f"reindexed to the full {freq!r} calendar: {rep.missing_timestamps} missing timestamps")
     rep.missing_values = int(values.isna().sum().sum())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import difflib
 import math
 import re
 import tomllib
@@ -294,15 +295,32 @@ def apply_overrides(cfg: RunConfig, overrides: Mapping[str, Any]) -> RunConfig:
         *parents, leaf = dotted.split(".")
         for part in parents:
             if not isinstance(node.get(part), dict):
-                raise ConfigError(f"unknown key {dotted}")
+                raise ConfigError(_unknown_key(tree, dotted))
             node = node[part]
         if parents and parents[0] == "data":
             node[leaf] = value  # domain options are checked by the domain's DataOptions
         elif leaf not in node:
-            raise ConfigError(f"unknown key {dotted}")
+            raise ConfigError(_unknown_key(tree, dotted))
         else:
             node[leaf] = value
     return from_mapping(RunConfig, tree)
+
+
+def _unknown_key(tree: dict, dotted: str) -> str:
+    """'unknown key ...' with the nearest known key (the same name in another section, or a close spelling)
+    and the keys of its section, or the sections when the section itself is unknown."""
+    sections = sorted(k for k, v in tree.items() if isinstance(v, dict))
+    known = [f"{s}.{k}" for s in sections if s != "data" for k in tree[s]]
+    known += [k for k in tree if k not in sections]
+    *parents, leaf = dotted.split(".")
+    same_leaf = [k for k in known if k.rsplit(".", 1)[-1] == leaf]
+    guess = same_leaf or difflib.get_close_matches(dotted, known, n=1, cutoff=0.75)
+    hint = f"did you mean {guess[0]}? " if guess else ""
+    if parents and parents[0] in sections:
+        listing = f"known keys here: {', '.join(sorted(tree[parents[0]]))}"
+    else:
+        listing = f"known sections: {', '.join(sections)}; top-level keys: {', '.join(sorted(set(tree) - set(sections)))}"
+    return f"unknown key {dotted} ({hint}{listing})"
 
 
 def parse_override(text: str) -> tuple[str, Any]:

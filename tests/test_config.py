@@ -72,6 +72,19 @@ def test_overrides_beat_file_values(tmp_path):
         apply_overrides(cfg, {"training.epoch": 1})
 
 
+def test_an_unknown_override_lists_the_known_keys_and_the_closest_one():
+    """Before: 'unknown key training.learning_rate', without the keys there are (a file's unknown key listed them)."""
+    cfg = RunConfig(domain="demo")
+    with pytest.raises(ConfigError, match=r"unknown key training.learning_rate \(did you mean model.learning_rate\? "
+                                          r"known keys here: .*batch_size.*epochs"):
+        apply_overrides(cfg, {"training.learning_rate": 0.1})
+    with pytest.raises(ConfigError, match=r"unknown key training.epoch \(did you mean training.epochs\?"):
+        apply_overrides(cfg, {"training.epoch": 1})
+    with pytest.raises(ConfigError, match=r"unknown key trainig.epochs \(did you mean training.epochs\? known "
+                                          r"sections: .*model.*training"):
+        apply_overrides(cfg, {"trainig.epochs": 1})
+
+
 def test_parse_override_reads_toml_values():
     assert parse_override("model.units=[32, 32]") == ("model.units", [32, 32])
     assert parse_override("model.cell=gru") == ("model.cell", "gru")

@@ -414,6 +414,35 @@ def test_station_grouped_split(tmp_path):
     assert prep.split["kind"] == "grouped" and not prep.audit.findings
 
 
+def test_station_files_of_another_period_take_data_periods(tmp_path):
+    """Before: a station file in the UCI layout from other years could not be used: the release's fixed periods
+    gave 'no val windows in (2015-09-01, ...)' and no option changed them."""
+    from common.config import RunConfig, validate_options
+    from domains.environmental.domain import DOMAIN
+
+    write_station(tmp_path / "a.csv", "Alpha")  # 2013-03-01 .. 2013-04-29
+    data = {"station_files": [str(tmp_path / "a.csv")], "lookback": 30}
+
+    def prepare(**more):
+        cfg = RunConfig(domain="environmental", dataset="beijing_multisite", data={**data, **more})
+        return DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "environmental"))
+
+    with pytest.raises(DataError, match=r"no val windows in \('2015-09-01', '2016-02-29 23:00'\).*the files cover "
+                                         r"2013-03-01 00:00 to 2013-04-29 23:00; set data.periods"):
+        prepare()
+    prep = prepare(periods=[a for pair in AIR_PERIODS.values() for a in pair])
+    assert prep.split["periods"] == AIR_PERIODS
+    times = prep.extra["test_times"]
+    assert times.min() >= np.datetime64("2013-04-15") and times.max() <= np.datetime64("2013-04-29T23:00")
+    for bad, message in ((["2013-03-01", "2013-03-30"], "six dates"),
+                         (["2013-03-01", "2013-03-30 23:00", "2013-03-25", "2013-04-14 23:00", "2013-04-15",
+                           "2013-04-29 23:00"], "in increasing order"),
+                         (["2013-03-01", "2013-03-30 23:00", "2013-03-31", "2013-04-14 23:00", "mid-April",
+                           "2013-04-29 23:00"], "'mid-April' is not a date")):
+        with pytest.raises(DataError, match=f"data.periods.*{message}"):
+            prepare(periods=bad)
+
+
 def test_changing_test_period_values_leaves_the_scalers_unchanged(tmp_path):
     make_camels(tmp_path)
     before, _ = _prepare(tmp_path, static=True)

@@ -124,6 +124,26 @@ def _fill_forward(z: np.ndarray) -> np.ndarray:
     return out
 
 
+def air_periods(dates: tuple[str, ...]) -> dict | None:
+    """The periods of ``data.periods`` (train start, end, validation start, end, test start, end; inclusive),
+    checked; None (the release's own periods) when no dates are given."""
+    if not dates:
+        return None
+    if len(dates) != 6:
+        raise DataError(f"data.periods takes six dates (train start, end, validation start, end, test start, end), "
+                        f"not {len(dates)}")
+    stamps = []
+    for d in dates:
+        try:
+            stamps.append(pd.Timestamp(d))
+        except (ValueError, TypeError):
+            raise DataError(f"data.periods: {d!r} is not a date (e.g. '2016-03-01' or '2017-02-28 23:00')") from None
+    if any(b <= a for a, b in zip(stamps, stamps[1:])):
+        raise DataError(f"data.periods {list(dates)}: the dates must be in increasing order, each period after "
+                        "the one before")
+    return {k: (dates[2 * i], dates[2 * i + 1]) for i, k in enumerate(("train", "val", "test"))}
+
+
 def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | None = None,
                 test_stations: tuple[str, ...] = (), label: str = "") -> Prepared:
     if lookback < 24:
@@ -168,7 +188,10 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
             names_.append(np.full(len(origins), s.name))
             times.append(s.frame.index[origins].to_numpy())
         if not Xs:
-            raise DataError(f"{label}: no {split} windows in {periods[split]} (look-back {lookback} h, horizon 24 h)")
+            first, last = min(s.frame.index[0] for s in stations), max(s.frame.index[-1] for s in stations)
+            raise DataError(f"{label}: no {split} windows in {periods[split]} (look-back {lookback} h, horizon 24 h); "
+                            f"the files cover {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}; set data.periods "
+                            "(train start, end, validation start, end, test start, end) for other periods")
         X = np.concatenate(Xs)
         if np.isnan(np.concatenate(ys)).all():
             word = {"val": "validation"}.get(split, split)

@@ -51,6 +51,8 @@ class EnvironmentalOptions:
     stations: tuple[str, ...] = option((), datasets=MULTISITE)  # station names; empty: every registered station file
     station_files: tuple[str, ...] = option((), datasets=MULTISITE)  # your own station files of the UCI releases
     test_stations: tuple[str, ...] = option((), datasets=MULTISITE)  # never trained on, scored over the test period
+    # six dates: train start, end, validation start, end, test start, end (default: the release's periods)
+    periods: tuple[str, ...] = option((), datasets=("beijing_pm25", *MULTISITE))
     # 0: the dataset's default (co2 104 weeks, Beijing 48 hours)
     lookback: int = option(0, datasets=("co2", "beijing_pm25", *MULTISITE))
     horizon: int = option(52, min=1, datasets=("co2",))  # weeks ahead (Beijing: always 1, 6 and 24 hours)
@@ -126,14 +128,14 @@ def _co2(opt: EnvironmentalOptions) -> Prepared:
 def _beijing(dataset: str, opt: EnvironmentalOptions) -> Prepared:
     from common.download import dataset_dir
 
-    from .airquality import prepare_air, read_station
+    from .airquality import air_periods, prepare_air, read_station
 
     if dataset == "beijing_pm25":
         files = [dataset_dir("beijing_pm25_uci") / "PRSA_data_2010.1.1-2014.12.31.csv"]
         what = "Beijing US Embassy hourly PM2.5 2010-2014 (UCI 381; real)"
     elif opt.station_files:
         files = [Path(f).expanduser() for f in opt.station_files]
-        what = f"Beijing multi-site station files {[f.name for f in files]} (user files)"
+        what = f"Beijing station files {[f.name for f in files]} (user files)"
     else:
         folder = dataset_dir("beijing_multisite_aq")
         files = sorted(folder.glob("PRSA_Data_*_20130301-20170228.csv"))
@@ -148,9 +150,12 @@ def _beijing(dataset: str, opt: EnvironmentalOptions) -> Prepared:
         if not f.is_file():
             raise DataError(f"{f}: no such station file")
     stations = [read_station(f) for f in files]
+    what += f" in the UCI {stations[0].kind} layout" if opt.station_files else ""
     split = f"station-grouped: {list(opt.test_stations)} never trained on" if opt.test_stations else "time split"
+    split += f", periods {list(opt.periods)} (data.periods)" if opt.periods else ""
     label = f"{what}; {len(stations)} station(s), {split}"
-    return prepare_air(stations, lookback=opt.lookback or 48, test_stations=opt.test_stations, label=label)
+    return prepare_air(stations, lookback=opt.lookback or 48, periods=air_periods(opt.periods),
+                       test_stations=opt.test_stations, label=label)
 
 
 def prepare(cfg: RunConfig, opt: EnvironmentalOptions) -> Prepared:

@@ -164,6 +164,9 @@ def fetch_file(dataset: Dataset, entry: DataFile, *, verify_cache: bool = False,
         return _install(tmp, target, entry, f"{what} (downloaded from {source.url})"), source.url
     urls = "; ".join(errors) or "no download source registered"
     absent = f", {_not_a_folder(mirror)}" if mirror is not None and not mirror.is_dir() else ""
+    if mirror is not None and (mirror / entry.path).is_file():  # the dataset's own folder instead of the mirror's
+        absent = (f", which holds {entry.path} itself: point it at the folder above, {mirror.parent}, laid out "
+                  "<dataset id>/<file>")
     raise DatasetUnavailable(
         f"{what}: cannot get {entry.path}. Not in the cache ({cache_root()}, set by LSTM_SUITE_DATA), "
         f"not in a mirror (LSTM_SUITE_MIRROR={os.environ.get('LSTM_SUITE_MIRROR', '(unset)')}{absent}), "

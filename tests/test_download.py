@@ -73,6 +73,17 @@ def test_a_mirror_folder_that_does_not_exist_is_named_as_such(tmp_path, monkeypa
         fetch_dataset("tiny", registry())
 
 
+def test_a_mirror_pointed_at_the_dataset_folder_itself_names_the_folder_above(tmp_path, monkeypatch, mirror):
+    """Before: LSTM_SUITE_MIRROR=<mirror>/tiny (the dataset's own folder, which holds the file) said only 'not in
+    a mirror' and tried the network."""
+    (mirror / "tiny" / "sub" / "a.csv").write_bytes(CONTENT)
+    monkeypatch.setenv("LSTM_SUITE_MIRROR", str(mirror / "tiny"))
+    monkeypatch.setenv("LSTM_SUITE_DATA", str(tmp_path / "cache"))
+    with pytest.raises(DatasetUnavailable, match=r"LSTM_SUITE_MIRROR=\S*tiny, which holds sub/a.csv itself: point it "
+                                                 r"at the folder above, \S*mirror, laid out <dataset id>/<file>"):
+        fetch_dataset("tiny", registry())
+
+
 def test_a_cache_or_mirror_path_that_is_a_file_is_named_as_such(tmp_path, monkeypatch, mirror):
     """Before: LSTM_SUITE_DATA naming a file ended in a NotADirectoryError traceback, and a mirror path naming a
     file was called 'a folder that does not exist'."""

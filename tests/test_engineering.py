@@ -247,6 +247,25 @@ def test_skab_rows_must_be_in_time_order_with_readable_dates(tmp_path):
         skab.read_skab(bad)
 
 
+def test_a_skab_file_without_its_datetime_column_says_what_its_header_holds(tmp_path):
+    """Before: "not a SKAB file ('datetime' is not in list)", pandas' words, also for a SKAB file saved again
+    comma-separated (by a spreadsheet or pandas' default to_csv)."""
+    from domains.engineering import skab
+
+    lines = write_skab(tmp_path / "a.csv", crlf=False).read_text().splitlines()
+    comma = tmp_path / "comma.csv"
+    comma.write_text("\n".join(line.replace(";", ",") for line in lines))
+    with pytest.raises(DataError, match=r"comma.csv: not a SKAB file: no 'datetime' column in its header "
+                                        r"'datetime,Accelerometer1RMS,.*'; SKAB files are ';'-separated, and this "
+                                        r"header is ','-separated"):
+        skab.read_skab(comma)
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text("\n".join([lines[0].replace("datetime", "time"), *lines[1:]]))
+    with pytest.raises(DataError, match=r"renamed.csv: not a SKAB file: no 'datetime' column in its header "
+                                        r"'time;Accelerometer1RMS;.*'$"):
+        skab.read_skab(renamed)
+
+
 def test_skab_training_anomalies_are_named_by_their_path_under_the_folder(tmp_path):
     """Before: files were named parent/name, so x/a/0.csv and y/a/0.csv were one entry and one count was lost."""
     from domains.engineering.skab import anomaly_files, training_anomalies

@@ -39,6 +39,16 @@ def read_skab(path: str | Path, labels: bool = True) -> pd.DataFrame:
     ``labels`` the ``anomaly`` column must be there and hold only 0 and 1 (the anomaly-free file has none)."""
     path = Path(path)
     try:
+        header = pd.read_csv(path, sep=";", nrows=0).columns
+    except (ValueError, pd.errors.ParserError) as err:
+        raise DataError(f"{path}: not a SKAB file ({err})") from None
+    if "datetime" not in header:
+        line = ";".join(header)
+        shown = line if len(line) <= 70 else line[:70] + "..."
+        comma = "," in line and ";" not in line
+        raise DataError(f"{path}: not a SKAB file: no 'datetime' column in its header {shown!r}"
+                        + ("; SKAB files are ';'-separated, and this header is ','-separated" if comma else ""))
+    try:
         df = pd.read_csv(path, sep=";", index_col="datetime", parse_dates=True)
     except (ValueError, pd.errors.ParserError) as err:
         raise DataError(f"{path}: not a SKAB file ({err})") from None

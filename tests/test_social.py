@@ -214,6 +214,25 @@ def test_a_semicolon_file_with_decimal_commas_is_read_with_sep_and_decimal(tmp_p
         DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
 
 
+def test_a_frequency_pandas_no_longer_reads_gets_pandas_advice_and_the_dates_own_frequency(tmp_path):
+    """Before: "frequency 'H' is not a pandas offset alias (Invalid frequency: H. Failed to parse with error
+    message: ValueError('Invalid frequency: H. Did you mean h?') Did you mean h?)": pandas 3 refuses the
+    upper-case aliases of older tutorials ('H', 'T', 'M' for month end)."""
+    path = tmp_path / "hourly.csv"
+    hours = pd.date_range("2024-01-01", periods=30, freq="h")
+    pd.DataFrame({"date": hours, "a": np.arange(30.0)}).to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"hourly.csv: data.freq 'H' is not a pandas offset alias \(pandas: "
+                                        r"Invalid frequency: H. Did you mean h\?\); the dates follow 'h' \(pandas' "
+                                        r"guess\): set data.freq = 'h'$"):
+        load_series_csv(path, "date", ["a"], "H")
+    months = tmp_path / "monthly.csv"
+    pd.DataFrame({"date": pd.date_range("2020-01-31", periods=30, freq="ME"), "a": np.arange(30.0)}).to_csv(
+        months, index=False)
+    with pytest.raises(DataError, match=r"data.freq 'M' .*'M' is no longer supported for offsets. Please use 'ME' "
+                                        r"instead.*set data.freq = 'ME'$"):
+        load_series_csv(months, "date", ["a"], "M")
+
+
 def test_timestamps_whose_utc_offset_changes_are_read_as_utc(tmp_path):
     """Before: a traceback ('Mixed timezones detected') for any export with daylight-saving offsets."""
     hours = pd.date_range("2021-03-27 20:00", periods=10, freq="h", tz="Europe/Berlin")  # +01:00, then +02:00

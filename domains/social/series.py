@@ -185,7 +185,10 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     try:
         full = pd.date_range(values.index[0], values.index[-1], freq=freq)
     except ValueError as err:
-        raise DataError(f"frequency {freq!r} is not a pandas offset alias ({err})") from None
+        inner = re.search(r"ValueError\((['\"])(.*)\1\)", str(err))  # pandas nests its advice in the message
+        advice = (inner.group(2) if inner else str(err)).split(". Failed to parse")[0].rstrip(".")
+        raise DataError(f"{path}: data.freq {freq!r} is not a pandas offset alias (pandas: {advice})"
+                        + _frequency_hint(values.index, freq)) from None
     off_grid = values.index.difference(full)
     if len(off_grid):
         raise DataError(f"{path}: {count_of(len(off_grid), 'timestamp')} {'is' if len(off_grid) == 1 else 'are'} "

@@ -29,10 +29,10 @@ class DataError(ValueError):
     """Bad input data (malformed file, missing column, too-short series); the message names file and problem."""
 
 
-def count_of(n: int, noun: str) -> str:
+def count_of(n: int, noun: str, plural: str = "") -> str:
     """``n`` and the noun, plural unless n is 1: ``count_of(1, "file")`` is "1 file", ``count_of(3, "file")``
-    "3 files"."""
-    return f"{n} {noun}" + ("" if n == 1 else "s")
+    "3 files"; ``plural`` for a noun whose plural is not noun + "s" (``count_of(2, "entry", "entries")``)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def describe_missing(frame: pd.DataFrame, where: str = "at") -> str:

@@ -78,6 +78,7 @@ def test_bad_fasta_names_file_record_and_problem(tmp_path, text, problem):
     (b"id,label\na,1\na,0\n", r"id 'a' is labelled twice \(line 3\)"),
     (b"id,label\na,caf\xe9\n", r"not a UTF-8 text file"),
     (b"a,1,2\n", r"line 1 has 3 fields"),
+    (b"id;label\na;1\n", r"line 1 has 1 field; expected 'id,label' \(comma-separated; this line holds ';'\)"),
 ])
 def test_bad_label_csv_names_file_line_and_problem(tmp_path, content, problem):
     (tmp_path / "labels.csv").write_bytes(content)
@@ -272,6 +273,8 @@ def test_file_labels_must_cover_training_and_test_files(tmp_path):
     # two labels for two training files and one test file: it used to say "needs exactly one of ..."
     with pytest.raises(DataError, match=r"data.file_labels has 2 entries for 3 FASTA files \(2 training, 1 test\)"):
         prepare("fasta", fasta_train=[str(pos), str(neg)], fasta_test=[str(pos)], file_labels=["a", "b"])
+    with pytest.raises(DataError, match=r"data.file_labels has 1 entry for 2 FASTA files \(2 training, 0 test\)"):
+        prepare("fasta", fasta_train=[str(pos), str(neg)], file_labels=["a"])
 
 
 def test_leak_free_split_works_on_user_fasta_with_a_test_file(tmp_path):

@@ -181,6 +181,7 @@ def test_dates_off_the_grid_suggest_the_frequency_they_follow(tmp_path):
     (["2024-01-01,1,2", "2024-01-02,x,2"], r"column 'a' row 3 holds 'x', not a finite number"),
     (["2024-01-01,1,2", "2024-01-02,2,-inf"], r"column 'b' row 3 holds -inf, not a finite number"),
     (["2024-01-01,1,2", "2024-01-01 12:00,1,2"], r"off the 'D' grid"),
+    (["2024-01-01,1,2"], r"s.csv: 1 row: too short for a time series"),
 ])
 def test_csv_loader_names_file_row_and_problem(tmp_path, rows, problem):
     with pytest.raises(DataError, match=problem):

@@ -218,7 +218,7 @@ def evaluate(files: list[Path], detector, scorings: dict) -> dict:
     for path in files:
         df = read_skab(path)
         if len(df) <= N_TRAIN + WINDOW:
-            raise DataError(f"{path}: {len(df)} rows, too short for {N_TRAIN} training rows plus a window")
+            raise DataError(f"{path}: {count_of(len(df), 'row')}, too short for {N_TRAIN} training rows plus a window")
         values = df[FEATURES].to_numpy(float)
         sc = Standardizer().fit(values[:N_TRAIN], names=FEATURES, label=str(path))  # this file's training part only
         train, test = sc.transform(values[:N_TRAIN]), sc.transform(values[N_TRAIN:])

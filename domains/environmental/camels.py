@@ -89,7 +89,7 @@ def read_forcing(path: str | Path) -> tuple[pd.DataFrame, dict[str, float]]:
     rows = [ln.split() for ln in lines[4:] if ln.strip()]
     bad = next((i for i, r in enumerate(rows) if len(r) != len(expected)), None)
     if bad is not None:
-        raise DataError(f"{path}: line {bad + 5} has {len(rows[bad])} fields, expected {len(expected)}")
+        raise DataError(f"{path}: line {bad + 5} has {count_of(len(rows[bad]), 'field')}, expected {len(expected)}")
     frame = pd.DataFrame(rows, columns=expected)
     values = frame.apply(pd.to_numeric, errors="coerce")
     broken = ~np.isfinite(values.to_numpy(dtype=float)).all(axis=1)  # not a number, or inf

@@ -64,7 +64,8 @@ def load_user_fasta(files: tuple[str, ...], file_labels: tuple[str, ...], label_
     if sum(ways) != 1:
         raise DataError("user FASTA data needs exactly one of data.file_labels, data.label_csv, data.header_pattern")
     if file_labels and len(file_labels) != len(files):
-        raise DataError(f"data.file_labels has {len(file_labels)} entries for {len(files)} FASTA files")
+        raise DataError(f"data.file_labels has {count_of(len(file_labels), 'entry', 'entries')} "
+                        f"for {count_of(len(files), 'FASTA file')}")
     table = labels_from_csv(label_csv) if label_csv else None
     seqs, labels, ids = [], [], []
     for i, f in enumerate(files):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from common.config import ModelSpec, RunConfig, TrainSpec, option
-from common.domain import DataError, Domain, Prepared
+from common.domain import DataError, Domain, Prepared, count_of
 
 from .baselines import GCContent, KmerModel, PlainCNN
 from .data import SequenceSet, audit_sequences, drop_leaked, holdout, load_ienhancer, load_user_fasta
@@ -87,7 +87,8 @@ def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, Sequen
         labels = opt.file_labels
         n_files = n_train + len(opt.fasta_test)
         if labels and len(labels) != n_files:
-            raise DataError(f"data.file_labels has {len(labels)} entries for {n_files} FASTA files ({n_train} training, "
+            raise DataError(f"data.file_labels has {count_of(len(labels), 'entry', 'entries')} "
+                            f"for {count_of(n_files, 'FASTA file')} ({n_train} training, "
                             f"{len(opt.fasta_test)} test): one label per file, the training files first")
         source = f"user FASTA {', '.join(opt.fasta_train)}"
         train = load_user_fasta(opt.fasta_train, labels[:n_train], opt.label_csv, opt.header_pattern, opt.positive)

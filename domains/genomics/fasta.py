@@ -84,7 +84,9 @@ def labels_from_csv(path: str | Path) -> dict[str, str]:
         if not row or not "".join(row).strip():
             continue
         if len(row) != 2:
-            raise DataError(f"{path}: line {n} has {len(row)} fields; expected 'id,label'")
+            other = [sep for sep in (";", "\t") if len(row) == 1 and sep in row[0]]
+            raise DataError(f"{path}: line {n} has {count_of(len(row), 'field')}; expected 'id,label'"
+                            + (f" (comma-separated; this line holds {other[0]!r})" if other else ""))
         rid, label = row[0].strip(), row[1].strip()
         if n == 1 and (rid.lower(), label.lower()) == ("id", "label"):
             continue

@@ -159,7 +159,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         raise DataError(f"{path}: no date column {date_column!r}"
                         + (_separator_hint(frame.columns) or f"; the file has {list(frame.columns)}"))
     if len(frame) < 2:
-        raise DataError(f"{path}: {len(frame)} rows: too short for a time series")
+        raise DataError(f"{path}: {count_of(len(frame), 'row')}: too short for a time series")
     dates = parse_dates(path, frame[date_column], date_format, rep.actions)
     values = numeric_columns(frame, list(columns), path)
     values.index = pd.DatetimeIndex(dates, name=date_column)

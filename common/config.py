@@ -341,10 +341,11 @@ def save_config(cfg: RunConfig, path: str | Path) -> None:
     Path(path).write_text(tomli_w.dumps(cfg.to_dict()), encoding="utf-8")
 
 
-def option(default, *, min=0, max=None, datasets: tuple[str, ...] = ()):  # noqa: A002  (they read as the bounds)
-    """A domain option's field: inclusive bounds, checked by ``validate_options`` (numbers default to >= 0), and
-    the datasets it applies to (empty: all), checked by ``options_outside_dataset``."""
-    return field(default=default, metadata={"min": min, "max": max, "datasets": tuple(datasets)})
+def option(default, *, min=0, max=None, datasets: tuple[str, ...] = (), repeats: bool = False):  # noqa: A002
+    """A domain option's field: inclusive bounds (``min``, ``max``), checked by ``validate_options`` (numbers default
+    to >= 0); the datasets it applies to (empty: all), checked by ``options_outside_dataset``; for a list, whether
+    an entry may occur twice (default: no, a list names distinct columns, files, basins)."""
+    return field(default=default, metadata={"min": min, "max": max, "datasets": tuple(datasets), "repeats": repeats})
 
 
 def options_outside_dataset(cls: type, keys, dataset: str) -> list[str]:
@@ -357,11 +358,16 @@ def options_outside_dataset(cls: type, keys, dataset: str) -> list[str]:
 
 def validate_options(cls: type, options: Mapping[str, Any], domain: str) -> Any:
     """Validate a domain's ``[data]`` table against its options dataclass. Numbers (sizes, counts, fractions,
-    seeds) must be >= 0 unless the field declares its own bounds (``option``)."""
+    seeds) must be >= 0 unless the field declares its own bounds (``option``); a list's entries must be distinct
+    unless the field allows repeats."""
     try:
         opts = from_mapping(cls, options, prefix="data.")
         for f in dataclasses.fields(cls):
             value = getattr(opts, f.name)
+            if isinstance(value, tuple) and not f.metadata.get("repeats", False):
+                twice = [v for i, v in enumerate(value) if v in value[:i]]
+                if twice:
+                    raise ConfigError(f"data.{f.name} names {twice[0]!r} twice")
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
             floor, ceiling = f.metadata.get("min", 0), f.metadata.get("max")

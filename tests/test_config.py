@@ -158,3 +158,24 @@ def test_values_that_ended_in_a_keras_or_numpy_traceback_are_config_errors(key, 
 
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         apply_overrides(DOMAIN.smoke_config(), {key: value})
+
+
+@pytest.mark.parametrize("domain, key, value", [
+    ("social", "columns", ["a", "b", "a"]), ("engineering", "sensors", ["s2", "s3", "s2"]),
+    ("environmental", "inputs", ["prcp", "prcp"]), ("environmental", "basins", ["01022500", "01022500"]),
+    ("environmental", "test_stations", ["Aotizhongxin", "Aotizhongxin"]), ("genomics", "fasta_train", ["a.fa", "a.fa"]),
+])
+def test_a_list_option_naming_an_entry_twice_is_an_error(domain, key, value):
+    """Before: a repeated channel, sensor, forcing input or basin was used twice (the model saw a duplicated
+    input column, the basin's samples counted double) without a word."""
+    from domains import get_domain
+
+    with pytest.raises(ConfigError, match=rf"domain {domain}: data.{key} names '{value[0]}' twice"):
+        validate_options(get_domain(domain).options, {key: value}, domain)
+
+
+def test_file_labels_may_repeat_a_label():
+    from domains.genomics.domain import DOMAIN as GENOMICS
+
+    opts = validate_options(GENOMICS.options, {"file_labels": ["enh", "enh", "bg"]}, "genomics")
+    assert opts.file_labels == ("enh", "enh", "bg")

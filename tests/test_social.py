@@ -186,6 +186,12 @@ def test_dates_off_the_grid_suggest_the_frequency_they_follow(tmp_path):
 def test_csv_loader_names_file_row_and_problem(tmp_path, rows, problem):
     with pytest.raises(DataError, match=problem):
         load_series_csv(write(tmp_path, rows), "date", ["a", "b"], "D")
+    ok = write(tmp_path, ["2024-01-01,1,2", "2024-01-02,1,2"], "cols.csv")
+    # before: a repeated column trained as two channels, and the date column was 'not a finite number'
+    with pytest.raises(DataError, match=r"cols.csv: data.columns names 'a' twice"):
+        load_series_csv(ok, "date", ["a", "b", "a"], "D")
+    with pytest.raises(DataError, match=r"cols.csv: data.columns holds the date column 'date'"):
+        load_series_csv(ok, "date", ["date", "a"], "D")
     with pytest.raises(DataError, match=r"missing column\(s\) \['c'\]"):
         load_series_csv(write(tmp_path, ["2024-01-01,1,2", "2024-01-02,1,2"], "ok.csv"), "date", ["c"], "D")
 

@@ -45,7 +45,7 @@ class GenomicsOptions:
     # optional; without it a stratified 20% of fasta_train is held out
     fasta_test: tuple[str, ...] = option((), datasets=FASTA)
     # one label per FASTA file (train files, then test files) ...
-    file_labels: tuple[str, ...] = option((), datasets=FASTA)
+    file_labels: tuple[str, ...] = option((), datasets=FASTA, repeats=True)
     label_csv: str = option("", datasets=FASTA)  # ... or an id,label CSV ...
     # ... or a regex whose first group, matched on the header, is the label
     header_pattern: str = option("", datasets=FASTA)

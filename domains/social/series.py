@@ -153,6 +153,11 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     ``"h"``, ``"D"``, ``"W-SUN"``), with the rules of the module docstring; dates as ``parse_dates``."""
     if duplicates not in ("error", "mean") or gaps not in ("error", "keep", "interpolate"):
         raise DataError(f"duplicates must be error|mean and gaps error|keep|interpolate, not {duplicates!r}/{gaps!r}")
+    repeated = sorted({c for c in columns if list(columns).count(c) > 1})
+    if repeated:
+        raise DataError(f"{path}: data.columns names {repeated[0]!r} twice; each channel once")
+    if date_column in columns:
+        raise DataError(f"{path}: data.columns holds the date column {date_column!r}; it indexes the rows")
     frame = read_csv(path, **read_kwargs)
     rep = SeriesReport(rows_read=len(frame))
     if date_column not in frame.columns:

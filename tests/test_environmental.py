@@ -443,6 +443,15 @@ def test_station_files_of_another_period_take_data_periods(tmp_path):
             prepare(periods=bad)
 
 
+def test_a_gauge_id_that_lost_its_leading_zero_is_named_with_the_8_digit_id(tmp_path):
+    """Before: "no nldas forcing file matching '1000001_lump_*_forcing_leap.txt'", with no word on the lost
+    zero (a spreadsheet or a TOML number drops it; USGS gauge ids in CAMELS have 8 digits)."""
+    make_camels(tmp_path)
+    with pytest.raises(DataError, match=r"no nldas forcing file matching '1000001_lump_\*_forcing_leap.txt'.*"
+                                        r"'1000001' has 7 digits: CAMELS gauge ids have 8 \(did you mean '01000001'\?"):
+        _prepare(tmp_path, basins=["1000001"])
+
+
 def test_changing_test_period_values_leaves_the_scalers_unchanged(tmp_path):
     make_camels(tmp_path)
     before, _ = _prepare(tmp_path, static=True)

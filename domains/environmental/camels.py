@@ -43,10 +43,14 @@ class BasinData:
     notes: list[str] = field(default_factory=list)
 
 
-def _find(root: Path, pattern: str, what: str) -> Path:
+def _find(root: Path, pattern: str, what: str, gauge_id: str = "") -> Path:
     hits = sorted(root.rglob(pattern)) if root.is_dir() else []
     if not hits:
-        raise DataError(f"{root}: no {what} file matching {pattern!r} (CAMELS layout expected)")
+        short = gauge_id.isdigit() and len(gauge_id) < 8
+        raise DataError(f"{root}: no {what} file matching {pattern!r} (CAMELS layout expected)"
+                        + (f"; {gauge_id!r} has {len(gauge_id)} digits: CAMELS gauge ids have 8 (did you mean "
+                           f"{gauge_id.zfill(8)!r}? a spreadsheet or an unquoted number drops leading zeros)"
+                           if short else ""))
     if len(hits) > 1:
         raise DataError(f"{root}: several {what} files match {pattern!r}: {[str(h) for h in hits]}")
     return hits[0]
@@ -56,11 +60,11 @@ def forcing_path(root: Path, gauge_id: str, product: str = "nldas") -> Path:
     if product not in FORCING_PRODUCTS:
         raise DataError(f"unknown forcing product {product!r}; CAMELS has {sorted(FORCING_PRODUCTS)}")
     return _find(Path(root) / "basin_mean_forcing" / product, f"{gauge_id}_lump_*_forcing_leap.txt",
-                 f"{product} forcing")
+                 f"{product} forcing", gauge_id)
 
 
 def streamflow_path(root: Path, gauge_id: str) -> Path:
-    return _find(Path(root) / "usgs_streamflow", f"{gauge_id}_streamflow_qc.txt", "streamflow")
+    return _find(Path(root) / "usgs_streamflow", f"{gauge_id}_streamflow_qc.txt", "streamflow", gauge_id)
 
 
 def read_forcing(path: str | Path) -> tuple[pd.DataFrame, dict[str, float]]:

@@ -63,6 +63,12 @@ def test_too_short_series_is_a_clear_error():
         prepare_ltsf(LTSFData(frame(60), "c0", 1, "tiny"), 36, 24)
 
 
+def test_a_target_outside_the_columns_names_the_option_and_the_data():
+    """Before: "target 'z' is not a column: ['c0', ...]", naming neither the option nor the data set."""
+    with pytest.raises(DataError, match=r"tiny: data.target 'z' is not one of its columns \['c0', 'c1', 'c2'\]"):
+        prepare_ltsf(LTSFData(frame(600), "z", 1, "tiny"), 36, 24)
+
+
 def test_moving_average_and_linear_styles():
     x = np.arange(12.0)[None] ** 1.5
     slow = [np.mean(np.r_[[x[0, 0]] * 2, x[0], [x[0, -1]] * 2][i:i + 5]) for i in range(12)]

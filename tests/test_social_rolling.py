@@ -30,6 +30,12 @@ def test_origins_end_with_the_series_and_are_evenly_spaced():
     assert o.tolist() == [461, 468, 475, 482, 489] and o[-1] + 10 == 499
     with pytest.raises(DataError, match="too short"):
         origin_positions(100, 20, 10, count=5, step=7)
+    # before: "the series (100 rows) is too short ...", naming neither the file nor the options to change
+    with pytest.raises(DataError, match=r"my.csv: the series \(100 rows\) is too short for 5 origins 7 rows apart "
+                                        r"with look-back 20 and horizon 10: the 61 rows before the first origin must "
+                                        r"hold at least 3 x look-back \+ horizon = 70 .* set fewer data.origins, a "
+                                        r"smaller data.origin_step, or a shorter data.lookback or data.horizon"):
+        origin_positions(100, 20, 10, count=5, step=7, label="my.csv")
     with pytest.raises(DataError, match="origins"):
         origin_positions(500, 20, 10, count=0, step=7)
 

@@ -45,15 +45,18 @@ class RollingData:
     notes: list[str] = field(default_factory=list)
 
 
-def origin_positions(n: int, lookback: int, horizon: int, count: int, step: int) -> np.ndarray:
+def origin_positions(n: int, lookback: int, horizon: int, count: int, step: int, label: str = "") -> np.ndarray:
     """Row positions of the ``count`` forecast origins, ``step`` apart, the last at ``n - 1 - horizon``."""
     if count < 1 or step < 1:
         raise DataError(f"data.origins ({count}) and data.origin_step ({step}) must be >= 1")
     last = n - 1 - horizon
     first = last - step * (count - 1)
     if first < 3 * lookback + horizon:
-        raise DataError(f"the series ({n} rows) is too short for {count} origins {step} apart, look-back {lookback} "
-                        f"and horizon {horizon}: training and validation need the rows before the first origin")
+        raise DataError(f"{label or 'series'}: the series ({n} rows) is too short for {count} origins {step} rows "
+                        f"apart with look-back {lookback} and horizon {horizon}: the {max(first, 0)} rows before the "
+                        f"first origin must hold at least 3 x look-back + horizon = {3 * lookback + horizon} for "
+                        "training and validation; set fewer data.origins, a smaller data.origin_step, or a shorter "
+                        "data.lookback or data.horizon")
     return np.arange(first, last + 1, step)
 
 
@@ -88,7 +91,7 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
         raise DataError("data.lookback >= 2, data.horizon >= 1, data.train_stride >= 1, 0 < val_fraction < 1 required")
     if any(s > lookback for s in data.seasons):
         raise DataError(f"seasonal naive with seasons {data.seasons} needs data.lookback >= {max(data.seasons)}")
-    origins = origin_positions(n, lookback, horizon, count, step)
+    origins = origin_positions(n, lookback, horizon, count, step, data.label)
     if refit_every < 0:
         raise DataError("data.refit_every must be >= 0 (0: fit once, before the first origin)")
     first = int(origins[0])

@@ -36,6 +36,8 @@ def test_origins_end_with_the_series_and_are_evenly_spaced():
                                         r"hold at least 3 x look-back \+ horizon = 70 .* set fewer data.origins, a "
                                         r"smaller data.origin_step, or a shorter data.lookback or data.horizon"):
         origin_positions(100, 20, 10, count=5, step=7, label="my.csv")
+    with pytest.raises(DataError, match=r"too short for 1 origin 1 row apart"):
+        origin_positions(30, 20, 10, count=1, step=1)
     with pytest.raises(DataError, match="origins"):
         origin_positions(500, 20, 10, count=0, step=7)
 

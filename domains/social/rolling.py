@@ -52,8 +52,8 @@ def origin_positions(n: int, lookback: int, horizon: int, count: int, step: int,
     last = n - 1 - horizon
     first = last - step * (count - 1)
     if first < 3 * lookback + horizon:
-        raise DataError(f"{label or 'series'}: the series ({n} rows) is too short for {count} origins {step} rows "
-                        f"apart with look-back {lookback} and horizon {horizon}: the {max(first, 0)} rows before the "
+        raise DataError(f"{label or 'series'}: the series ({n} rows) is too short for {count_of(count, 'origin')} "
+                        f"{count_of(step, 'row')} apart with look-back {lookback} and horizon {horizon}: the {max(first, 0)} rows before the "
                         f"first origin must hold at least 3 x look-back + horizon = {3 * lookback + horizon} for "
                         "training and validation; set fewer data.origins, a smaller data.origin_step, or a shorter "
                         "data.lookback or data.horizon")

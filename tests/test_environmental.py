@@ -77,6 +77,7 @@ def test_forcing_reader_handles_the_product_spellings(tmp_path):
     (lambda t: t.replace("2000 01 02 12\t7.00", "2000 01 02 12\tinf"), "line 6 has a value that is not a number"),
     (lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("2000 01 03")), "1 day missing"),
     (lambda t: t.replace("2000 01 02 12", "2000 02 30 12"), "impossible date"),
+    (lambda t: t.splitlines()[0], r"1 line; a forcing file has"),
 ])
 def test_forcing_reader_errors_name_the_file_and_problem(tmp_path, mutate, message):
     write_forcing(tmp_path / "f.txt", pd.date_range("2000-01-01", periods=4), np.arange(28.0).reshape(4, 7))
@@ -170,6 +171,7 @@ def test_regional_statics_nse_weights_and_ungauged_mode(tmp_path):
     ung, _ = _prepare(tmp_path, static=True, ungauged_basins=["02000002"])
     train_b, _ = ung.extra["index"](ung.X_train)
     assert set(train_b) == {"01000001"} and set(ung.metric_groups) == {"02000002"}
+    assert "ungauged: 1 basin never trained on" in ung.data_label
     assert ung.split["kind"] == "grouped" and ung.audit.group_overlap_train_test == 0
     assert prep.published_key == ("camels_regional", "") and ung.published_key == ("", "")  # gauged rows only
     # the static scaler saw the training basins only

@@ -257,6 +257,13 @@ def test_variable_lengths_are_padded_and_masked_never_dropped():
     assert cropped.X_train.shape[1] == 300 and "centre-cropped" in " ".join(cropped.audit.notes)
 
 
+def test_one_cropped_sequence_is_counted_in_the_singular(tmp_path):
+    pos = write(tmp_path / "pos.fa", "".join(f">p{i}\n{random_seq(80 if i == 0 else 60)}\n" for i in range(30)))
+    neg = write(tmp_path / "neg.fa", "".join(f">n{i}\n{random_seq(60)}\n" for i in range(30)))
+    prep = prepare("fasta", fasta_train=[str(pos), str(neg)], file_labels=["enh", "bg"], max_length=60)
+    assert "1 sequence longer than 60 bp was centre-cropped to 60 bp" in prep.audit.notes
+
+
 def test_user_fasta_dataset_end_to_end_prepare(tmp_path):
     pos = write(tmp_path / "pos.fa", "".join(f">p{i}\n{random_seq(60)}\n" for i in range(30)))
     neg = write(tmp_path / "neg.fa", "".join(f">n{i}\n{random_seq(60)}\n" for i in range(30)))

@@ -219,6 +219,7 @@ def test_user_csv_runs_the_rolling_protocol(tmp_path):
                           "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 5})
     prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
     assert prep.extra["protocol"] == "rolling" and prep.y_test.shape == (5, 7, 1)
+    assert prep.split["protocol"].startswith("rolling origin: 5 origins 1 row apart")
     assert prep.X_test["sequence"].shape[2] == 2 + 1 + 4  # target, flag, x (past only), calendar
     assert set(DOMAIN.baselines(prep, cfg)) >= {"naive (last value)", "seasonal naive (season 7)",
                                                 "gradient boosting on lags"}

@@ -77,7 +77,7 @@ def read_forcing(path: str | Path) -> tuple[pd.DataFrame, dict[str, float]]:
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot read ({err})") from None
     if len(lines) < 5:
-        raise DataError(f"{path}: {len(lines)} lines; a forcing file has 3 header lines, a column line and data")
+        raise DataError(f"{path}: {count_of(len(lines), 'line')}; a forcing file has 3 header lines, a column line and data")
     header = {}
     for i, name in enumerate(("latitude", "elevation_m", "area_m2")):
         try:
@@ -129,7 +129,7 @@ def read_streamflow(path: str | Path, area_m2: float, gauge_id: str | None = Non
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataError(f"{path}: cannot parse as a CAMELS streamflow file ({str(err).splitlines()[0]})") from None
     if frame.shape[1] not in (5, 6):
-        raise DataError(f"{path}: {frame.shape[1]} columns; expected 'gauge year month day Q flag'")
+        raise DataError(f"{path}: {count_of(frame.shape[1], 'column')}; expected 'gauge year month day Q flag'")
     if gauge_id is not None and set(frame[0]) != {gauge_id}:
         others = sorted(set(frame[0]) - {gauge_id})
         raise DataError(f"{path}: rows of gauge(s) {others[:3]} in the file of gauge {gauge_id}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from common.config import ModelSpec, RunConfig, TrainSpec, option
-from common.domain import DataError, Domain, Prepared
+from common.domain import DataError, Domain, Prepared, count_of
 
 from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
 from .camels import KRATZERT_ATTRIBUTES, load_basin, read_attributes, read_sacsma_output
@@ -85,7 +85,7 @@ def _camels(opt: EnvironmentalOptions) -> Prepared:
         series.append(BasinSeries(g, b.frame.index, b.frame[list(opt.inputs)].to_numpy(float),
                                   b.frame["qobs"].to_numpy(float), b.notes))
     statics = read_attributes(root, basins, KRATZERT_ATTRIBUTES) if opt.static else None
-    mode = (f"ungauged: {len(opt.ungauged_basins)} basins never trained on" if opt.ungauged_basins
+    mode = (f"ungauged: {count_of(len(opt.ungauged_basins), 'basin')} never trained on" if opt.ungauged_basins
             else "single-basin" if len(basins) == 1 else f"regional, {len(basins)} basins")
     label = (f"CAMELS-US {opt.forcing} forcing + USGS streamflow ({mode}; "
              f"{'with' if opt.static else 'without'} static attributes; real)")

@@ -176,7 +176,7 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
         model_overrides={"head": "quantile", "horizon": horizon, "n_targets": 1},
         scalers={"target": target_scaler.to_dict(), "covariates": cov_scaler.to_dict()},
         scaler_fit_rows={"target": yt[:val_start], "covariates": cov[:val_start]},
-        split={"kind": "chronological", "protocol": f"rolling origin: {count} origins {step} rows apart, "
+        split={"kind": "chronological", "protocol": f"rolling origin: {count_of(count, 'origin')} {count_of(step, 'row')} apart, "
                + (f"refit before each block of {refit_every}" if folds else "no refit"),
                "n": n, "lookback": lookback, "horizon": horizon,
                "targets": {"train": (lookback, val_start), "val": (val_start, first + 1), "test": (first + 1, n)},

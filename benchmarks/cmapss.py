@@ -10,6 +10,7 @@ the LSTM's RMSE against the unclipped true RUL.
 """
 from __future__ import annotations
 
+import sys
 import time
 
 TARGETS = {"FD001": 12.5, "FD002": 17.0, "FD003": 12.5, "FD004": 20.0}  # RMSE, mean over 5 seeds
@@ -82,4 +83,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from common.cli import run_benchmark
+
+    sys.exit(run_benchmark(main, __file__))

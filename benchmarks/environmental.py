@@ -9,6 +9,7 @@ its time.
 """
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -140,4 +141,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from common.cli import run_benchmark
+
+    sys.exit(run_benchmark(main, __file__))

@@ -13,6 +13,7 @@ Writes ``<out>/genomics-benchmark/report.md`` and prints it, with the time taken
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -95,4 +96,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from common.cli import run_benchmark
+
+    sys.exit(run_benchmark(main, __file__))

@@ -11,6 +11,7 @@ boosting. Checked against the targets of the social issue. Reports its time.
 """
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -208,4 +209,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from common.cli import run_benchmark
+
+    sys.exit(run_benchmark(main, __file__))

@@ -13,6 +13,7 @@ same way (their DLinear H720 0.643 vs Repeat 0.823).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -67,4 +68,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from common.cli import run_benchmark
+
+    sys.exit(run_benchmark(main, __file__))

@@ -47,6 +47,17 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefa
     """The description as written (a module docstring), and every option's default."""
 
 
+def run_benchmark(main, script: str) -> int:
+    """Run a benchmark script's ``main``: a user error (bad setting, bad data, data unavailable) is one line,
+    ``<script>: error: ...``, with exit status 2, as ``lstm-suite`` prints it, instead of a traceback."""
+    try:
+        main()
+    except _user_errors() as err:
+        print(f"{Path(script).name}: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def benchmark_parser(doc: str | None) -> argparse.ArgumentParser:
     """The argument parser of a benchmark script: its docstring as the description, defaults in ``--help``."""
     return argparse.ArgumentParser(description=doc, formatter_class=_HelpFormatter)

@@ -1,6 +1,7 @@
 """data_scripts/verify_mirror.py: a mirror folder checked against the registry, file by file; the benchmark
 scripts' --help."""
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,16 @@ def test_benchmark_help_describes_the_benchmark_and_its_defaults(script):
     run = subprocess.run([sys.executable, str(path), "--help"], capture_output=True, text=True, cwd=ROOT)
     first_line = path.read_text().split('"""')[1].splitlines()[0]
     assert run.returncode == 0 and first_line in run.stdout and "(default: 5)" in run.stdout
+
+
+@pytest.mark.parametrize("script", ["cmapss", "environmental", "genomics", "social"])
+def test_a_benchmark_given_a_bad_setting_says_so_without_a_traceback(script, tmp_path):
+    """Before: 'Traceback (most recent call last): ... common.config.ConfigError: training.epochs: must be
+    positive', where `lstm-suite` prints one line."""
+    env = {**os.environ, "LSTM_SUITE_DATA": str(tmp_path / "cache"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("LSTM_SUITE_MIRROR", None)
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), "--set", "training.epochs=-1",
+                          "--out", str(tmp_path / "runs")], capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=120)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1] == f"{script}.py: error: training.epochs: must be positive"

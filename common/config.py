@@ -279,10 +279,23 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     if "domain" not in raw:
         raise ConfigError(f"{path}: no 'domain' key (a config file names its domain, e.g. domain = \"social\")")
     try:
+        _check_known_keys(raw)
         cfg = from_mapping(RunConfig, raw)
         return apply_overrides(cfg, overrides or {})
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
+
+
+def _check_known_keys(raw: Mapping[str, Any]) -> None:
+    """A config file's first unknown key (``[data]`` is the domain's to check), with the nearest known one."""
+    tree = RunConfig(domain=str(raw.get("domain", ""))).to_dict()
+    for key, value in raw.items():
+        if key not in tree:
+            raise ConfigError(_unknown_key(tree, key))
+        if isinstance(value, dict) and isinstance(tree[key], dict) and key != "data":
+            for leaf in value:
+                if leaf not in tree[key]:
+                    raise ConfigError(_unknown_key(tree, f"{key}.{leaf}"))
 
 
 def apply_overrides(cfg: RunConfig, overrides: Mapping[str, Any]) -> RunConfig:
@@ -311,7 +324,7 @@ def _unknown_key(tree: dict, dotted: str) -> str:
     and the keys of its section, or the sections when the section itself is unknown."""
     sections = sorted(k for k, v in tree.items() if isinstance(v, dict))
     known = [f"{s}.{k}" for s in sections if s != "data" for k in tree[s]]
-    known += [k for k in tree if k not in sections]
+    known += [k for k in tree if k not in sections] + (sections if "." not in dotted else [])
     *parents, leaf = dotted.split(".")
     same_leaf = [k for k in known if k.rsplit(".", 1)[-1] == leaf]
     guess = same_leaf or difflib.get_close_matches(dotted, known, n=1, cutoff=0.75)

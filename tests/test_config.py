@@ -85,6 +85,17 @@ def test_an_unknown_override_lists_the_known_keys_and_the_closest_one():
         apply_overrides(cfg, {"trainig.epochs": 1})
 
 
+def test_an_unknown_key_in_a_config_file_names_the_nearest_known_key(tmp_path):
+    """Before: 'unknown key training.learning_rate (known keys here: ...)', though the key exists under [model]."""
+    p = write(tmp_path, 'domain = "demo"\n[training]\nlearning_rate = 0.01\n')
+    with pytest.raises(ConfigError, match=r"run.toml: unknown key training.learning_rate \(did you mean "
+                                          r"model.learning_rate\? known keys here: "):
+        load_config(p)
+    p = write(tmp_path, 'domain = "demo"\n[modle]\nunits = [8]\n')
+    with pytest.raises(ConfigError, match=r"run.toml: unknown key modle \(did you mean model\? known sections: "):
+        load_config(p)
+
+
 def test_parse_override_reads_toml_values():
     assert parse_override("model.units=[32, 32]") == ("model.units", [32, 32])
     assert parse_override("model.cell=gru") == ("model.cell", "gru")

@@ -231,7 +231,9 @@ def from_mapping(cls: type, mapping: Mapping[str, Any], prefix: str = "") -> Any
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(mapping) - names)
     if unknown:
-        raise ConfigError(f"unknown key {prefix}{unknown[0]!s} (known keys here: {', '.join(sorted(names))})")
+        guess = difflib.get_close_matches(str(unknown[0]), sorted(names), n=1, cutoff=0.75)
+        hint = f"did you mean {prefix}{guess[0]}? " if guess else ""
+        raise ConfigError(f"unknown key {prefix}{unknown[0]!s} ({hint}known keys here: {', '.join(sorted(names))})")
     kwargs = {k: _convert(v, hints[k], prefix + k) for k, v in mapping.items()}
     try:
         return cls(**kwargs)

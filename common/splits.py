@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -98,12 +99,23 @@ def stratified_folds(labels, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray
     return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(labels)), labels))
 
 
+def constant_columns(rows: np.ndarray) -> np.ndarray:
+    """True for each column (of 2-D ``rows``) without a real spread: a standard deviation of at most 1e-12 times
+    its largest magnitude (floating-point rounding gives a constant 14.62 a std of 3.6e-15, not 0), or no
+    observed value (NaN ignored)."""
+    rows = np.asarray(rows, dtype=float)
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: their std and peak are NaN
+        std, peak = np.nanstd(rows, axis=0), np.nanmax(np.abs(rows), axis=0)
+    return ~np.isfinite(std) | (std <= 1e-12 * peak)
+
+
 @dataclass
 class Standardizer:
     """Per-feature z-score fitted on training rows only; NaNs are ignored when fitting and kept when applying.
 
-    Features with zero training variance get scale 1 (they carry no information, and dividing by zero
-    would turn them into NaN). A feature whose variance overflows (values beyond about 1e154) is a DataError
+    Features without training variance (``constant_columns``: zero, or rounding noise) get scale 1 (they carry no
+    information, and dividing by zero, or by 1e-15, would turn them into NaN or huge values). A feature whose variance overflows (values beyond about 1e154) is a DataError
     naming it (``names``, else its index) after ``label`` (the data set or file): scaled by 1 it would reach the
     network as infinities.
     """
@@ -124,7 +136,7 @@ class Standardizer:
             raise DataError(f"{where} holds values too large to standardise (largest magnitude "
                             f"{np.nanmax(np.abs(rows[:, k])):.3g}; its variance overflows): check it for a unit or "
                             "typing error")
-        self.scale = np.where(np.isfinite(std) & (std > 0), std, 1.0)
+        self.scale = np.where(constant_columns(rows), 1.0, std)
         return self
 
     def transform(self, x: np.ndarray) -> np.ndarray:

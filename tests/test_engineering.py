@@ -70,7 +70,7 @@ def test_protocol_on_a_user_folder(nasa_folder):
     prep = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15, condition_norm="on"))
     # one prediction per test engine, every engine kept (the short one padded and masked)
     assert len(prep.X_test) == 6 and prep.model_overrides["masking"]
-    assert "1 test engines shorter than the window 15" in " ".join(prep.audit.notes)
+    assert "1 test engine shorter than the window 15 is left-padded" in " ".join(prep.audit.notes)
     # validation engines are disjoint from training engines; windows never cross engines
     assert prep.split["fit_engines"] + prep.split["validation_engines"] == 12
     # per-condition scalers were fitted on training-engine rows only
@@ -421,6 +421,22 @@ def test_no_sensors_or_a_window_longer_than_every_training_engine_is_a_data_erro
     window = int(np.sort(lengths)[2]) + 1  # longer than three training engines
     notes = " ".join(prepare(cfg, options(window=window, generated_engines=8)).audit.notes)
     assert f"3 training engines shorter than the window {window}" in notes
+
+
+
+def test_notes_say_when_no_test_engine_is_short_and_which_sensors_are_constant():
+    """Before: "0 test engines shorter than the window 5 are left-padded and masked", and a sensor constant over the
+    training engines (as s1, s5, s10, s16, s18 and s19 are in FD001) trained without a word."""
+    from domains.engineering.rul import prepare_rul
+
+    sub = generate_run_to_failure(n_train=8, n_test=4, seed=0)
+    for frame in (sub.train, sub.test):
+        frame["s1"], frame["s5"] = 518.67, 14.62
+    notes = prepare_rul(sub, sensors=["s1", "s2", "s5"], window=5, rul_max=125, clip_test_rul=False,
+                        condition_norm="off", val_fraction=0.25, seed=0, label="test").audit.notes
+    assert any("no test engine is shorter than the window 5" in n for n in notes)
+    assert "sensors ['s1', 's5'] are constant over the training engines: scaled as they are (scale 1), they carry " \
+           "no information" in notes
 
 
 def test_a_conv_front_end_gets_filled_padding_instead_of_a_mask(nasa_folder):

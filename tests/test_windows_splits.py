@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from common.splits import Standardizer, chronological_split, date_split, group_split, stratified_folds
+from common.splits import (Standardizer, chronological_split, constant_columns, date_split, group_split,
+                           stratified_folds)
 from common.windows import PAD_VALUE, make_windows, window_ends, windows_by_group
 
 
@@ -114,6 +115,19 @@ def test_standardizer_uses_only_the_rows_it_is_given():
     const = Standardizer().fit(np.c_[np.ones(5), np.arange(5.0)])
     assert np.isfinite(const.transform(np.ones((1, 2)))).all()
     assert Standardizer.from_dict(a.to_dict()).transform(train) == pytest.approx(z)
+
+
+def test_a_constant_column_whose_std_is_rounding_noise_gets_scale_1():
+    """Before: 1000 rows of 14.62 (sensor s5 of C-MAPSS FD001) had a float std of 3.6e-15, not 0, so they were
+    divided by it, and a test value of 14.63 became 2.8e12 instead of 0.01."""
+    rows = np.c_[np.full(1000, 14.62), np.full(1000, 1.3), np.full(1000, 0.03), np.full(1000, 518.67),
+                 np.arange(1000.0) * 1e-9]
+    sc = Standardizer().fit(rows)
+    np.testing.assert_array_equal(sc.scale[:4], 1.0)
+    assert sc.scale[4] == pytest.approx(np.std(np.arange(1000.0) * 1e-9))  # a small but real spread is kept
+    np.testing.assert_allclose(sc.transform(np.array([[14.63, 1.3, 0.03, 518.67, 0.0]]))[0, :4], [0.01, 0, 0, 0],
+                               atol=1e-9)
+    np.testing.assert_array_equal(constant_columns(rows), [True, True, True, True, False])
 
 
 def test_standardizer_refuses_a_feature_whose_variance_overflows():

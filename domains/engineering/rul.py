@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from common.domain import Prepared
+from common.domain import Prepared, count_of
 from common.evaluation import audit
-from common.splits import Standardizer, group_split
+from common.splits import Standardizer, constant_columns, group_split
 from common.windows import windows_by_group
 
 from .cmapss import SETTINGS, Subset, rul_labels
@@ -76,14 +76,25 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
 
         fit_w.X, val_w.X, test_w.X = (sequence_of(w.X) for w in (fit_w, val_w, test_w))
     rep = audit(train_samples=fit_w.X, test_samples=test_w.X, val_samples=val_w.X)
+    padding = ("left-padded with their first cycle repeated (a Conv1D front-end cannot skip masked steps)"
+               if repeat else "left-padded and masked")
     rep.notes.append(f"validation = {len(set(units[val_mask]))} training engines held out by engine; "
-                     f"{short} test engines shorter than the window {window} are "
-                     + ("left-padded with their first cycle repeated (a Conv1D front-end cannot skip masked steps)"
-                        if repeat else "left-padded and masked") + ", none dropped")
+                     + (f"{count_of(short, 'test engine')} shorter than the window {window} "
+                        f"{'is' if short == 1 else 'are'} {padding}, none dropped" if short else
+                        f"no test engine is shorter than the window {window}"))
     short_train = int((fit_w.padded > 0).sum() + (val_w.padded > 0).sum())
     if short_train:
-        rep.notes.append(f"{short_train} training engines shorter than the window {window} give only their last "
-                         "cycle as a (left-padded) window")
+        rep.notes.append(f"{count_of(short_train, 'training engine')} shorter than the window {window} "
+                         + ("gives only its last cycle" if short_train == 1 else "give only their last cycle")
+                         + " as a (left-padded) window")
+    flat = np.all([constant_columns(x_tr[fit_mask & (cond_tr == c)]) for c in range(k)], axis=0)
+    constant = [name for name, f in zip(sensors, flat) if f]
+    if constant:
+        rep.notes.append(f"{'sensor' if len(constant) == 1 else 'sensors'} {constant} "
+                         f"{'is' if len(constant) == 1 else 'are'} constant over the training engines"
+                         + (" within each operating condition" if k > 1 else "")
+                         + ": scaled as they are (scale 1), "
+                         + ("it carries" if len(constant) == 1 else "they carry") + " no information")
     # a few test engines over their whole recorded life, for the life plot
     life_units = list(np.unique(test_units)[np.argsort(-test.groupby("unit").size().to_numpy())[:3]])
     life = {}

@@ -281,19 +281,36 @@ def test_a_date_column_of_numbers_needs_a_format_and_unix_seconds_are_one(tmp_pa
 
 def test_day_first_dates_are_not_silently_read_month_first(tmp_path):
     """Before: 01/01..31/12 was read as January 1..12 month-first and the rest by guessing per row, so the
-    series was reordered, and with gaps = 'interpolate' trained on shuffled values."""
+    series was reordered, and with gaps = 'interpolate' trained on shuffled values. Later, dates pandas cannot
+    infer one format for (dd.mm.yy, 1/2/24) were still read row by row, month-first where a row allows it:
+    two years of daily dd.mm.yy data came back reordered, with no gap or duplicate to betray it."""
     days = pd.date_range("2024-01-01", periods=40, freq="D")
-    rows = [f"{d:%d/%m/%Y},{i},{i}" for i, d in enumerate(days)]
-    path = write(tmp_path, rows, name="dmy.csv")
-    with pytest.raises(DataError, match=r"dmy.csv: row 3: date '02/01/2024' reads as 2024-02-01 month-first and "
-                                        r"2024-01-02 day-first.* data.date_format"):
-        load_series_csv(path, "date", ["a", "b"], "D", gaps="interpolate")
-    frame, _ = load_series_csv(path, "date", ["a", "b"], "D", date_format="%d/%m/%Y")
-    assert frame.index[12] == pd.Timestamp("2024-01-13") and frame["a"].tolist() == list(range(40))
-    with pytest.raises(DataError, match=r"dmy.csv: row 2: date '01/01/2024' does not match data.date_format"):
-        load_series_csv(path, "date", ["a", "b"], "D", date_format="%Y-%m-%d")
+    for fmt, order in (("%d/%m/%Y", "day"), ("%d.%m.%y", "day"), ("%m/%d/%y", "month")):
+        rows = [f"{d.strftime(fmt).lstrip('0') if order == 'month' else d.strftime(fmt)},{i},{i}"
+                for i, d in enumerate(days)]
+        frame, rep = load_series_csv(write(tmp_path, rows, name="ordered.csv"), "date", ["a", "b"], "D")
+        assert frame.index[12] == pd.Timestamp("2024-01-13") and frame["a"].tolist() == list(range(40)), fmt
+        assert any(f"read the numeric dates {order} first" in a for a in rep.actions), (fmt, rep.actions)
+    two_years = pd.date_range("2022-01-01", periods=730, freq="D")
+    path = write(tmp_path, [f"{d:%d.%m.%y},{i},{i}" for i, d in enumerate(two_years)], name="two_years.csv")
+    assert load_series_csv(path, "date", ["a", "b"], "D")[0]["a"].tolist() == list(range(730))
+    # every row fits both orders: an error, with the formats to choose from in the file's own separator
+    ambiguous = write(tmp_path, [f"{d:%d.%m.%Y},{i},{i}" for i, d in enumerate(days[:12])], name="ambiguous.csv")
+    with pytest.raises(DataError, match=r"ambiguous.csv: row 3: date '02.01.2024' reads as 2024-02-01 month-first "
+                                        r"and 2024-01-02 day-first, and every row fits both: set data.date_format to "
+                                        r"the file's order, '%d.%m.%Y' \(day first\) or '%m.%d.%Y' \(month first\)$"):
+        load_series_csv(ambiguous, "date", ["a", "b"], "D")
+    frame, _ = load_series_csv(ambiguous, "date", ["a", "b"], "D", date_format="%d.%m.%Y")
+    assert frame["a"].tolist() == list(range(12))
+    both = write(tmp_path, ["13/01/2024,1,1", "01/14/2024,2,2"], name="both.csv")
+    with pytest.raises(DataError, match=r"both.csv: the numeric dates are written in both orders: row 2 "
+                                        r"'13/01/2024' only day first, row 3 '01/14/2024' only month first"):
+        load_series_csv(both, "date", ["a", "b"], "D")
     iso = write(tmp_path, [f"{d:%Y-%m-%d},{i},{i}" for i, d in enumerate(days)], name="iso.csv")
     assert load_series_csv(iso, "date", ["a", "b"], "D")[0]["a"].tolist() == list(range(40))
+    with pytest.raises(DataError, match=r"row 2: date '01/01/2024' does not match data.date_format"):
+        load_series_csv(write(tmp_path, [f"{d:%d/%m/%Y},{i},{i}" for i, d in enumerate(days)], name="dmy.csv"),
+                        "date", ["a", "b"], "D", date_format="%Y-%m-%d")
 
 
 def test_user_csv_dataset_prepares(tmp_path):

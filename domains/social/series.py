@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from common.domain import DataError, count_of, first_non_finite
 
@@ -72,9 +73,10 @@ def utc_offsets(column: pd.Series) -> pd.Series:
 
 def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[str] | None = None) -> pd.Series:
     """Timestamps of a date column. With ``date_format`` (strftime codes) every row must match it. Without,
-    pandas infers one format from the first row; rows written differently are then read one by one, except
-    that a file where some numeric dates (``01/02/2024``) read differently month-first and day-first is an
-    error: reading those per row would mix the two orders. Dates whose UTC offsets differ (daylight saving) are
+    pandas infers one format from the first row; rows written differently are then read one by one. Numeric
+    dates (``01/02/2024``, ``1.2.24``) are read in the one order, day or month first, that every such row allows
+    (``actions`` says which, and the row that decides); when every row fits both orders, or no order fits
+    every row, it is an error asking for ``date_format``: guessing per row would mix the two orders. Dates whose UTC offsets differ (daylight saving) are
     read in UTC, and ``actions`` says so; dates with and without an offset in one column are an error. A column
     of numbers needs ``date_format`` (``"unix"``: seconds since 1970), never read as nanoseconds."""
     if date_format == "unix":  # seconds since 1970-01-01 UTC
@@ -110,23 +112,55 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
             raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} does not match data.date_format "
                             f"{date_format!r}")
         return dates
-    dates = pd.to_datetime(column, errors="coerce", utc=utc)
-    if not dates.isna().any():
-        return dates
-    dates = pd.to_datetime(column, errors="coerce", format="mixed", utc=utc)
-    numeric = text.str.match(r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}\b").to_numpy()
-    if numeric.any():
-        day_first = pd.to_datetime(column[numeric], errors="coerce", format="mixed", dayfirst=True, utc=utc)
-        differ = np.flatnonzero((day_first.notna() & (day_first != dates[numeric])).to_numpy())
-        if len(differ):
-            row = int(np.flatnonzero(numeric)[differ[0]])
-            raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} reads as {dates.iloc[row]:%Y-%m-%d} "
-                            f"month-first and {day_first.iloc[differ[0]]:%Y-%m-%d} day-first, and the dates are not "
-                            "all in one format; set data.date_format (e.g. '%d/%m/%Y' or '%m/%d/%Y')")
+    first = text[column.notna()].iloc[0] if column.notna().any() else ""
+    with warnings.catch_warnings():  # pandas warns about day-first guesses and reading rows one by one
+        warnings.simplefilter("ignore", UserWarning)
+        guessed = guess_datetime_format(str(first).strip())
+        numeric = _numeric_dates(path, text)  # 01/02/2024-like rows: the one order they allow, or an error
+        if numeric is not None and actions is not None:
+            actions.append(numeric[2])
+        dates = pd.to_datetime(column, errors="coerce", utc=utc, format=guessed or "mixed")
+        if guessed and not dates.isna().any():
+            return dates  # every row in the one format pandas read from the first row (its order checked above)
+        dates = pd.to_datetime(column, errors="coerce", format="mixed", utc=utc)
+        if numeric is not None:
+            rows, day_first, _ = numeric
+            dates[rows] = pd.to_datetime(column[rows], errors="coerce", format="mixed", dayfirst=day_first, utc=utc)
     if dates.isna().any():
         row = int(np.flatnonzero(dates.isna().to_numpy())[0])
         raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} does not parse")
     return dates
+
+
+def _numeric_dates(path, text: pd.Series) -> tuple[np.ndarray, bool, str] | None:
+    """For rows such as 01/02/2024 or 1.2.24 (read one by one, since pandas found no single format): the rows,
+    and whether they are day first, decided by the one order every row allows; an error when every row fits both
+    orders (and they differ somewhere) or no order fits all rows. None when there are no such rows."""
+    parts = text.str.extract(r"^\s*(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{2,4})\b")
+    rows = parts[0].notna().to_numpy()
+    if not rows.any():
+        return None
+    a, b = parts.loc[rows, 0].astype(int).to_numpy(), parts.loc[rows, 2].astype(int).to_numpy()
+    where = np.flatnonzero(rows)
+    month_first, day_first = bool((a <= 12).all()), bool((b <= 12).all())
+    if month_first and day_first and (a != b).any():
+        k = int(where[np.flatnonzero(a != b)[0]])
+        value = text.iloc[k].strip()
+        sep, year = parts.iloc[k, 1], "%Y" if len(parts.iloc[k, 3]) == 4 else "%y"
+        mf, df = (pd.to_datetime(value, format="mixed", dayfirst=d) for d in (False, True))
+        raise DataError(f"{path}: row {k + 2}: date {value!r} reads as {mf:%Y-%m-%d} month-first and {df:%Y-%m-%d} "
+                        f"day-first, and every row fits both: set data.date_format to the file's order, "
+                        f"'%d{sep}%m{sep}{year}' (day first) or '%m{sep}%d{sep}{year}' (month first)")
+    if not month_first and not day_first:
+        only_day, only_month = int(where[np.flatnonzero(a > 12)[0]]), int(where[np.flatnonzero(b > 12)[0]])
+        raise DataError(f"{path}: the numeric dates are written in both orders: row {only_day + 2} "
+                        f"{text.iloc[only_day].strip()!r} only day first, row {only_month + 2} "
+                        f"{text.iloc[only_month].strip()!r} only month first; write them one way")
+    proof = int(where[np.flatnonzero((a > 12) if day_first else (b > 12))[0]]) if month_first != day_first else None
+    order = "day" if day_first and not month_first else "month"
+    said = f"read the numeric dates {order} first" + (
+        f" (row {proof + 2}, {text.iloc[proof].strip()!r}, fits no other order)" if proof is not None else "")
+    return rows, order == "day", said
 
 
 def csv_format(opt) -> dict:

@@ -76,9 +76,10 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
     pandas infers one format from the first row; rows written differently are then read one by one. Numeric
     dates (``01/02/2024``, ``1.2.24``) are read in the one order, day or month first, that every such row allows
     (``actions`` says which, and the row that decides); when every row fits both orders, or no order fits
-    every row, it is an error asking for ``date_format``: guessing per row would mix the two orders. Dates whose UTC offsets differ (daylight saving) are
-    read in UTC, and ``actions`` says so; dates with and without an offset in one column are an error. A column
-    of numbers needs ``date_format`` (``"unix"``: seconds since 1970), never read as nanoseconds."""
+    every row, it is an error asking for ``date_format``: guessing per row would mix the two orders. Dates
+    whose UTC offsets differ (daylight saving) are read in UTC, and ``actions`` says so; dates with and without
+    an offset in one column are an error. A column of numbers needs ``date_format`` (``"unix"``: seconds since
+    1970), never read as nanoseconds."""
     if date_format == "unix":  # seconds since 1970-01-01 UTC
         seconds = pd.to_numeric(column, errors="coerce")
         if seconds.isna().any():
@@ -133,9 +134,9 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
 
 
 def _numeric_dates(path, text: pd.Series) -> tuple[np.ndarray, bool, str] | None:
-    """For rows such as 01/02/2024 or 1.2.24 (read one by one, since pandas found no single format): the rows,
-    and whether they are day first, decided by the one order every row allows; an error when every row fits both
-    orders (and they differ somewhere) or no order fits all rows. None when there are no such rows."""
+    """For rows such as 01/02/2024 or 1.2.24: the rows, whether they are day first (the one order every such row
+    allows) and a line saying so; an error when every row fits both orders (and they differ somewhere) or no
+    order fits every row. None when there are no such rows."""
     parts = text.str.extract(r"^\s*(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{2,4})\b")
     rows = parts[0].notna().to_numpy()
     if not rows.any():

@@ -454,6 +454,15 @@ def test_a_gauge_id_that_lost_its_leading_zero_is_named_with_the_8_digit_id(tmp_
         _prepare(tmp_path, basins=["1000001"])
 
 
+def test_a_forcing_product_the_folder_lacks_names_the_products_it_has(tmp_path):
+    """Before: "no daymet forcing file matching '01000001_lump_*_forcing_leap.txt' (CAMELS layout expected)" for a
+    folder (such as the registered 14-basin sample) that holds NLDAS forcing only."""
+    make_camels(tmp_path)
+    with pytest.raises(DataError, match=r"basin_mean_forcing/daymet: no such folder; this CAMELS folder has the "
+                                        r"forcing products \['nldas'\] \(data.forcing\)"):
+        _prepare(tmp_path, forcing="daymet")
+
+
 def test_changing_test_period_values_leaves_the_scalers_unchanged(tmp_path):
     make_camels(tmp_path)
     before, _ = _prepare(tmp_path, static=True)

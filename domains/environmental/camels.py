@@ -59,8 +59,12 @@ def _find(root: Path, pattern: str, what: str, gauge_id: str = "") -> Path:
 def forcing_path(root: Path, gauge_id: str, product: str = "nldas") -> Path:
     if product not in FORCING_PRODUCTS:
         raise DataError(f"unknown forcing product {product!r}; CAMELS has {sorted(FORCING_PRODUCTS)}")
-    return _find(Path(root) / "basin_mean_forcing" / product, f"{gauge_id}_lump_*_forcing_leap.txt",
-                 f"{product} forcing", gauge_id)
+    folder = Path(root) / "basin_mean_forcing"
+    if folder.is_dir() and not (folder / product).is_dir():
+        present = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name in FORCING_PRODUCTS)
+        raise DataError(f"{folder / product}: no such folder; this CAMELS folder has the forcing products {present} "
+                        "(data.forcing)")
+    return _find(folder / product, f"{gauge_id}_lump_*_forcing_leap.txt", f"{product} forcing", gauge_id)
 
 
 def streamflow_path(root: Path, gauge_id: str) -> Path:

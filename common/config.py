@@ -334,7 +334,8 @@ def _unknown_key(tree: dict, dotted: str) -> str:
     if parents and parents[0] in sections:
         listing = f"known keys here: {', '.join(sorted(tree[parents[0]]))}"
     else:
-        listing = f"known sections: {', '.join(sections)}; top-level keys: {', '.join(sorted(set(tree) - set(sections)))}"
+        top = ", ".join(sorted(set(tree) - set(sections)))
+        listing = f"known sections: {', '.join(sections)}; top-level keys: {top}"
     return f"unknown key {dotted} ({hint}{listing})"
 
 

@@ -115,7 +115,8 @@ class Standardizer:
     """Per-feature z-score fitted on training rows only; NaNs are ignored when fitting and kept when applying.
 
     Features without training variance (``constant_columns``: zero, or rounding noise) get scale 1 (they carry no
-    information, and dividing by zero, or by 1e-15, would turn them into NaN or huge values). A feature whose variance overflows (values beyond about 1e154) is a DataError
+    information, and dividing by zero, or by 1e-15, would turn them into NaN or huge values). A feature whose
+    variance overflows (values beyond about 1e154) is a DataError
     naming it (``names``, else its index) after ``label`` (the data set or file): scaled by 1 it would reach the
     network as infinities.
     """

@@ -125,7 +125,8 @@ def test_domain_options_are_strict():
     from tests.demo_domain import DemoOptions
 
     assert validate_options(DemoOptions, {"n": 400}, "demo").n == 400
-    with pytest.raises(ConfigError, match=r"domain demo: unknown key data.lookbak \(did you mean data.lookback\? known keys here: "):
+    with pytest.raises(ConfigError, match=r"domain demo: unknown key data.lookbak \(did you mean data.lookback\? "
+                                          r"known keys here: "):
         validate_options(DemoOptions, {"lookbak": 3}, "demo")
 
 

@@ -207,7 +207,8 @@ def test_a_semicolon_file_with_decimal_commas_is_read_with_sep_and_decimal(tmp_p
     (a spreadsheet export in a locale whose decimal mark is a comma)."""
     path = tmp_path / "eu.csv"
     path.write_text("date;a;b\n" + "\n".join(f"2024-01-0{d};{d},5;2" for d in range(1, 6)) + "\n")
-    with pytest.raises(DataError, match=r"eu.csv: no date column 'date': the header reads as one column 'date;a;b'; set data.sep = \";\""):
+    with pytest.raises(DataError, match=r"eu.csv: no date column 'date': the header reads as one column 'date;a;b'; "
+                                        r"set data.sep = \";\""):
         load_series_csv(path, "date", ["a", "b"], "D")
     with pytest.raises(DataError, match=r"column 'a' row 2 holds '1,5'.*set data.decimal = \",\""):
         load_series_csv(path, "date", ["a", "b"], "D", sep=";")

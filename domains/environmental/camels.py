@@ -81,7 +81,8 @@ def read_forcing(path: str | Path) -> tuple[pd.DataFrame, dict[str, float]]:
     except (OSError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot read ({err})") from None
     if len(lines) < 5:
-        raise DataError(f"{path}: {count_of(len(lines), 'line')}; a forcing file has 3 header lines, a column line and data")
+        raise DataError(f"{path}: {count_of(len(lines), 'line')}; a forcing file has 3 header lines, a column line "
+                        "and data")
     header = {}
     for i, name in enumerate(("latitude", "elevation_m", "area_m2")):
         try:
@@ -121,7 +122,8 @@ def _check_daily(index: pd.DatetimeIndex, path: Path) -> None:
     full = pd.date_range(index[0], index[-1], freq="D")
     if len(full) != len(index):
         missing = full.difference(index)
-        raise DataError(f"{path}: {count_of(len(missing), 'day')} missing between {index[0].date()} and {index[-1].date()} "
+        raise DataError(f"{path}: {count_of(len(missing), 'day')} missing between {index[0].date()} and "
+                        f"{index[-1].date()} "
                         f"(first {missing[0].date()}); a forcing series must be complete")
 
 

@@ -82,7 +82,8 @@ def _rows(series: BasinSeries, period: tuple[str, str], seq_length: int, need_fl
         return inside
     warm = inside[inside >= seq_length - 1]
     if len(warm) < len(inside):
-        notes.append(f"{series.basin}: {count_of(len(inside) - len(warm), split + ' day')} without {seq_length - 1} days of "
+        notes.append(f"{series.basin}: {count_of(len(inside) - len(warm), split + ' day')} without "
+                     f"{seq_length - 1} days of "
                      "earlier forcing (left out)")
     if need_flow:
         observed = warm[~np.isnan(series.q[warm])]

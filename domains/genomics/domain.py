@@ -126,7 +126,8 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
         audit.notes.append(f"the test set holds class {int(test.y[0])} only: AUROC, AUPRC and the other class's rate are "
                            "undefined (nan), and MCC is 0 by convention")
     if cropped:
-        audit.notes.append(f"{count_of(cropped, 'sequence')} longer than {length} bp {'was' if cropped == 1 else 'were'} "
+        audit.notes.append(f"{count_of(cropped, 'sequence')} longer than {length} bp "
+                           f"{'was' if cropped == 1 else 'were'} "
                            f"centre-cropped to {length} bp")
     Xtr, Xva, Xte = encode(train), encode(val), encode(test)
     col = lambda s: s.y.astype(np.float32).reshape(-1, 1)  # noqa: E731

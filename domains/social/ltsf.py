@@ -52,7 +52,8 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
     x = data.frame.to_numpy(dtype=np.float64)
     n, channels = x.shape
     if data.target not in data.frame.columns:
-        raise DataError(f"{data.label}: data.target {data.target!r} is not one of its columns {list(data.frame.columns)}")
+        raise DataError(f"{data.label}: data.target {data.target!r} is not one of its columns "
+                        f"{list(data.frame.columns)}")
     try:
         split = chronological_split(n, 0.7, 0.2, lookback)
     except ValueError as err:

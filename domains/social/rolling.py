@@ -53,10 +53,10 @@ def origin_positions(n: int, lookback: int, horizon: int, count: int, step: int,
     first = last - step * (count - 1)
     if first < 3 * lookback + horizon:
         raise DataError(f"{label or 'series'}: the series ({n} rows) is too short for {count_of(count, 'origin')} "
-                        f"{count_of(step, 'row')} apart with look-back {lookback} and horizon {horizon}: the {max(first, 0)} rows before the "
-                        f"first origin must hold at least 3 x look-back + horizon = {3 * lookback + horizon} for "
-                        "training and validation; set fewer data.origins, a smaller data.origin_step, or a shorter "
-                        "data.lookback or data.horizon")
+                        f"{count_of(step, 'row')} apart with look-back {lookback} and horizon {horizon}: the "
+                        f"{max(first, 0)} rows before the first origin must hold at least 3 x look-back + horizon = "
+                        f"{3 * lookback + horizon} for training and validation; set fewer data.origins, a smaller "
+                        "data.origin_step, or a shorter data.lookback or data.horizon")
     return np.arange(first, last + 1, step)
 
 
@@ -176,7 +176,8 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
         model_overrides={"head": "quantile", "horizon": horizon, "n_targets": 1},
         scalers={"target": target_scaler.to_dict(), "covariates": cov_scaler.to_dict()},
         scaler_fit_rows={"target": yt[:val_start], "covariates": cov[:val_start]},
-        split={"kind": "chronological", "protocol": f"rolling origin: {count_of(count, 'origin')} {count_of(step, 'row')} apart, "
+        split={"kind": "chronological",
+               "protocol": f"rolling origin: {count_of(count, 'origin')} {count_of(step, 'row')} apart, "
                + (f"refit before each block of {refit_every}" if folds else "no refit"),
                "n": n, "lookback": lookback, "horizon": horizon,
                "targets": {"train": (lookback, val_start), "val": (val_start, first + 1), "test": (first + 1, n)},

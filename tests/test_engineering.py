@@ -435,6 +435,9 @@ def test_notes_say_when_no_test_engine_is_short_and_which_sensors_are_constant()
     notes = prepare_rul(sub, sensors=["s1", "s2", "s5"], window=5, rul_max=125, clip_test_rul=False,
                         condition_norm="off", val_fraction=0.25, seed=0, label="test").audit.notes
     assert any("no test engine is shorter than the window 5" in n for n in notes)
+    one = prepare_rul(sub, sensors=["s2"], window=5, rul_max=125, clip_test_rul=False, condition_norm="off",
+                      val_fraction=0.1, seed=0, label="test").audit.notes
+    assert one[0].startswith("validation = 1 training engine held out by engine;")
     assert "sensors ['s1', 's5'] are constant over the training engines: scaled as they are (scale 1), they carry " \
            "no information" in notes
 

@@ -78,7 +78,7 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
     rep = audit(train_samples=fit_w.X, test_samples=test_w.X, val_samples=val_w.X)
     padding = ("left-padded with their first cycle repeated (a Conv1D front-end cannot skip masked steps)"
                if repeat else "left-padded and masked")
-    rep.notes.append(f"validation = {len(set(units[val_mask]))} training engines held out by engine; "
+    rep.notes.append(f"validation = {count_of(len(set(units[val_mask])), 'training engine')} held out by engine; "
                      + (f"{count_of(short, 'test engine')} shorter than the window {window} "
                         f"{'is' if short == 1 else 'are'} {padding}, none dropped" if short else
                         f"no test engine is shorter than the window {window}"))

@@ -301,6 +301,8 @@ def test_station_reader_keeps_missing_hours_and_values_visible(tmp_path):
     assert st.kind == "multi-site" and st.name == "Alpha" and len(st.frame) == 60 * 24
     assert st.frame["PM2.5"].isna().sum() == 3  # one NA + two missing hours, none filled
     assert any("2 missing hours added" in n for n in st.notes)
+    write_station(tmp_path / "b.csv", drop_hours=(10,))
+    assert any("1 missing hour added" in n for n in read_station(tmp_path / "b.csv").notes)
     frame = pd.read_csv(tmp_path / "a.csv", keep_default_na=False, dtype=str)
     frame.loc[7, "SO2"] = ""  # an empty cell, as pandas and spreadsheets write a missing value
     frame.to_csv(tmp_path / "empty_cell.csv", index=False)

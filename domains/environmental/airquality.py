@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from common.domain import DataError, Prepared, first_non_finite
+from common.domain import DataError, Prepared, count_of, first_non_finite
 from common.evaluation import audit
 from common.splits import Standardizer
 
@@ -90,7 +90,7 @@ def read_station(path: str | Path) -> Station:
     full = pd.date_range(frame.index[0], frame.index[-1], freq="h")
     notes = []
     if len(full) != len(frame):
-        notes.append(f"{path.name}: {len(full) - len(frame)} missing hours added as empty rows")
+        notes.append(f"{path.name}: {count_of(len(full) - len(frame), 'missing hour')} added as empty rows")
         frame = frame.reindex(full)
     names = list(raw["station"].dropna().unique()) if "station" in raw.columns else []
     if len(names) > 1:

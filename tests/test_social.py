@@ -303,6 +303,12 @@ def test_day_first_dates_are_not_silently_read_month_first(tmp_path):
         load_series_csv(ambiguous, "date", ["a", "b"], "D")
     frame, _ = load_series_csv(ambiguous, "date", ["a", "b"], "D", date_format="%d.%m.%Y")
     assert frame["a"].tolist() == list(range(12))
+    # two-digit years with '-' may come first (24-01-13) or last (13-01-24); dateutil read 24-01-13 as 2013-01-24
+    yymmdd = write(tmp_path, [f"{d:%y-%m-%d},{i},{i}" for i, d in enumerate(days)], name="yymmdd.csv")
+    with pytest.raises(DataError, match=r"yymmdd.csv: row 2: date '24-01-01' may have its two-digit year first or "
+                                        r"last: set data.date_format, e.g. '%y-%m-%d' or '%d-%m-%y'"):
+        load_series_csv(yymmdd, "date", ["a", "b"], "D")
+    assert load_series_csv(yymmdd, "date", ["a", "b"], "D", date_format="%y-%m-%d")[0]["a"].tolist() == list(range(40))
     both = write(tmp_path, ["13/01/2024,1,1", "01/14/2024,2,2"], name="both.csv")
     with pytest.raises(DataError, match=r"both.csv: the numeric dates are written in both orders: row 2 "
                                         r"'13/01/2024' only day first, row 3 '01/14/2024' only month first"):

@@ -143,6 +143,11 @@ def _numeric_dates(path, text: pd.Series) -> tuple[np.ndarray, bool, str] | None
         return None
     a, b = parts.loc[rows, 0].astype(int).to_numpy(), parts.loc[rows, 2].astype(int).to_numpy()
     where = np.flatnonzero(rows)
+    year_first = np.flatnonzero(((parts[1] == "-") & (parts[3].str.len() == 2)).to_numpy())
+    if len(year_first):
+        k = int(year_first[0])
+        raise DataError(f"{path}: row {k + 2}: date {text.iloc[k].strip()!r} may have its two-digit year first or "
+                        "last: set data.date_format, e.g. '%y-%m-%d' or '%d-%m-%y'")
     month_first, day_first = bool((a <= 12).all()), bool((b <= 12).all())
     if month_first and day_first and (a != b).any():
         k = int(where[np.flatnonzero(a != b)[0]])

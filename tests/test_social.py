@@ -295,14 +295,24 @@ def test_day_first_dates_are_not_silently_read_month_first(tmp_path):
     two_years = pd.date_range("2022-01-01", periods=730, freq="D")
     path = write(tmp_path, [f"{d:%d.%m.%y},{i},{i}" for i, d in enumerate(two_years)], name="two_years.csv")
     assert load_series_csv(path, "date", ["a", "b"], "D")[0]["a"].tolist() == list(range(730))
-    # every row fits both orders: an error, with the formats to choose from in the file's own separator
-    ambiguous = write(tmp_path, [f"{d:%d.%m.%Y},{i},{i}" for i, d in enumerate(days[:12])], name="ambiguous.csv")
-    with pytest.raises(DataError, match=r"ambiguous.csv: row 3: date '02.01.2024' reads as 2024-02-01 month-first "
-                                        r"and 2024-01-02 day-first, and every row fits both: set data.date_format to "
-                                        r"the file's order, '%d.%m.%Y' \(day first\) or '%m.%d.%Y' \(month first\)$"):
-        load_series_csv(ambiguous, "date", ["a", "b"], "D")
-    frame, _ = load_series_csv(ambiguous, "date", ["a", "b"], "D", date_format="%d.%m.%Y")
-    assert frame["a"].tolist() == list(range(12))
+    # every row fits both orders: the one order that gives a regular series at data.freq, if only one does ...
+    twelve = write(tmp_path, [f"{d:%d.%m.%Y},{i},{i}" for i, d in enumerate(days[:12])], name="twelve.csv")
+    frame, rep = load_series_csv(twelve, "date", ["a", "b"], "D")
+    assert frame.index[1] == pd.Timestamp("2024-01-02") and frame["a"].tolist() == list(range(12))
+    assert "read the numeric dates day first (every row fits both orders; only day first gives a regular 'D' " \
+           "series)" in rep.actions
+    months = pd.date_range("2024-01-01", periods=12, freq="MS")  # before this rule: right by pandas' default only
+    us = write(tmp_path, [f"{d:%m/%d/%Y},{i},{i}" for i, d in enumerate(months)], name="us.csv")
+    assert load_series_csv(us, "date", ["a", "b"], "MS")[0].index.equals(months)
+    # ... else an error, with the formats to choose from in the file's own separator
+    ambiguous = write(tmp_path, ["01.02.2024,1,1", "02.03.2024,2,2", "03.04.2024,3,3"], name="ambiguous.csv")
+    with pytest.raises(DataError, match=r"ambiguous.csv: row 2: date '01.02.2024' reads as 2024-01-02 month-first "
+                                        r"and 2024-02-01 day-first, and every row fits both \(neither order gives a "
+                                        r"regular 'D' series\): set data.date_format to the file's order, '%d.%m.%Y' "
+                                        r"\(day first\) or '%m.%d.%Y' \(month first\)$"):
+        load_series_csv(ambiguous, "date", ["a", "b"], "D", gaps="interpolate")
+    frame, _ = load_series_csv(ambiguous, "date", ["a", "b"], "D", gaps="interpolate", date_format="%d.%m.%Y")
+    assert frame.loc["2024-03-02", "a"] == 2 and frame.index[0] == pd.Timestamp("2024-02-01")
     # two-digit years with '-' may come first (24-01-13) or last (13-01-24); dateutil read 24-01-13 as 2013-01-24
     yymmdd = write(tmp_path, [f"{d:%y-%m-%d},{i},{i}" for i, d in enumerate(days)], name="yymmdd.csv")
     with pytest.raises(DataError, match=r"yymmdd.csv: row 2: date '24-01-01' may have its two-digit year first or "

@@ -71,12 +71,14 @@ def utc_offsets(column: pd.Series) -> pd.Series:
     return pd.to_timedelta(minutes.where(found != "Z", 0.0).where(found.notna()), unit="min")
 
 
-def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[str] | None = None) -> pd.Series:
+def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[str] | None = None,
+                freq: str = "") -> pd.Series:
     """Timestamps of a date column. With ``date_format`` (strftime codes) every row must match it. Without,
     pandas infers one format from the first row; rows written differently are then read one by one. Numeric
     dates (``01/02/2024``, ``1.2.24``) are read in the one order, day or month first, that every such row allows
-    (``actions`` says which, and the row that decides); when every row fits both orders, or no order fits
-    every row, it is an error asking for ``date_format``: guessing per row would mix the two orders. Dates
+    (``actions`` says which, and the row that decides); when every row fits both orders, the one order that
+    gives a regular series at ``freq``; otherwise, or when no order fits every row, it is an error asking for
+    ``date_format``: guessing per row would mix the two orders. Dates
     whose UTC offsets differ (daylight saving) are read in UTC, and ``actions`` says so; dates with and without
     an offset in one column are an error. A column of numbers needs ``date_format`` (``"unix"``: seconds since
     1970), never read as nanoseconds."""
@@ -117,12 +119,12 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
     with warnings.catch_warnings():  # pandas warns about day-first guesses and reading rows one by one
         warnings.simplefilter("ignore", UserWarning)
         guessed = guess_datetime_format(str(first).strip())
-        numeric = _numeric_dates(path, text)  # 01/02/2024-like rows: the one order they allow, or an error
+        numeric = _numeric_dates(path, text, freq)  # 01/02/2024-like rows: the one order they allow, or an error
         if numeric is not None and actions is not None:
             actions.append(numeric[2])
         dates = pd.to_datetime(column, errors="coerce", utc=utc, format=guessed or "mixed")
-        if guessed and not dates.isna().any():
-            return dates  # every row in the one format pandas read from the first row (its order checked above)
+        if guessed and numeric is None and not dates.isna().any():
+            return dates  # every row in the one format pandas read from the first row
         dates = pd.to_datetime(column, errors="coerce", format="mixed", utc=utc)
         if numeric is not None:
             rows, day_first, _ = numeric
@@ -133,10 +135,20 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
     return dates
 
 
-def _numeric_dates(path, text: pd.Series) -> tuple[np.ndarray, bool, str] | None:
+def _regular(dates: pd.Series, freq: str) -> bool:
+    """Whether ``dates`` are every step of the ``freq`` grid from the first to the last, each once."""
+    index = pd.DatetimeIndex(dates).sort_values()
+    try:
+        return bool(freq) and not index.has_duplicates and index.equals(
+            pd.date_range(index[0], index[-1], freq=freq, tz=index.tz))
+    except ValueError:  # not a frequency pandas reads: load_series_csv names it
+        return False
+
+
+def _numeric_dates(path, text: pd.Series, freq: str = "") -> tuple[np.ndarray, bool, str] | None:
     """For rows such as 01/02/2024 or 1.2.24: the rows, whether they are day first (the one order every such row
-    allows) and a line saying so; an error when every row fits both orders (and they differ somewhere) or no
-    order fits every row. None when there are no such rows."""
+    allows; when every row fits both, the one order that gives a regular series at ``freq``) and a line saying
+    so; an error when no order is decided so, or no order fits every row. None when there are no such rows."""
     parts = text.str.extract(r"^\s*(\d{1,2})([/.\-])(\d{1,2})[/.\-](\d{2,4})\b")
     rows = parts[0].notna().to_numpy()
     if not rows.any():
@@ -150,12 +162,18 @@ def _numeric_dates(path, text: pd.Series) -> tuple[np.ndarray, bool, str] | None
                         "last: set data.date_format, e.g. '%y-%m-%d' or '%d-%m-%y'")
     month_first, day_first = bool((a <= 12).all()), bool((b <= 12).all())
     if month_first and day_first and (a != b).any():
+        regular = [d for d in (False, True) if _regular(pd.to_datetime(text[rows], format="mixed", dayfirst=d), freq)]
+        if len(regular) == 1:
+            order = "day" if regular[0] else "month"
+            return rows, regular[0], (f"read the numeric dates {order} first (every row fits both orders; only "
+                                      f"{order} first gives a regular {freq!r} series)")
         k = int(where[np.flatnonzero(a != b)[0]])
         value = text.iloc[k].strip()
         sep, year = parts.iloc[k, 1], "%Y" if len(parts.iloc[k, 3]) == 4 else "%y"
         mf, df = (pd.to_datetime(value, format="mixed", dayfirst=d) for d in (False, True))
+        grid = f" (neither order gives a regular {freq!r} series)" if freq else ""
         raise DataError(f"{path}: row {k + 2}: date {value!r} reads as {mf:%Y-%m-%d} month-first and {df:%Y-%m-%d} "
-                        f"day-first, and every row fits both: set data.date_format to the file's order, "
+                        f"day-first, and every row fits both{grid}: set data.date_format to the file's order, "
                         f"'%d{sep}%m{sep}{year}' (day first) or '%m{sep}%d{sep}{year}' (month first)")
     if not month_first and not day_first:
         only_day, only_month = int(where[np.flatnonzero(a > 12)[0]]), int(where[np.flatnonzero(b > 12)[0]])
@@ -205,7 +223,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
                         + (_separator_hint(frame.columns) or f"; the file has {list(frame.columns)}"))
     if len(frame) < 2:
         raise DataError(f"{path}: {count_of(len(frame), 'row')}: too short for a time series")
-    dates = parse_dates(path, frame[date_column], date_format, rep.actions)
+    dates = parse_dates(path, frame[date_column], date_format, rep.actions, freq)
     values = numeric_columns(frame, list(columns), path)
     values.index = pd.DatetimeIndex(dates, name=date_column)
     offsets = None  # each row's UTC offset, kept only when they differ (the dates were read in UTC)

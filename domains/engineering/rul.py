@@ -48,10 +48,12 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
     x_tr, x_te = train[list(sensors)].to_numpy(float), test[list(sensors)].to_numpy(float)
     z_tr, z_te = np.empty_like(x_tr), np.empty_like(x_te)
     scalers, fit_rows = {}, {}
+    flat = np.ones(len(sensors), dtype=bool)  # sensors without a spread in every condition's training rows
     for c in range(k):
         rows = fit_mask & (cond_tr == c)  # training engines only: validation and test never shape the scaler
         if not rows.any():
             raise ValueError(f"operating condition {c} has no rows in the training engines")
+        flat &= constant_columns(x_tr[rows])
         sc = Standardizer().fit(x_tr[rows], names=list(sensors))
         name = "inputs" if k == 1 else f"inputs_condition_{c}"
         scalers[name], fit_rows[name] = sc.to_dict(), x_tr[rows]
@@ -87,7 +89,6 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
         rep.notes.append(f"{count_of(short_train, 'training engine')} shorter than the window {window} "
                          + ("gives only its last cycle" if short_train == 1 else "give only their last cycle")
                          + " as a (left-padded) window")
-    flat = np.all([constant_columns(x_tr[fit_mask & (cond_tr == c)]) for c in range(k)], axis=0)
     constant = [name for name, f in zip(sensors, flat) if f]
     if constant:
         rep.notes.append(f"{'sensor' if len(constant) == 1 else 'sensors'} {constant} "

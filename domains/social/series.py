@@ -122,9 +122,10 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
         numeric = _numeric_dates(path, text, freq)  # 01/02/2024-like rows: the one order they allow, or an error
         if numeric is not None and actions is not None:
             actions.append(numeric[2])
-        dates = pd.to_datetime(column, errors="coerce", utc=utc, format=guessed or "mixed")
-        if guessed and numeric is None and not dates.isna().any():
-            return dates  # every row in the one format pandas read from the first row
+        if guessed and numeric is None:
+            dates = pd.to_datetime(column, errors="coerce", utc=utc, format=guessed)
+            if not dates.isna().any():
+                return dates  # every row in the one format pandas read from the first row
         dates = pd.to_datetime(column, errors="coerce", format="mixed", utc=utc)
         if numeric is not None:
             rows, day_first, _ = numeric

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .training import json_text
+from .download import record_fetches, user_files
+from .training import json_text, write_json
 
 
 @dataclass
@@ -79,9 +80,12 @@ def write_report(claims: list[Claim], out: Path, title: str = "Claims, measured"
 
 def run_named(registry: dict[str, Callable], names: list[str], profile: str, out: str | Path, *, domain: str,
               title: str, seed: int = 0, run_name: str | None = None,
-              log: Callable[[str], None] = print, settings: str = "") -> tuple[Path, list[Claim]]:
-    """Run the named experiments of a domain (``["all"]`` for every one); write each result and ``report.md``
-    (``settings``: the flags the registry was built with, for the command line the report shows)."""
+              log: Callable[[str], None] = print, settings: str = "",
+              user_data: dict | None = None) -> tuple[Path, list[Claim]]:
+    """Run the named experiments of a domain (``["all"]`` for every one); write each result, ``report.md`` and
+    ``data_files.json`` (the registered files the experiments read, and the user's files or folders named in
+    ``user_data``, as a run directory lists them). ``settings``: the flags the registry was built with, for the
+    command line the report shows."""
     if names == ["all"]:
         names = list(registry)
     unknown = [n for n in names if n not in registry]
@@ -91,10 +95,12 @@ def run_named(registry: dict[str, Callable], names: list[str], profile: str, out
         raise UnknownDomain(f"unknown experiment(s) {unknown} for {domain}; known: {', '.join(registry)}")
     folder = Path(out) / f"{domain}-experiments-{run_name or time.strftime('%Y%m%d-%H%M%S')}"
     claims = []
-    for name in names:
-        claim = run_claim(name, registry[name], profile, folder, seed)
-        log(f"[{domain}] {name} ({profile}, {claim.seconds}s): {VERDICT[claim.held]}: {claim.summary}")
-        claims.append(claim)
+    with record_fetches() as data_files:
+        for name in names:
+            claim = run_claim(name, registry[name], profile, folder, seed)
+            log(f"[{domain}] {name} ({profile}, {claim.seconds}s): {VERDICT[claim.held]}: {claim.summary}")
+            claims.append(claim)
+    write_json(folder / "data_files.json", data_files + user_files(user_data or {}))
     command = f"lstm-suite train {domain} --experiment {','.join(names)} --profile {profile}{settings}"
     report = write_report(claims, folder, title=title, command=command)
     log(f"[{domain}] report: {report}")

@@ -193,3 +193,31 @@ def test_fetches_inside_a_recording_block_are_listed_once_with_their_sha256(mirr
     assert used == [{"dataset": "tiny", "file": "sub/a.csv", "sha256": SHA, "origin": "cache"}]
     fetch_dataset("tiny", registry())
     assert len(used) == 1
+
+
+def test_named_experiments_record_the_data_they_read(mirror, tmp_path):
+    """Before: `train engineering --experiment skab` (and the mechanisms experiments) wrote no data_files.json, so
+    the folder of a named experiment did not say which data files, or which of the user's folders, it read."""
+    import json
+
+    from common.claims import Claim, run_named
+
+    (mirror / "tiny" / "sub" / "a.csv").write_bytes(CONTENT)
+    own = tmp_path / "own"
+    own.mkdir()
+
+    def reads_tiny(profile, out, seed):
+        fetch_dataset("tiny", registry())
+        return Claim("reads", "prediction", {}, True, "read one file")
+
+    def generated(profile, out, seed):
+        return Claim("generated", "prediction", {}, True, "generated data only")
+
+    folder, _ = run_named({"reads": reads_tiny, "generated": generated}, ["all"], "quick", tmp_path / "runs",
+                          domain="demo", title="t", log=lambda m: None, user_data={"data_dir": str(own)})
+    recorded = json.loads((folder / "data_files.json").read_text())
+    assert recorded == [{"dataset": "tiny", "file": "sub/a.csv", "sha256": SHA, "origin": "mirror"},
+                        {"option": "data.data_dir", "folder": str(own.resolve())}]
+    folder, _ = run_named({"generated": generated}, ["all"], "quick", tmp_path / "runs", domain="demo", title="t",
+                          log=lambda m: None, run_name="gen")
+    assert json.loads((folder / "data_files.json").read_text()) == []

@@ -189,7 +189,7 @@ def run_experiments(names, profile, out, seed: int = 0, log=print, run_name=None
     flags = (f" --seeds {seeds}" if seeds != 1 else "") + \
         (f" --set {shlex.quote(f'data.data_dir={data_dir}')}" if data_dir else "")
     return run_named(registry, names, profile, out, domain="engineering", seed=seed, run_name=run_name, log=log,
-                     title="Engineering experiments", settings=flags)
+                     title="Engineering experiments", settings=flags, user_data={"data_dir": data_dir})
 
 
 DOMAIN = Domain(name="engineering", description=__doc__.splitlines()[0], datasets=("cmapss", "skab"),

@@ -212,7 +212,11 @@ def _run_named_experiments(domain, args):
 
 
 def _latest_run(out: Path, name: str) -> Path | None:
+    """The newest run directory of a domain with a comparison table; newer ones whose table is empty (a run stopped
+    while writing it) are named and passed over."""
     runs = sorted((p for p in out.glob(f"{name}-*") if (p / "comparison.md").is_file()), key=lambda p: p.stat().st_mtime)
+    while runs and not runs[-1].joinpath("comparison.md").read_text(encoding="utf-8").strip():
+        print(f"{runs.pop()}: comparison.md is empty (the run stopped while writing it?); skipped")
     return runs[-1] if runs else None
 
 

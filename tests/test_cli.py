@@ -197,3 +197,21 @@ def test_an_out_folder_given_by_set_or_config_that_cannot_hold_runs_is_an_error(
                  str(tmp_path / "afile" / "below")]) == 2
     assert f"--out {tmp_path / 'afile' / 'below'}: cannot make the folder for run directories" in \
         capsys.readouterr().err
+
+
+def test_compare_skips_a_run_whose_comparison_is_empty_and_says_so(tmp_path, capsys):
+    """Before: a run directory whose comparison.md was empty (a run stopped while writing it) was printed as it
+    was: a blank table and "(from ...)", without a word about why."""
+    import os
+
+    done = tmp_path / "engineering-generated-a"
+    done.mkdir()
+    (done / "comparison.md").write_text("| model | rmse |\n|---|---|\n| lstm | 1.0 |\n")
+    broken = tmp_path / "engineering-generated-b"
+    broken.mkdir()
+    (broken / "comparison.md").write_text("")
+    os.utime(done / "comparison.md", (1, 1))  # the empty one is the newest
+    assert main(["compare", "engineering", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{broken}: comparison.md is empty (the run stopped while writing it?); skipped" in out
+    assert "| lstm | 1.0 |" in out and f"(from {done})" in out

@@ -220,7 +220,9 @@ def _convert(value: Any, hint: Any, key: str) -> Any:
         return value
     if hint in (bool, str):
         if not isinstance(value, hint):
-            raise ConfigError(f"{key}: expected {hint.__name__}, got {type(value).__name__} {value!r}")
+            quote = (f': write it in quotes ("{value}"; an id keeps its leading zeros only in quotes)'
+                     if hint is str and isinstance(value, (int, float)) and not isinstance(value, bool) else "")
+            raise ConfigError(f"{key}: expected {hint.__name__}, got {type(value).__name__} {value!r}{quote}")
         return value
     raise ConfigError(f"{key}: unsupported type {hint}")  # pragma: no cover - a bug in a spec class
 

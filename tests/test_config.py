@@ -191,3 +191,15 @@ def test_file_labels_may_repeat_a_label():
 
     opts = validate_options(GENOMICS.options, {"file_labels": ["enh", "enh", "bg"]}, "genomics")
     assert opts.file_labels == ("enh", "enh", "bg")
+
+
+def test_a_number_where_text_is_expected_says_to_quote_it():
+    """Before: `--set data.basins=[1022500]` said only "expected str, got int 1022500": TOML read the id as a
+    number (and a number has no leading zero to keep)."""
+    from domains import get_domain
+
+    with pytest.raises(ConfigError, match=r'data.basins\[0\]: expected str, got int 1022500: write it in quotes '
+                                          r'\("1022500"; an id keeps its leading zeros only in quotes\)'):
+        validate_options(get_domain("environmental").options, {"basins": [1022500]}, "environmental")
+    with pytest.raises(ConfigError, match=r'data.target: expected str, got float 2.5: write it in quotes \("2.5"'):
+        validate_options(get_domain("social").options, {"target": 2.5}, "social")

@@ -401,3 +401,20 @@ def test_mutagenesis_in_chunks_gives_the_same_track():
     np.testing.assert_allclose(chunked, whole)
     assert max(model.sizes[1:]) == 10 and sum(model.sizes[1:]) == 240
     assert np.allclose(np.nanmax(whole, axis=1)[x[:, 0] == 1], 1 / 60)  # A -> C or G raises GC by one base
+
+
+def test_label_file_ids_that_name_no_record_are_counted_in_the_notes(tmp_path):
+    """Before: ids of the label CSV that matched no record of the FASTA files were ignored without a word, so a
+    FASTA file left out of data.fasta_train / fasta_test (its labels still in the CSV) went unnoticed."""
+    pos = write(tmp_path / "pos.fa", "".join(f">p{i}\n{random_seq(60)}\n" for i in range(30)))
+    neg = write(tmp_path / "neg.fa", "".join(f">n{i}\n{random_seq(60)}\n" for i in range(30)))
+    labels = tmp_path / "labels.csv"
+    rows = [f"p{i},enh" for i in range(30)] + [f"n{i},bg" for i in range(30)]
+    labels.write_text("id,label\n" + "\n".join(rows + [f"q{i},enh" for i in range(12)]) + "\n")
+    prep = prepare("fasta", fasta_train=[str(pos), str(neg)], label_csv=str(labels))
+    assert (f"{labels}: 12 of its 72 labelled ids name no record of the FASTA files (e.g. ['q0', 'q1', 'q2']); "
+            "they were not used") in prep.audit.notes
+    test = write(tmp_path / "test.fa", "".join(f">t{i}\n{random_seq(60)}\n" for i in range(10)))
+    labels.write_text("\n".join(rows + [f"t{i},{'enh' if i % 2 else 'bg'}" for i in range(10)]) + "\n")
+    both = prepare("fasta", fasta_train=[str(pos), str(neg)], fasta_test=[str(test)], label_csv=str(labels))
+    assert not any("name no record" in n for n in both.audit.notes)  # one CSV for training and test: all used

@@ -56,10 +56,11 @@ def load_ienhancer(folder: Path, layer: int) -> tuple[SequenceSet, SequenceSet]:
 
 
 def load_user_fasta(files: tuple[str, ...], file_labels: tuple[str, ...], label_csv: str, header_pattern: str,
-                    positive: str, classes: tuple[str, ...] = ()) -> SequenceSet:
+                    positive: str, classes: tuple[str, ...] = (), looked_up: set[str] | None = None) -> SequenceSet:
     """User FASTA files with labels from one of: a label per file, an ``id,label`` CSV, a header pattern.
     Exactly two label values are allowed; ``positive`` names class 1 (default: the later one in sort order).
-    ``classes`` (a test set): the training set's class names, which the labels must come from (one is enough)."""
+    ``classes`` (a test set): the training set's class names, which the labels must come from (one is enough).
+    ``looked_up``: a set that collects the record ids looked up in the label CSV."""
     ways = [bool(file_labels), bool(label_csv), bool(header_pattern)]
     if sum(ways) != 1:
         raise DataError("user FASTA data needs exactly one of data.file_labels, data.label_csv, data.header_pattern")
@@ -74,6 +75,8 @@ def load_user_fasta(files: tuple[str, ...], file_labels: tuple[str, ...], label_
             lab = label_records(recs, label=file_labels[i])
         elif table is not None:
             lab = label_records(recs, labels=table)
+            if looked_up is not None:
+                looked_up.update(r.id for r in recs)
         else:
             lab = label_records(recs, header_pattern=header_pattern)
         seqs += [r.seq for r in recs]
@@ -94,6 +97,17 @@ def load_user_fasta(files: tuple[str, ...], file_labels: tuple[str, ...], label_
             raise DataError(f"data.positive = {pos!r} is not one of the labels {values}")
     names = tuple(classes) or (next(v for v in values if v != pos), pos)
     return SequenceSet(seqs, np.array([int(v == pos) for v in labels]), ids, names)
+
+
+def unused_labels(label_csv: str, looked_up: set[str]) -> list[str]:
+    """A note when ids of the label CSV name no record of the FASTA files read (a file left out of the lists?)."""
+    table = labels_from_csv(label_csv)
+    extra = [rid for rid in table if rid not in looked_up]
+    if not extra:
+        return []
+    one = len(extra) == 1
+    return [f"{label_csv}: {len(extra)} of its {count_of(len(table), 'labelled id')} {'names' if one else 'name'} no "
+            f"record of the FASTA files (e.g. {extra[:3]}); {'it was' if one else 'they were'} not used"]
 
 
 @dataclass

@@ -16,7 +16,8 @@ from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import DataError, Domain, Prepared, count_of
 
 from .baselines import GCContent, KmerModel, PlainCNN
-from .data import SequenceSet, audit_sequences, drop_leaked, holdout, load_ienhancer, load_user_fasta
+from .data import (SequenceSet, audit_sequences, drop_leaked, holdout, load_ienhancer, load_user_fasta,
+                   unused_labels)
 from .encoding import crop_center, one_hot, reverse_complement_one_hot
 from .generated import long_range, motif_grammar
 
@@ -53,17 +54,19 @@ class GenomicsOptions:
     positive: str = option("", datasets=FASTA)
 
 
-def _sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSet, str, tuple[str, str], int]:
-    """Training and test sets, their label and published-results key, and the number of training sequences the
-    leak-free split removed (every dataset: those found in test on either strand)."""
-    train, test, label, key = _raw_sets(cfg, opt)
+def _sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSet, str, tuple[str, str], int,
+                                                          list[str]]:
+    """Training and test sets, their label and published-results key, the number of training sequences the
+    leak-free split removed (every dataset: those found in test on either strand), and notes on the data read."""
+    train, test, label, key, notes = _raw_sets(cfg, opt)
     if opt.split != "leak_free":
-        return train, test, label, key, 0
+        return train, test, label, key, 0, notes
     train, removed = drop_leaked(train, test)
-    return train, test, f"{label}; leak-free: {removed} training sequences found in test removed", key, removed
+    return train, test, f"{label}; leak-free: {removed} training sequences found in test removed", key, removed, notes
 
 
-def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSet, str, tuple[str, str]]:
+def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, SequenceSet, str, tuple[str, str],
+                                                              list[str]]:
     dataset = cfg.dataset or "ienhancer2l"
     if dataset == "ienhancer2l":
         if opt.layer not in (1, 2):
@@ -73,7 +76,7 @@ def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, Sequen
         train, test = load_ienhancer(dataset_dir("ienhancer2l"), opt.layer)
         task = "enhancer vs non-enhancer" if opt.layer == 1 else "strong vs weak enhancer"
         label = f"iEnhancer-2L train / iEnhancer-EL independent test (real), layer {opt.layer}: {task}, {opt.split} split"
-        return train, test, label, ("ienhancer2l", f"layer{opt.layer}")
+        return train, test, label, ("ienhancer2l", f"layer{opt.layer}"), []
     if dataset == "generated":
         seqs, y = motif_grammar(opt.generated_sequences, opt.generated_length, opt.seed)
         label = f"generated motif-grammar enhancers ({SIMULATED})"
@@ -91,18 +94,22 @@ def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, Sequen
                             f"for {count_of(n_files, 'FASTA file')} ({n_train} training, "
                             f"{len(opt.fasta_test)} test): one label per file, the training files first")
         source = f"user FASTA {', '.join(opt.fasta_train)}"
-        train = load_user_fasta(opt.fasta_train, labels[:n_train], opt.label_csv, opt.header_pattern, opt.positive)
+        looked_up: set[str] = set()
+        train = load_user_fasta(opt.fasta_train, labels[:n_train], opt.label_csv, opt.header_pattern, opt.positive,
+                                looked_up=looked_up)
+        test = None
         if opt.fasta_test:
             test = load_user_fasta(opt.fasta_test, labels[n_train:], opt.label_csv, opt.header_pattern,
-                                   opt.positive, classes=train.classes)
-        else:
+                                   opt.positive, classes=train.classes, looked_up=looked_up)
+        notes = unused_labels(opt.label_csv, looked_up) if opt.label_csv else []
+        if test is None:
             train, test = holdout(train, 0.2, opt.seed, what=source)
-        return train, test, source, ("", "")
+        return train, test, source, ("", ""), notes
     else:
         raise DataError(f"genomics has datasets 'ienhancer2l', 'generated', 'long_range' and 'fasta', not {dataset!r}")
     data = SequenceSet(seqs, y)
     train, test = holdout(data, 0.2, opt.seed, what=label)
-    return train, test, label, ("", "")
+    return train, test, label, ("", ""), []
 
 
 def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
@@ -110,7 +117,7 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
         raise DataError(f"data.split must be standard or leak_free, not {opt.split!r}")
     if not 0 < opt.val_fraction < 0.5:
         raise DataError("data.val_fraction must be in (0, 0.5)")
-    train_all, test, label, key, removed = _sets(cfg, opt)
+    train_all, test, label, key, removed, data_notes = _sets(cfg, opt)
     train, val = holdout(train_all, opt.val_fraction, opt.seed, what=f"the training set of {label} (validation split)")
     lengths = [len(s) for s in train_all.seqs + test.seqs]
     length = opt.max_length or max(lengths)
@@ -122,6 +129,7 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
         return one_hot([crop_center(q, length) for q in s.seqs], length, pad=pad)
 
     audit, shared = audit_sequences(train_all, train, val, test, removed, layer2_note=key[1] == "layer2" and opt.split == "standard")
+    audit.notes.extend(data_notes)
     if len(set(test.y.tolist())) == 1:
         audit.notes.append(f"the test set holds class {int(test.y[0])} only: AUROC, AUPRC and the other class's rate are "
                            "undefined (nan), and MCC is 0 by convention")

@@ -78,6 +78,12 @@ def test_forcing_reader_handles_the_product_spellings(tmp_path):
     (lambda t: "\n".join(ln for ln in t.splitlines() if not ln.startswith("2000 01 03")), "1 day missing"),
     (lambda t: t.replace("2000 01 02 12", "2000 02 30 12"), "impossible date"),
     (lambda t: t.splitlines()[0], r"1 line; a forcing file has"),
+    # before: a missing-value code in a forcing column was read as a value and fed to the model
+    (lambda t: t.replace("2000 01 02 12\t7.00\t8.00", "2000 01 02 12\t7.00\t-999.00"),
+     r"line 6: prcp = -999.0 is negative \(a missing-value code\?\); day length, precipitation, radiation, snow water "
+     r"equivalent and vapour pressure cannot be negative, and a forcing series must be complete"),
+    (lambda t: t.replace("\t11.00\t12.00\t13.00", "\t11.00\t-999.00\t13.00"),
+     r"line 6: tmin = -999.0 is below -100 C \(a missing-value code\?\)"),
 ])
 def test_forcing_reader_errors_name_the_file_and_problem(tmp_path, mutate, message):
     write_forcing(tmp_path / "f.txt", pd.date_range("2000-01-01", periods=4), np.arange(28.0).reshape(4, 7))

@@ -105,6 +105,7 @@ def read_forcing(path: str | Path) -> tuple[pd.DataFrame, dict[str, float]]:
     if broken.any():
         i = int(np.flatnonzero(broken)[0])
         raise DataError(f"{path}: line {i + 5} has a value that is not a number: {' '.join(rows[i])!r}")
+    _check_physical(values, path)
     dates = pd.to_datetime(dict(year=values["year"], month=values["mnth"], day=values["day"]), errors="coerce")
     if dates.isna().any():
         i = int(np.flatnonzero(dates.isna().to_numpy())[0])
@@ -112,6 +113,21 @@ def read_forcing(path: str | Path) -> tuple[pd.DataFrame, dict[str, float]]:
     out = values[list(FORCING_COLUMNS)].astype(float).set_index(pd.DatetimeIndex(dates, name="date"))
     _check_daily(out.index, path)
     return out, header
+
+
+def _check_physical(values: pd.DataFrame, path: Path) -> None:
+    """No negative amount (a -999 or -99 missing-value code would otherwise be read as weather) and no temperature
+    below -100 C (colder than any ever measured)."""
+    for col in ("dayl", "prcp", "srad", "swe", "vp", "tmax", "tmin"):
+        low = -100.0 if col in ("tmax", "tmin") else 0.0
+        bad = np.flatnonzero(values[col].to_numpy(dtype=float) < low)
+        if len(bad):
+            v = float(values[col].iloc[bad[0]])
+            why = ("is below -100 C (a missing-value code?); a temperature colder than any ever measured"
+                   if low else "is negative (a missing-value code?); day length, precipitation, radiation, snow water "
+                   "equivalent and vapour pressure cannot be negative")
+            raise DataError(f"{path}: line {bad[0] + 5}: {col} = {v} {why}, and a forcing series must be complete "
+                            f"({count_of(len(bad), 'such row')} in {col})")
 
 
 def _check_daily(index: pd.DatetimeIndex, path: Path) -> None:

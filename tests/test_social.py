@@ -432,3 +432,23 @@ def test_each_dataset_starts_from_its_own_settings_in_either_profile(profile):
             assert cfg.training.seeds == (1 if profile == "quick" else 5)
         if ds == "macrodata":
             DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, DOMAIN.name))
+
+
+def test_missing_value_codes_are_read_as_missing_with_data_na_values(tmp_path):
+    """Before: a file marking missing values with '.' stopped with "holds '.', not a finite number" and no way to
+    read it; one marking them with -999 trained on -999 as a value. data.na_values names such codes."""
+    path = tmp_path / "codes.csv"
+    rows = [f"2024-01-{d:02d},{d},{2 * d}" for d in range(1, 21)]
+    rows[4] = "2024-01-05,.,10"
+    rows[9] = "2024-01-10,10,-999.0"
+    path.write_text("date,a,b\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"column 'a' row 6 holds '.', not a finite number: if it marks a missing "
+                                        r"value, set data.na_values = \[\"\.\"\]"):
+        load_series_csv(path, "date", ["a", "b"], "D")
+    frame, rep = load_series_csv(path, "date", ["a", "b"], "D", gaps="interpolate", na_values=[".", "-999"])
+    assert rep.missing_values == 2 and frame.loc["2024-01-05", "a"] == 5 and frame.loc["2024-01-10", "b"] == 20
+    cfg = RunConfig(domain="social", dataset="csv",
+                    data={"path": str(path), "columns": ["a", "b"], "freq": "D", "lookback": 5, "horizon": 2,
+                          "na_values": [".", "-999"]})
+    with pytest.raises(DataError, match=r"codes.csv: 2 missing values: 'a' 1 \(first at 2024-01-05\), 'b' 1"):
+        DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))

@@ -105,11 +105,19 @@ def _config(args, domain):
     from .config import (ConfigError, apply_overrides, load_config, options_outside_dataset, parse_override,
                          validate_options)
 
-    overrides = dict(parse_override(s) for s in args.set)
+    overrides, said = {}, {}  # key -> value, and how the command line gave it
+
+    def give(key, value, how):
+        if key in overrides and overrides[key] != value:
+            raise ConfigError(f"{said[key]} and {how} give {key} two values; give it once")
+        overrides[key], said[key] = value, how
+
+    for text in args.set:
+        give(*parse_override(text), f"--set {text}")
     for flag, key in (("seeds", "training.seeds"), ("epochs", "training.epochs"), ("out", "out"),
                       ("dataset", "dataset")):
         if getattr(args, flag, None) is not None:
-            overrides[key] = getattr(args, flag)
+            give(key, getattr(args, flag), f"--{flag} {getattr(args, flag)}")
     if args.config:
         cfg = load_config(args.config, overrides)
         if cfg.domain != domain.name:

@@ -215,3 +215,17 @@ def test_compare_skips_a_run_whose_comparison_is_empty_and_says_so(tmp_path, cap
     out = capsys.readouterr().out
     assert f"{broken}: comparison.md is empty (the run stopped while writing it?); skipped" in out
     assert "| lstm | 1.0 |" in out and f"(from {done})" in out
+
+
+def test_a_key_given_twice_on_the_command_line_with_two_values_is_an_error(tmp_path, capsys):
+    """Before: `--epochs 1 --set training.epochs=5` trained 1 epoch and `--set model.units=[8] --set
+    model.units=[16]` took the last, each without a word about the value left unused."""
+    assert main(["train", "social", "--epochs", "1", "--set", "training.epochs=5", "--out", str(tmp_path)]) == 2
+    assert "--set training.epochs=5 and --epochs 1 give training.epochs two values; give it once" in \
+        capsys.readouterr().err
+    assert main(["train", "social", "--set", "model.units=[8]", "--set", "model.units=[16]", "--out",
+                 str(tmp_path)]) == 2
+    assert "--set model.units=[8] and --set model.units=[16] give model.units two values; give it once" in \
+        capsys.readouterr().err
+    assert main(["train", "social", "--dataset", "macrodata", "--set", "dataset=co2", "--out", str(tmp_path)]) == 2
+    assert "--set dataset=co2 and --dataset macrodata give dataset two values" in capsys.readouterr().err

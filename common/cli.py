@@ -101,23 +101,31 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _config(args, domain):
-    from .config import (ConfigError, apply_overrides, load_config, options_outside_dataset, parse_override,
-                         validate_options)
+def _set_values(args) -> list[tuple[str, object, str]]:
+    from .config import parse_override
 
-    overrides, said = {}, {}  # key -> value, and how the command line gave it
+    return [(*parse_override(text), f"--set {text}") for text in args.set]
 
-    def give(key, value, how):
-        if key in overrides and overrides[key] != value:
+
+def _one_value_each(given: list[tuple[str, object, str]]) -> dict:
+    """key -> value from (key, value, how the command line said it); a key given two values is an error."""
+    from .config import ConfigError
+
+    out, said = {}, {}
+    for key, value, how in given:
+        if key in out and out[key] != value:
             raise ConfigError(f"{said[key]} and {how} give {key} two values; give it once")
-        overrides[key], said[key] = value, how
+        out[key], said[key] = value, how
+    return out
 
-    for text in args.set:
-        give(*parse_override(text), f"--set {text}")
-    for flag, key in (("seeds", "training.seeds"), ("epochs", "training.epochs"), ("out", "out"),
-                      ("dataset", "dataset")):
-        if getattr(args, flag, None) is not None:
-            give(key, getattr(args, flag), f"--{flag} {getattr(args, flag)}")
+
+def _config(args, domain):
+    from .config import ConfigError, apply_overrides, load_config, options_outside_dataset, validate_options
+
+    flags = [(key, getattr(args, flag), f"--{flag} {getattr(args, flag)}") for flag, key in
+             (("seeds", "training.seeds"), ("epochs", "training.epochs"), ("out", "out"), ("dataset", "dataset"))
+             if getattr(args, flag, None) is not None]
+    overrides = _one_value_each(_set_values(args) + flags)
     if args.config:
         cfg = load_config(args.config, overrides)
         if cfg.domain != domain.name:
@@ -197,7 +205,7 @@ def cmd_train(args) -> int:
 def _run_named_experiments(domain, args):
     """``train DOMAIN --experiment NAMES``: named experiments run at the settings of their profile; a flag they would
     not use is an error; --seeds and --set data.NAME= pass only what the domain lists in ``experiment_settings``."""
-    from .config import ConfigError, parse_override
+    from .config import ConfigError
     from .domain import UnknownDomain
 
     if domain.run_experiments is None:
@@ -208,8 +216,7 @@ def _run_named_experiments(domain, args):
                               "their --profile (smoke, quick, full)")
     keys = [k for k in domain.experiment_settings if k != "seeds"]
     settings, takes = {"seeds": args.seeds} if args.seeds is not None else {}, ", ".join(f"data.{k}" for k in keys)
-    for text in args.set:
-        key, value = parse_override(text)
+    for key, value in _one_value_each(_set_values(args)).items():
         if key.removeprefix("data.") not in keys or not key.startswith("data."):
             raise ConfigError(f"--set {key}: not a setting of the named experiments of {domain.name} "
                               f"(they take {takes or 'none'})")

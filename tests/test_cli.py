@@ -229,3 +229,6 @@ def test_a_key_given_twice_on_the_command_line_with_two_values_is_an_error(tmp_p
         capsys.readouterr().err
     assert main(["train", "social", "--dataset", "macrodata", "--set", "dataset=co2", "--out", str(tmp_path)]) == 2
     assert "--set dataset=co2 and --dataset macrodata give dataset two values" in capsys.readouterr().err
+    assert main(["train", "engineering", "--experiment", "skab", "--set", "data.data_dir=/a", "--set",
+                 "data.data_dir=/b", "--out", str(tmp_path)]) == 2
+    assert "--set data.data_dir=/a and --set data.data_dir=/b give data.data_dir two values" in capsys.readouterr().err

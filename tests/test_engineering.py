@@ -457,3 +457,33 @@ def test_a_conv_front_end_gets_filled_padding_instead_of_a_mask(nasa_folder):
     short = 5  # the last test engine has 8 cycles: its window's first 7 steps repeat its first cycle
     np.testing.assert_allclose(filled.X_test[short][:7], np.repeat(masked.X_test[short][7:8], 7, axis=0))
     assert any("first cycle" in n for n in filled.audit.notes)
+
+
+def test_a_user_folder_is_labelled_as_the_users_files_unless_it_holds_nasas_registered_files(nasa_folder, tmp_path):
+    """Before: `--set data.data_dir=DIR` labelled any folder "NASA C-MAPSS FD001 (real)", and the table set the
+    published figures beside it as if the run had used NASA's files."""
+    import shutil
+
+    from tests.conftest import real_data_or_skip
+
+    cfg = RunConfig(domain="engineering", dataset="cmapss")
+    prep = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15))
+    assert prep.data_label == (f"your C-MAPSS-layout files FD003 in {nasa_folder} (FD003 has no registered copy to "
+                               "check them against: the published rows are for NASA's FD003)")
+    mine = tmp_path / "as_fd001"
+    mine.mkdir()
+    for part in ("train", "test", "RUL"):
+        shutil.copy(nasa_folder / f"{part}_FD003.txt", mine / f"{part}_FD001.txt")
+    prep = prepare(cfg, options(subset="FD001", data_dir=str(mine), window=15))
+    assert prep.data_label == (f"your C-MAPSS-layout files FD001 in {mine} (not NASA's registered FD001 files: "
+                               "train_FD001.txt, test_FD001.txt and RUL_FD001.txt differ by sha256, so the published "
+                               "rows are for other data)")
+    real_data_or_skip("cmapss")
+    from common.download import dataset_dir
+
+    nasa = tmp_path / "nasa"
+    nasa.mkdir()
+    for part in ("train", "test", "RUL"):
+        shutil.copy(dataset_dir("cmapss") / f"{part}_FD001.txt", nasa / f"{part}_FD001.txt")
+    prep = prepare(cfg, options(subset="FD001", data_dir=str(nasa)))
+    assert prep.data_label == f"NASA C-MAPSS FD001 (real; the registered files, read from {nasa})"

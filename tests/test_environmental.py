@@ -178,6 +178,7 @@ def test_regional_statics_nse_weights_and_ungauged_mode(tmp_path):
     train_b, _ = ung.extra["index"](ung.X_train)
     assert set(train_b) == {"01000001"} and set(ung.metric_groups) == {"02000002"}
     assert "ungauged: 1 basin never trained on" in ung.data_label
+    assert prep.data_label.endswith(f"real, read from your folder {tmp_path})")  # before: no word of whose files
     assert ung.split["kind"] == "grouped" and ung.audit.group_overlap_train_test == 0
     assert prep.published_key == ("camels_regional", "") and ung.published_key == ("", "")  # gauged rows only
     # the static scaler saw the training basins only

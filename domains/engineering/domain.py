@@ -73,7 +73,7 @@ def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
 
             folder = dataset_dir("cmapss")
         data = load_subset(folder, opt.subset)
-        label = f"NASA C-MAPSS {opt.subset} (real)"
+        label = _user_folder_label(folder, opt.subset) if opt.data_dir else f"NASA C-MAPSS {opt.subset} (real)"
     else:
         raise DataError(f"engineering has datasets 'cmapss', 'generated' and 'fusion', not {dataset!r}")
     unknown = sorted(set(opt.sensors) - set(data.train.columns))
@@ -90,6 +90,25 @@ def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
                        val_fraction=opt.val_fraction, seed=opt.seed, label=label,
                        condition_inputs=opt.condition_inputs, smoothing=opt.smoothing,
                        repeat_padding=bool(cfg.model.conv_filters))
+
+
+def _user_folder_label(folder: Path, subset: str) -> str:
+    """Whose files a ``data.data_dir`` folder holds: NASA's (every file matches the registered sha256) or the
+    user's own, so the published rows beside them are read for what they are."""
+    from common.download import sha256_of
+    from common.registry import get_dataset
+
+    registered = {f.path: f.sha256 for f in get_dataset("cmapss").files}
+    names = [f"{part}_{subset}.txt" for part in ("train", "test", "RUL")]
+    if not all(n in registered for n in names):
+        return (f"your C-MAPSS-layout files {subset} in {folder} ({subset} has no registered copy to check them "
+                f"against: the published rows are for NASA's {subset})")
+    differ = [n for n in names if sha256_of(folder / n) != registered[n]]
+    if not differ:
+        return f"NASA C-MAPSS {subset} (real; the registered files, read from {folder})"
+    listed = differ[0] if len(differ) == 1 else f"{', '.join(differ[:-1])} and {differ[-1]}"
+    return (f"your C-MAPSS-layout files {subset} in {folder} (not NASA's registered {subset} files: {listed} "
+            f"{'differs' if len(differ) == 1 else 'differ'} by sha256, so the published rows are for other data)")
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:

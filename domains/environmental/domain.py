@@ -88,7 +88,8 @@ def _camels(opt: EnvironmentalOptions) -> Prepared:
     mode = (f"ungauged: {count_of(len(opt.ungauged_basins), 'basin')} never trained on" if opt.ungauged_basins
             else "single-basin" if len(basins) == 1 else f"regional, {len(basins)} basins")
     label = (f"CAMELS-US {opt.forcing} forcing + USGS streamflow ({mode}; "
-             f"{'with' if opt.static else 'without'} static attributes; real)")
+             f"{'with' if opt.static else 'without'} static attributes; real"
+             f"{f', read from your folder {root}' if opt.camels_root else ''})")
     key = ("camels_01022500" if basins == ["01022500"] else "camels_regional" if len(basins) > 1 else "", "")
     if opt.ungauged_basins:
         key = ("", "")  # the published rows are gauged (temporal) results: not comparable

@@ -50,6 +50,21 @@ def test_reads_wrapped_unwrapped_crlf_and_lower_case(tmp_path):
     assert recs[0].seq == a and recs[1].seq == b  # upper-cased, line breaks and CR removed
 
 
+def test_gzipped_fasta_is_read_as_the_plain_file(tmp_path):
+    """Before: a .fa.gz (how genomes and sequence sets are usually shipped; bgzip writes several gzip members)
+    stopped with "not a text FASTA file ('utf-8' codec can't decode byte 0x8b ...)"."""
+    import gzip
+
+    text = ">one\nACGTACGT\nacgt\n>two\nGGCCNN\n"
+    plain = write(tmp_path / "x.fa", text, crlf=True)
+    packed = tmp_path / "x.fa.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()[:14]) + gzip.compress(plain.read_bytes()[14:]))
+    assert [(r.id, r.seq) for r in read_fasta(packed)] == [(r.id, r.seq) for r in read_fasta(plain)]
+    (tmp_path / "broken.fa.gz").write_bytes(gzip.compress(text.encode())[:-12])
+    with pytest.raises(DataError, match=r"broken.fa.gz: a gzip file that does not decompress \(.*\)"):
+        read_fasta(tmp_path / "broken.fa.gz")
+
+
 def test_n_is_kept_and_encoded_as_uniform(tmp_path):
     recs = read_fasta(write(tmp_path / "n.fa", ">s\nACNNgt\n"))
     assert recs[0].seq == "ACNNGT"

@@ -1,6 +1,7 @@
 """FASTA input with labels, parsed with Biopython and checked strictly.
 
-Every file is read through Biopython's ``SimpleFastaParser`` (wrapped or one-line records, CRLF or LF).
+Every file is read through Biopython's ``SimpleFastaParser`` (wrapped or one-line records, CRLF or LF; a gzip or
+bgzip file is decompressed first).
 Bases are upper-cased (soft-masked repeats are lower case; the case must never become a feature),
 ``N`` is kept (encoded as an uninformative column), any other character is an error naming the file,
 record and 1-based position. Empty records, repeated header lines and text before the first header are errors too; a repeated id
@@ -36,11 +37,19 @@ def read_fasta(path: str | Path) -> list[Record]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: FASTA file not found")
-    with open(path, encoding="utf-8-sig", errors="strict", newline=None) as fh:
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":  # gzip (also bgzip, whose blocks are gzip members)
+        import gzip
+        import zlib
+
         try:
-            text = fh.read()
-        except UnicodeDecodeError as err:
-            raise DataError(f"{path}: not a text FASTA file ({err})") from None
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as err:
+            raise DataError(f"{path}: a gzip file that does not decompress ({err})") from None
+    try:
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not a text FASTA file ({err})") from None
     first = next((line for line in text.splitlines() if line.strip()), None)
     if first is None:
         raise DataError(f"{path}: empty file: no FASTA records")

@@ -16,6 +16,7 @@ A domain module defines ``DOMAIN = Domain(...)``:
 from __future__ import annotations
 
 import importlib
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -27,6 +28,20 @@ from .evaluation import LeakageReport
 
 class DataError(ValueError):
     """Bad input data (malformed file, missing column, too-short series); the message names file and problem."""
+
+
+def user_folder(text: str, key: str, holding: str) -> Path:
+    """The folder a ``data.*`` option names, or a DataError saying what the path is instead (missing, a zip
+    archive to extract, a file); ``holding`` names what the folder should hold, for the advice."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        return path
+    if not path.exists():
+        raise DataError(f"{key} {path}: no such folder")
+    if zipfile.is_zipfile(path):
+        raise DataError(f"{key} {path}: a zip archive, not a folder: extract it and set {key} to the folder "
+                        f"holding {holding}")
+    raise DataError(f"{key} {path}: a file, not a folder (the folder holding {holding})")
 
 
 def count_of(n: int, noun: str, plural: str = "") -> str:

@@ -487,3 +487,18 @@ def test_a_user_folder_is_labelled_as_the_users_files_unless_it_holds_nasas_regi
         shutil.copy(dataset_dir("cmapss") / f"{part}_FD001.txt", nasa / f"{part}_FD001.txt")
     prep = prepare(cfg, options(subset="FD001", data_dir=str(nasa)))
     assert prep.data_label == f"NASA C-MAPSS FD001 (real; the registered files, read from {nasa})"
+
+
+def test_a_data_dir_that_is_not_a_folder_says_so(tmp_path):
+    """Before: "<path>/train_FD001.txt: file not found" for a folder that does not exist and for NASA's zip file
+    given as the folder."""
+    import zipfile
+
+    cfg = RunConfig(domain="engineering", dataset="cmapss")
+    with pytest.raises(DataError, match=rf"data.data_dir {tmp_path / 'none'}: no such folder"):
+        prepare(cfg, options(data_dir=str(tmp_path / "none")))
+    with zipfile.ZipFile(tmp_path / "CMAPSSData.zip", "w") as z:
+        z.writestr("train_FD001.txt", "1 1\n")
+    with pytest.raises(DataError, match=rf"data.data_dir {tmp_path / 'CMAPSSData.zip'}: a zip archive, not a folder: "
+                                        "extract it and set data.data_dir to the folder holding train_FD001.txt"):
+        prepare(cfg, options(data_dir=str(tmp_path / "CMAPSSData.zip")))

@@ -191,7 +191,7 @@ def test_unknown_forcing_input_and_missing_folder_are_clear(tmp_path):
     make_camels(tmp_path, start="2000-01-01", end="2000-03-01")
     with pytest.raises(DataError, match="forcing columns are"):
         _prepare(tmp_path, inputs=["prcp", "rain"])
-    with pytest.raises(DataError, match="is not a folder"):
+    with pytest.raises(DataError, match=r"data.camels_root .*nope: no such folder"):
         _prepare(tmp_path / "nope")
     with pytest.raises(DataError, match="no validation samples .*no validation days in the record"):
         _prepare(tmp_path, basins=["01000001"])

@@ -12,7 +12,7 @@ import numpy as np
 
 from common import baselines as B
 from common.config import ModelSpec, RunConfig, TrainSpec, option
-from common.domain import DataError, Domain, Prepared
+from common.domain import DataError, Domain, Prepared, user_folder
 
 from . import skab
 from .baselines import CNN1D, WindowStatsGBM
@@ -64,7 +64,7 @@ def prepare(cfg: RunConfig, opt: EngineeringOptions) -> Prepared:
         if opt.subset not in SUBSETS:
             raise DataError(f"data.subset must be one of {SUBSETS}, not {opt.subset!r}")
         if opt.data_dir:
-            folder = Path(opt.data_dir).expanduser()
+            folder = user_folder(opt.data_dir, "data.data_dir", f"train_{opt.subset}.txt")
         elif opt.subset == "FD003":
             raise DataError("FD003 is not in the registered mirror; put NASA's train_FD003.txt, test_FD003.txt and "
                             "RUL_FD003.txt in a folder and set data.data_dir to it")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError, count_of, describe_missing, first_non_finite
+from common.domain import DataError, count_of, describe_missing, first_non_finite, user_folder
 from common.metrics import f1, sensitivity, specificity
 from common.splits import Standardizer
 from common.windows import make_windows
@@ -273,9 +273,7 @@ def run(profile: str, out: Path, seed: int = 0, data_dir: str | None = None, see
 
     if data_dir is not None and not isinstance(data_dir, str):
         raise DataError(f"data.data_dir must be a folder path, not {data_dir!r}")
-    folder = Path(data_dir).expanduser() if data_dir else dataset_dir("skab")
-    if not folder.is_dir():
-        raise DataError(f"data.data_dir {folder}: no such folder")
+    folder = user_folder(data_dir, "data.data_dir", "the SKAB files") if data_dir else dataset_dir("skab")
     files = anomaly_files(folder)
     if profile == "smoke":
         files = files[:3]

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from common.config import ModelSpec, RunConfig, TrainSpec, option
-from common.domain import DataError, Domain, Prepared, count_of
+from common.domain import DataError, Domain, Prepared, count_of, user_folder
 
 from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
 from .camels import KRATZERT_ATTRIBUTES, load_basin, read_attributes, read_sacsma_output
@@ -60,10 +60,7 @@ class EnvironmentalOptions:
 
 def _camels_root(opt: EnvironmentalOptions) -> Path:
     if opt.camels_root:
-        root = Path(opt.camels_root).expanduser()
-        if not root.is_dir():
-            raise DataError(f"data.camels_root {root} is not a folder")
-        return root
+        return user_folder(opt.camels_root, "data.camels_root", "basin_mean_forcing and usgs_streamflow")
     from common.download import dataset_dir
 
     return dataset_dir(SAMPLE)

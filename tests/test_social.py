@@ -452,3 +452,24 @@ def test_missing_value_codes_are_read_as_missing_with_data_na_values(tmp_path):
                           "na_values": [".", "-999"]})
     with pytest.raises(DataError, match=r"codes.csv: 2 missing values: 'a' 1 \(first at 2024-01-05\), 'b' 1"):
         DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+
+
+def test_a_workbook_or_a_file_not_in_utf8_is_named_as_such(tmp_path):
+    """Before: an .xlsx given as data.path, or a CSV saved as UTF-16 or Latin-1, stopped with "not a readable CSV
+    file ('utf-8' codec can't decode byte ...)" and no word of what the file was or what to do."""
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w") as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(DataError, match=r"book.xlsx: an Excel workbook, not a CSV file: save the sheet as CSV"):
+        load_series_csv(tmp_path / "book.xlsx", "date", ["y"], "D")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200))
+    with pytest.raises(DataError, match=r"old.xls: an Excel workbook, not a CSV file"):
+        load_series_csv(tmp_path / "old.xls", "date", ["y"], "D")
+    text = "date,y\n2024-01-01,1\n2024-01-02,2\n"
+    (tmp_path / "u16.csv").write_text(text, encoding="utf-16")
+    with pytest.raises(DataError, match=r"u16.csv: UTF-16 text; save it as UTF-8"):
+        load_series_csv(tmp_path / "u16.csv", "date", ["y"], "D")
+    (tmp_path / "latin.csv").write_bytes("date,temp °C\n2024-01-01,1\n2024-01-02,2\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"latin.csv: not UTF-8 text \(byte 0xb0 on line 1\); save it as UTF-8"):
+        load_series_csv(tmp_path / "latin.csv", "date", ["temp °C"], "D")

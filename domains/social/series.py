@@ -41,10 +41,33 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
+    _refuse_other_formats(path)
     try:
         return pd.read_csv(path, **kwargs)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        where = f"byte 0x{err.object[err.start]:02x}"
+        try:
+            path.read_bytes().decode(kwargs.get("encoding") or "utf-8")
+        except UnicodeDecodeError as whole:  # the file as stored (pandas counts within a chunk)
+            line = whole.object[:whole.start].count(b"\n") + 1
+            where = f"byte 0x{whole.object[whole.start]:02x} on line {line}"
+        raise DataError(f"{path}: not UTF-8 text ({where}); save it as UTF-8") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataError(f"{path}: not a readable CSV file ({err})") from None
+
+
+def _refuse_other_formats(path: Path) -> None:
+    """A spreadsheet workbook or UTF-16 text, named as such (pandas would report a byte it cannot decode)."""
+    import zipfile
+
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    workbook = head.startswith(b"\xd0\xcf\x11\xe0") or (  # Excel 97-2003 (OLE2), or an Office Open XML zip
+        head.startswith(b"PK") and zipfile.is_zipfile(path) and "xl/workbook.xml" in zipfile.ZipFile(path).namelist())
+    if workbook:
+        raise DataError(f"{path}: an Excel workbook, not a CSV file: save the sheet as CSV (UTF-8)")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError(f"{path}: UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8)")
 
 
 def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFrame:

@@ -182,9 +182,20 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
         prep = domain.prepare(cfg, options)
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     run_dir.mkdir(parents=True, exist_ok=True)
-    with run_lock(run_dir):
-        write_json(run_dir / "data_files.json", data_files + user_files(cfg.data))
-        return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log)
+    try:
+        with run_lock(run_dir):
+            write_json(run_dir / "data_files.json", data_files + user_files(cfg.data))
+            return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log)
+    except KeyboardInterrupt:
+        raise RunInterrupted(run_dir, run_dir.name.removeprefix(f"{domain.name}-{dataset}-")) from None
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: its directory keeps the per-epoch backups that the same ``run_name`` resumes."""
+
+    def __init__(self, run_dir: Path, run_name: str):
+        super().__init__(str(run_dir))
+        self.run_dir, self.run_name = run_dir, run_name
 
 
 def _same_config_or_new(cfg: RunConfig, run_dir: Path) -> None:

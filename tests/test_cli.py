@@ -232,3 +232,22 @@ def test_a_key_given_twice_on_the_command_line_with_two_values_is_an_error(tmp_p
     assert main(["train", "engineering", "--experiment", "skab", "--set", "data.data_dir=/a", "--set",
                  "data.data_dir=/b", "--out", str(tmp_path)]) == 2
     assert "--set data.data_dir=/a and --set data.data_dir=/b give data.data_dir two values" in capsys.readouterr().err
+
+
+def test_an_interrupted_run_says_how_to_resume_it(tmp_path, capsys, monkeypatch):
+    """Before: Ctrl-C during training ended in a KeyboardInterrupt traceback from inside Keras, without the run
+    directory whose per-epoch backups a rerun with the same --run-name resumes."""
+    import common.cli
+    import common.experiment
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common.experiment, "_run_in", stop)
+    assert main(["train", "social", "--out", str(tmp_path), "--run-name", "mine"]) == 130
+    err = capsys.readouterr().err
+    assert (f"lstm-suite: interrupted; {tmp_path / 'social-macrodata-mine'} keeps the finished epochs: run the same "
+            "command with --run-name mine to resume") in err and "Traceback" not in err
+    monkeypatch.setitem(common.cli.COMMANDS, "list", stop)
+    assert main(["list"]) == 130
+    assert capsys.readouterr().err == "lstm-suite: interrupted\n"

@@ -447,6 +447,7 @@ def test_missing_value_codes_are_read_as_missing_with_data_na_values(tmp_path):
         load_series_csv(path, "date", ["a", "b"], "D")
     frame, rep = load_series_csv(path, "date", ["a", "b"], "D", gaps="interpolate", na_values=[".", "-999"])
     assert rep.missing_values == 2 and frame.loc["2024-01-05", "a"] == 5 and frame.loc["2024-01-10", "b"] == 20
+    assert rep.actions[0] == "cells holding '.' or '-999' read as missing (data.na_values)"  # in the data label
     cfg = RunConfig(domain="social", dataset="csv",
                     data={"path": str(path), "columns": ["a", "b"], "freq": "D", "lookback": 5, "horizon": 2,
                           "na_values": [".", "-999"]})

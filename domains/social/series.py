@@ -247,6 +247,10 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         raise DataError(f"{path}: data.columns holds the date column {date_column!r}; it indexes the rows")
     frame = read_csv(path, **read_kwargs)
     rep = SeriesReport(rows_read=len(frame))
+    codes = list(read_kwargs.get("na_values") or [])
+    if codes:
+        said = " or ".join(repr(c) for c in codes)
+        rep.actions.append(f"cells holding {said} read as missing (data.na_values)")
     if date_column not in frame.columns:
         raise DataError(f"{path}: no date column {date_column!r}"
                         + (_separator_hint(frame.columns) or f"; the file has {list(frame.columns)}"))

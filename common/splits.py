@@ -69,14 +69,61 @@ def date_split(dates, periods: dict[str, tuple[str, str]]) -> dict[str, np.ndarr
 
     dates = pd.DatetimeIndex(dates)
     masks = {name: np.asarray((dates >= pd.Timestamp(a)) & (dates <= pd.Timestamp(b))) for name, (a, b) in periods.items()}
+    shared = overlapping_periods(periods)
+    if shared:
+        a, b, lo, hi = shared
+        raise ValueError(f"periods {a} and {b} overlap ({lo.date()}..{hi.date()})")
+    return masks
+
+
+def overlapping_periods(periods: dict[str, tuple[str, str]]):
+    """The first two named inclusive periods that share a moment, with the shared span (a, b, start, end), or None."""
+    import pandas as pd
+
     names = list(periods)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             lo = max(pd.Timestamp(periods[a][0]), pd.Timestamp(periods[b][0]))
             hi = min(pd.Timestamp(periods[a][1]), pd.Timestamp(periods[b][1]))
             if lo <= hi:
-                raise ValueError(f"periods {a} and {b} overlap ({lo.date()}..{hi.date()})")
-    return masks
+                return a, b, lo, hi
+    return None
+
+
+def date_periods(dates: Sequence[str], chronological: bool = True) -> dict[str, tuple[str, str]] | None:
+    """The periods of a ``data.periods`` option (train start, end, validation start, end, test start, end; inclusive),
+    checked; None when no dates are given. ``chronological``: each period after the one before (forecasting);
+    otherwise any order (simulation, such as the CAMELS protocol that tests on years before training), but each
+    period must end after it starts and no two may overlap."""
+    import pandas as pd
+
+    if not dates:
+        return None
+    if len(dates) != 6:
+        raise DataError(f"data.periods takes six dates (train start, end, validation start, end, test start, end), "
+                        f"not {len(dates)}")
+    stamps = []
+    for d in dates:
+        try:
+            stamps.append(pd.Timestamp(d))
+        except (ValueError, TypeError):
+            raise DataError(f"data.periods: {d!r} is not a date (e.g. '2016-03-01' or '2017-02-28 23:00')") from None
+    periods = {k: (dates[2 * i], dates[2 * i + 1]) for i, k in enumerate(("train", "val", "test"))}
+    if chronological:
+        if any(b <= a for a, b in zip(stamps, stamps[1:])):
+            raise DataError(f"data.periods {list(dates)}: the dates must be in increasing order, each period after "
+                            "the one before")
+        return periods
+    word = {"train": "train", "val": "validation", "test": "test"}
+    for i, (k, (start, end)) in enumerate(periods.items()):
+        if stamps[2 * i + 1] <= stamps[2 * i]:
+            raise DataError(f"data.periods: the {word[k]} period ends ({end}) before it starts ({start})")
+    shared = overlapping_periods(periods)
+    if shared:
+        a, b = shared[:2]
+        raise DataError(f"data.periods: {word[a]} ({periods[a][0]}..{periods[a][1]}) and {word[b]} "
+                        f"({periods[b][0]}..{periods[b][1]}) overlap")
+    return periods
 
 
 def group_split(groups, val_fraction: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

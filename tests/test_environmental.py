@@ -576,3 +576,28 @@ def test_a_sequence_longer_than_the_record_names_the_setting(tmp_path):
     with pytest.raises(DataError, match=r"data.seq_length 100000 days is longer than the forcing record of every "
                                         r"basin \(the longest: \d+ days\)"):
         _prepare(tmp_path, basins=["01000001"], seq_length=100000)
+
+
+def test_camels_periods_can_be_set_and_must_not_overlap(tmp_path):
+    """Before: the CAMELS periods were fixed (train 1999-10..2008-09, validation 2008-10..2013-09, test 1989-10 or
+    1994-10..1999-09): a record of other years, such as a regional set ending in 2008, could not be used at all."""
+    make_camels(tmp_path, start="1985-10-01", end="2005-09-30")
+    periods = ["1990-10-01", "1999-09-30", "1999-10-01", "2002-09-30", "2002-10-01", "2005-09-30"]
+    prep, _ = _prepare(tmp_path, basins=["01000001"], periods=periods)
+    _, d_train = prep.extra["index"](prep.X_train)
+    d_test = pd.DatetimeIndex(prep.extra["test_dates"])
+    assert pd.Timestamp(d_train.min()) == pd.Timestamp("1990-10-01")
+    assert pd.Timestamp(d_train.max()) == pd.Timestamp("1999-09-30")
+    assert d_test.min() == pd.Timestamp("2002-10-01") and d_test.max() == pd.Timestamp("2005-09-30")
+    assert "periods" in prep.data_label and prep.split["periods"]["train"] == ("1990-10-01", "1999-09-30")
+    # any order (the CAMELS protocol tests on years before training), but never overlapping
+    before = ["1995-10-01", "2005-09-30", "1992-10-01", "1995-09-30", "1986-10-01", "1992-09-30"]
+    prep, _ = _prepare(tmp_path, basins=["01000001"], periods=before)
+    assert pd.DatetimeIndex(prep.extra["test_dates"]).max() == pd.Timestamp("1992-09-30")
+    overlap = ["1990-10-01", "2000-09-30", "1999-10-01", "2002-09-30", "2002-10-01", "2005-09-30"]
+    with pytest.raises(DataError, match=r"data.periods: train \(1990-10-01..2000-09-30\) and validation "
+                                        r"\(1999-10-01..2002-09-30\) overlap"):
+        _prepare(tmp_path, basins=["01000001"], periods=overlap)
+    with pytest.raises(DataError, match=r"data.test_period = 'long' picks one of the release's test periods; "
+                                        r"with data.periods the test period is its last two dates"):
+        _prepare(tmp_path, basins=["01000001"], periods=periods, test_period="long")

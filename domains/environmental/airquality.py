@@ -124,26 +124,6 @@ def _fill_forward(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def air_periods(dates: tuple[str, ...]) -> dict | None:
-    """The periods of ``data.periods`` (train start, end, validation start, end, test start, end; inclusive),
-    checked; None (the release's own periods) when no dates are given."""
-    if not dates:
-        return None
-    if len(dates) != 6:
-        raise DataError(f"data.periods takes six dates (train start, end, validation start, end, test start, end), "
-                        f"not {len(dates)}")
-    stamps = []
-    for d in dates:
-        try:
-            stamps.append(pd.Timestamp(d))
-        except (ValueError, TypeError):
-            raise DataError(f"data.periods: {d!r} is not a date (e.g. '2016-03-01' or '2017-02-28 23:00')") from None
-    if any(b <= a for a, b in zip(stamps, stamps[1:])):
-        raise DataError(f"data.periods {list(dates)}: the dates must be in increasing order, each period after "
-                        "the one before")
-    return {k: (dates[2 * i], dates[2 * i + 1]) for i, k in enumerate(("train", "val", "test"))}
-
-
 def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | None = None,
                 test_stations: tuple[str, ...] = (), label: str = "") -> Prepared:
     if lookback < 24:

@@ -17,6 +17,7 @@ import numpy as np
 
 from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import DataError, Domain, Prepared, count_of, user_folder
+from common.splits import date_periods
 
 from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
 from .camels import KRATZERT_ATTRIBUTES, load_basin, read_attributes, read_sacsma_output
@@ -51,8 +52,9 @@ class EnvironmentalOptions:
     stations: tuple[str, ...] = option((), datasets=MULTISITE)  # station names; empty: every registered station file
     station_files: tuple[str, ...] = option((), datasets=MULTISITE)  # your own station files of the UCI releases
     test_stations: tuple[str, ...] = option((), datasets=MULTISITE)  # never trained on, scored over the test period
-    # six dates: train start, end, validation start, end, test start, end (default: the release's periods)
-    periods: tuple[str, ...] = option((), datasets=("beijing_pm25", *MULTISITE))
+    # six dates: train start, end, validation start, end, test start, end (default: the release's periods);
+    # Beijing: in that order; streamflow: any order (the CAMELS test years come before training), never overlapping
+    periods: tuple[str, ...] = option((), datasets=("beijing_pm25", *MULTISITE, *STREAMFLOW))
     # 0: the dataset's default (co2 104 weeks, Beijing 48 hours)
     lookback: int = option(0, datasets=("co2", "beijing_pm25", *MULTISITE))
     horizon: int = option(52, min=1, datasets=("co2",))  # weeks ahead (Beijing: always 1, 6 and 24 hours)
@@ -84,15 +86,18 @@ def _camels(opt: EnvironmentalOptions) -> Prepared:
     statics = read_attributes(root, basins, KRATZERT_ATTRIBUTES) if opt.static else None
     mode = (f"ungauged: {count_of(len(opt.ungauged_basins), 'basin')} never trained on" if opt.ungauged_basins
             else "single-basin" if len(basins) == 1 else f"regional, {len(basins)} basins")
+    periods = date_periods(opt.periods, chronological=False)
     label = (f"CAMELS-US {opt.forcing} forcing + USGS streamflow ({mode}; "
              f"{'with' if opt.static else 'without'} static attributes; real"
-             f"{f', read from your folder {root}' if opt.camels_root else ''})")
+             f"{f', read from your folder {root}' if opt.camels_root else ''}"
+             f"{f'; periods {list(opt.periods)} (data.periods)' if periods else ''})")
     key = ("camels_01022500" if basins == ["01022500"] else "camels_regional" if len(basins) > 1 else "", "")
     if opt.ungauged_basins:
         key = ("", "")  # the published rows are gauged (temporal) results: not comparable
     return prepare_streamflow(series, seq_length=opt.seq_length, statics=statics, test_basins=opt.ungauged_basins,
                               test=opt.test_period, loss=opt.loss, val_stride=opt.val_stride, label=label,
-                              published_key=key, input_names=tuple(opt.inputs))
+                              published_key=key if not periods else ("", ""), input_names=tuple(opt.inputs),
+                              periods=periods)
 
 
 def _sacsma(opt: EnvironmentalOptions) -> Prepared:
@@ -100,11 +105,13 @@ def _sacsma(opt: EnvironmentalOptions) -> Prepared:
 
     out = read_sacsma_output(dataset_dir(SACSMA) / "13331500_05_model_output.txt")
     series = BasinSeries("13331500", out.index, out[list(SACSMA_INPUTS)].to_numpy(float), out["OBS_RUN"].to_numpy(float))
+    periods = date_periods(opt.periods, chronological=False)
     label = ("CAMELS basin 13331500 on the SAC-SMA benchmark's own inputs (Daymet PRCP, TAIR, PET) and its observed "
-             "runoff; the SAC-SMA run is scored beside the LSTM (real)")
+             "runoff; the SAC-SMA run is scored beside the LSTM (real"
+             + (f"; periods {list(opt.periods)} (data.periods))" if periods else ")"))
     prep = prepare_streamflow([series], seq_length=opt.seq_length, test=opt.test_period, loss=opt.loss,
                               val_stride=opt.val_stride, label=label, reference={"13331500": out["MOD_RUN"]},
-                              input_names=SACSMA_INPUTS)
+                              input_names=SACSMA_INPUTS, periods=periods)
     qs = prep.scalers["target"]
     prep.extra["reference"] = (prep.extra["reference"] - qs["mean"][0]) / qs["scale"][0]
     return prep
@@ -126,7 +133,7 @@ def _co2(opt: EnvironmentalOptions) -> Prepared:
 def _beijing(dataset: str, opt: EnvironmentalOptions) -> Prepared:
     from common.download import dataset_dir
 
-    from .airquality import air_periods, prepare_air, read_station
+    from .airquality import prepare_air, read_station
 
     if dataset == "beijing_pm25":
         files = [dataset_dir("beijing_pm25_uci") / "PRSA_data_2010.1.1-2014.12.31.csv"]
@@ -152,7 +159,7 @@ def _beijing(dataset: str, opt: EnvironmentalOptions) -> Prepared:
     split = f"station-grouped: {list(opt.test_stations)} never trained on" if opt.test_stations else "time split"
     split += f", periods {list(opt.periods)} (data.periods)" if opt.periods else ""
     label = f"{what}; {len(stations)} station(s), {split}"
-    return prepare_air(stations, lookback=opt.lookback or 48, periods=air_periods(opt.periods),
+    return prepare_air(stations, lookback=opt.lookback or 48, periods=date_periods(opt.periods),
                        test_stations=opt.test_stations, label=label)
 
 

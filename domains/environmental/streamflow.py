@@ -64,7 +64,9 @@ def hold_out(names: list[str], held_out, option: str, what: str) -> list[str]:
     return train
 
 
-def _test_period(series: BasinSeries, seq_length: int, test: str) -> tuple[str, str]:
+def _test_period(series: BasinSeries, seq_length: int, test: str, periods: dict | None = None) -> tuple[str, str]:
+    if periods is not None:  # data.periods
+        return periods["test"]
     if test == "standard":
         return PERIODS["test"]
     if test == "long":
@@ -99,15 +101,21 @@ def _rows(series: BasinSeries, period: tuple[str, str], seq_length: int, need_fl
 def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, statics: pd.DataFrame | None = None,
                        test_basins: tuple[str, ...] = (), test: str = "auto", loss: str = "mse",
                        val_stride: int = 1, label: str = "", reference: dict[str, pd.Series] | None = None,
-                       published_key: tuple[str, str] = ("", ""), input_names: tuple[str, ...] = ()) -> Prepared:
+                       published_key: tuple[str, str] = ("", ""), input_names: tuple[str, ...] = (),
+                       periods: dict[str, tuple[str, str]] | None = None) -> Prepared:
     """``test_basins`` non-empty: the ungauged mode (those basins are never trained on and are scored over
-    their test period). ``reference``: a stored simulation per basin (e.g. SAC-SMA), aligned to test samples."""
+    their test period). ``reference``: a stored simulation per basin (e.g. SAC-SMA), aligned to test samples.
+    ``periods``: train / val / test (start, end) instead of ``PERIODS`` and ``test`` (``data.periods``)."""
     if seq_length < 2:
         raise DataError("data.seq_length must be at least 2")
     if loss not in ("mse", "nse"):
         raise DataError(f"data.loss must be 'mse' or 'nse', not {loss!r}")
     if test not in ("auto", "standard", "long"):
         raise DataError(f"data.test_period must be auto, standard or long, not {test!r}")
+    if periods is not None and test != "auto":
+        raise DataError(f"data.test_period = {test!r} picks one of the release's test periods; with data.periods the "
+                        "test period is its last two dates")
+    own = periods or PERIODS
     longest = max(len(s.dates) for s in series)
     if seq_length > longest:
         raise DataError(f"data.seq_length {seq_length} days is longer than the forcing record of every basin "
@@ -118,13 +126,14 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
     rows = {"train": {}, "val": {}, "test": {}}
     for s in series:
         if s.basin not in test_basins:
-            rows["train"][s.basin] = _rows(s, PERIODS["train"], seq_length, True, notes, "train")
-            rows["val"][s.basin] = _rows(s, PERIODS["val"], seq_length, True, notes, "validation")[::val_stride]
+            rows["train"][s.basin] = _rows(s, own["train"], seq_length, True, notes, "train")
+            rows["val"][s.basin] = _rows(s, own["val"], seq_length, True, notes, "validation")[::val_stride]
         if not test_basins or s.basin in test_basins:
-            rows["test"][s.basin] = _rows(s, _test_period(s, seq_length, test), seq_length, False, notes, "test")
+            rows["test"][s.basin] = _rows(s, _test_period(s, seq_length, test, periods), seq_length, False, notes,
+                                          "test")
     if sum(len(r) for r in rows["train"].values()) == 0:
-        raise DataError(f"{label}: no training days with observed flow in {PERIODS['train']}")
-    period = {s.basin: (s.dates >= pd.Timestamp(PERIODS["train"][0])) & (s.dates <= pd.Timestamp(PERIODS["train"][1]))
+        raise DataError(f"{label}: no training days with observed flow in {own['train']}")
+    period = {s.basin: (s.dates >= pd.Timestamp(own["train"][0])) & (s.dates <= pd.Timestamp(own["train"][1]))
               for s in train_series}
     fit_x = np.concatenate([s.x[period[s.basin]] for s in train_series])  # every training-period day
     fit_q = np.concatenate([s.q[rows["train"][s.basin]] for s in train_series])[:, None]
@@ -172,7 +181,7 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         test_ref = np.array([reference[b].get(d, np.nan) if b in reference else np.nan
                              for b, d in zip(*meta["test"])], dtype=float)
     split_info = {"kind": "grouped" if test_basins else "periods", "seq_length": seq_length,
-                  "periods": {**PERIODS, "test_per_basin": {s.basin: _test_period(s, seq_length, test) for s in series
+                  "periods": {**own, "test_per_basin": {s.basin: _test_period(s, seq_length, test, periods) for s in series
                                                             if s.basin in rows["test"]}},
                   "train_basins": [s.basin for s in train_series], "test_basins": sorted(rows["test"]),
                   "samples": {k: len(v[1]) for k, v in sets.items()}, "val_stride": val_stride}

@@ -84,22 +84,32 @@ def audit(*, train_samples=None, test_samples=None, val_samples=None, train_time
         if val_samples is not None and len(val_samples):
             rep.duplicates_train_val = sum(h in train_set for h in _row_hashes(val_samples))
     if rep.duplicates_train_test:
-        rep.findings.append(f"{rep.duplicates_train_test} test samples also appear in training")
+        rep.findings.append(f"{_times(rep.duplicates_train_test, 'test sample', 'appears')} in training")
     if rep.duplicates_train_val:
-        rep.findings.append(f"{rep.duplicates_train_val} validation samples also appear in training")
+        rep.findings.append(f"{_times(rep.duplicates_train_val, 'validation sample', 'appears')} in training")
     if train_times is not None and test_times is not None:
         tr, te = pd.Index(train_times), pd.Index(test_times)
         rep.time_overlap_train_test = int(te.isin(tr).sum())
         if rep.time_overlap_train_test:
-            rep.findings.append(f"{rep.time_overlap_train_test} test target times also occur in training")
+            rep.findings.append(f"{_times(rep.time_overlap_train_test, 'test target time', 'occurs')} in training")
     if train_groups is not None and test_groups is not None:
         shared = set(np.unique(train_groups)) & set(np.unique(test_groups))
         rep.group_overlap_train_test = len(shared)
+        from .domain import count_of  # common.domain imports this module
+
+        entities = count_of(len(shared), "entity", "entities")
         if shared and not expect_shared_groups:
-            rep.findings.append(f"{len(shared)} entities appear in both training and test")
+            rep.findings.append(f"{entities} {'appears' if len(shared) == 1 else 'appear'} in both training and test")
         elif shared:
-            rep.notes.append(f"{len(shared)} entities in both training and test (a time split within entities)")
+            rep.notes.append(f"{entities} in both training and test (a time split within entities)")
     return rep
+
+
+def _times(n: int, noun: str, verb: str) -> str:
+    """'1 test sample also appears' / '3 test samples also appear'."""
+    from .domain import count_of  # common.domain imports this module
+
+    return f"{count_of(n, noun)} also {verb if n == 1 else verb[:-1]}"
 
 
 # --- published figures and the comparison table -------------------------------------------------

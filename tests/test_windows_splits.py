@@ -136,3 +136,20 @@ def test_standardizer_refuses_a_feature_whose_variance_overflows():
         Standardizer().fit(rows, names=["a", "b"])
     with pytest.raises(ValueError, match=r"feature 1 "):
         Standardizer().fit(rows)
+
+
+def test_the_audit_counts_shared_entities_in_agreement():
+    """Before: a single basin said "1 entities in both training and test"."""
+    from common.evaluation import audit
+
+    one = audit(train_groups=np.array(["a", "a"]), test_groups=np.array(["a"]), expect_shared_groups=True)
+    assert one.notes == ["1 entity in both training and test (a time split within entities)"]
+    two = audit(train_groups=np.array(["a", "b"]), test_groups=np.array(["a", "b"]), expect_shared_groups=False)
+    assert two.findings == ["2 entities appear in both training and test"]
+    one = audit(train_groups=np.array(["a"]), test_groups=np.array(["a"]), expect_shared_groups=False)
+    assert one.findings == ["1 entity appears in both training and test"]
+    rows = np.arange(6.0).reshape(3, 2)
+    one = audit(train_samples=rows, test_samples=rows[:1], val_samples=rows[1:2], train_times=np.array([1, 2]),
+                test_times=np.array([2]))
+    assert one.findings == ["1 test sample also appears in training", "1 validation sample also appears in training",
+                            "1 test target time also occurs in training"]

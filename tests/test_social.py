@@ -474,3 +474,28 @@ def test_a_workbook_or_a_file_not_in_utf8_is_named_as_such(tmp_path):
     (tmp_path / "latin.csv").write_bytes("date,temp °C\n2024-01-01,1\n2024-01-02,2\n".encode("latin-1"))
     with pytest.raises(DataError, match=r"latin.csv: not UTF-8 text \(byte 0xb0 on line 1\); save it as UTF-8"):
         load_series_csv(tmp_path / "latin.csv", "date", ["temp °C"], "D")
+
+
+def test_numbers_with_thousands_separators_are_read_with_data_thousands(tmp_path):
+    """Before: '1.234,5' in a file with decimal commas (or '1,234.5' in a comma-free layout) stopped the run with a
+    hint to declare it a missing-value code."""
+    path = tmp_path / "de.csv"
+    path.write_text("date;y\n" + "\n".join(f"2024-01-{d:02d};1.{d:03d},5" for d in range(1, 11)) + "\n")
+    with pytest.raises(DataError, match=r"column 'y' row 2 holds '1.001,5', not a finite number: if '.' separates "
+                                        r"thousands, set data.thousands = \"\.\""):
+        load_series_csv(path, "date", ["y"], "D", sep=";", decimal=",")
+    frame, _ = load_series_csv(path, "date", ["y"], "D", sep=";", decimal=",", thousands=".")
+    assert frame["y"].iloc[0] == 1001.5
+    path.write_text("date\ty\n" + "\n".join(f"2024-01-{d:02d}\t1,{d:03d}.5" for d in range(1, 11)) + "\n")
+    with pytest.raises(DataError, match=r"holds '1,001.5', not a finite number: if ',' separates thousands, set "
+                                        r"data.thousands = \",\""):
+        load_series_csv(path, "date", ["y"], "D", sep="\t")
+    cfg = RunConfig(domain="social", dataset="csv",
+                    data={"path": str(path), "columns": ["y"], "freq": "D", "lookback": 3, "horizon": 1, "sep": "\t",
+                          "thousands": ","})
+    prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+    assert np.isfinite(prep.y_test).all()
+    bad = dataclasses.replace(cfg, data={**cfg.data, "thousands": "."})
+    with pytest.raises(DataError, match=r"data.thousands must be one character other than data.sep and "
+                                        r"data.decimal, or empty"):
+        DOMAIN.prepare(bad, validate_options(DOMAIN.options, bad.data, "social"))

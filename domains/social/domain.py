@@ -48,6 +48,7 @@ class SocialOptions:
     date_format: str = option("", datasets=CSV)  # strftime codes, e.g. "%d/%m/%Y"; "unix"; "": see series.parse_dates
     sep: str = option(",", datasets=CSV)  # the field separator, e.g. ";" or "\t"
     decimal: str = option(".", datasets=CSV)  # the decimal mark, e.g. ","
+    thousands: str = option("", datasets=CSV)  # the thousands separator, e.g. "." in 1.234,5 (empty: none)
     # cell values that mark a missing value, beside pandas' own (empty, NA, NaN, null, ...), e.g. [".", "-999"]
     na_values: tuple[str, ...] = option((), datasets=CSV)
     columns: tuple[str, ...] = option((), datasets=CSV)  # the channels (all predicted)

@@ -2,8 +2,8 @@
 
 ``load_series_csv`` reads any user CSV: the user names the date column, the value columns and the
 frequency (and, for a file that is not comma-separated with decimal points, the separator and decimal mark:
-``sep``, ``decimal``, passed to ``pandas.read_csv``, as are ``na_values``, codes that mark a missing value beside
-pandas' own). Problems are reported, never silently dropped:
+``sep``, ``decimal``, ``thousands``, passed to ``pandas.read_csv``, as are ``na_values``, codes that mark a missing
+value beside pandas' own). Problems are reported, never silently dropped:
 - rows whose date does not parse, or whose values are not numbers, are errors naming file and row;
 - duplicate timestamps: ``duplicates="error"`` (default) names them; ``"mean"`` averages them;
 - gaps (missing timestamps for the frequency): ``gaps="error"`` names them; ``"keep"`` reindexes to the
@@ -79,9 +79,12 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
     if bad:
         row, col, shown = bad
         comma = re.fullmatch(r"'[+-]?\d*,\d+'", shown) is not None
+        grouped = re.fullmatch(r"'[+-]?\d{1,3}(?:([.,' ])\d{3})+(?:(?!\1)[.,]\d+)?'", shown)
         code = frame[col].iloc[row]
         raise DataError(f"{path}: column {col!r} row {row + 2} holds {shown}, not a finite number"
                         + (': if "," is the file\'s decimal mark, set data.decimal = ","' if comma else
+                           f": if {grouped.group(1)!r} separates thousands, set data.thousands = "
+                           f"{json.dumps(grouped.group(1))}" if grouped else
                            f': if it marks a missing value, set data.na_values = [{json.dumps(code)}]'
                            if isinstance(code, str) else ""))
     return out
@@ -221,7 +224,11 @@ def csv_format(opt) -> dict:
     if not opt.sep or len(opt.decimal) != 1 or opt.decimal == opt.sep:
         raise DataError(f"data.sep must be non-empty and data.decimal one character other than data.sep, "
                         f"not {opt.sep!r} / {opt.decimal!r}")
-    return {"sep": opt.sep, "decimal": opt.decimal, "na_values": list(opt.na_values)}
+    if opt.thousands and (len(opt.thousands) != 1 or opt.thousands in (opt.sep, opt.decimal)):
+        raise DataError(f"data.thousands must be one character other than data.sep and data.decimal, or empty; "
+                        f"not {opt.thousands!r} (sep {opt.sep!r}, decimal {opt.decimal!r})")
+    return {"sep": opt.sep, "decimal": opt.decimal, "na_values": list(opt.na_values),
+            "thousands": opt.thousands or None}
 
 
 def _separator_hint(columns) -> str:

@@ -329,8 +329,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt as err:  # Ctrl-C: one line, not a traceback from inside Keras
         run_dir = getattr(err, "run_dir", None)
-        print("lstm-suite: interrupted" + (f"; {run_dir} keeps the finished epochs: run the same command with "
-                                           f"--run-name {err.run_name} to resume" if run_dir else ""), file=sys.stderr)
+        if run_dir is None:
+            said = ""
+        elif args.command in ("train", "compare"):
+            said = f"; {run_dir} keeps the finished epochs: run the same command with --run-name {err.run_name} to resume"
+        else:
+            said = f" ({run_dir} holds the unfinished run)"
+        print(f"lstm-suite: interrupted{said}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`lstm-suite list | head`): stop quietly, as other tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's final flush would fail again

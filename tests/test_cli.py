@@ -248,6 +248,10 @@ def test_an_interrupted_run_says_how_to_resume_it(tmp_path, capsys, monkeypatch)
     err = capsys.readouterr().err
     assert (f"lstm-suite: interrupted; {tmp_path / 'social-macrodata-mine'} keeps the finished epochs: run the same "
             "command with --run-name mine to resume") in err and "Traceback" not in err
+    assert main(["run", "--out", str(tmp_path / "main"), "--profile", "smoke"]) == 130  # `run` has no --run-name
+    err = capsys.readouterr().err
+    assert err.startswith(f"lstm-suite: interrupted ({tmp_path / 'main'}/engineering-") and "--run-name" not in err
+    assert err.endswith(" holds the unfinished run)\n")
     monkeypatch.setitem(common.cli.COMMANDS, "list", stop)
     assert main(["list"]) == 130
     assert capsys.readouterr().err == "lstm-suite: interrupted\n"

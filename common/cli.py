@@ -332,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         if run_dir is None:
             said = ""
         elif args.command in ("train", "compare"):
-            said = f"; {run_dir} keeps the finished epochs: run the same command with --run-name {err.run_name} to resume"
+            said = (f"; {run_dir} keeps the finished epochs: run the same command with --run-name {err.run_name} "
+                    "to resume")
         else:
             said = f" ({run_dir} holds the unfinished run)"
         print(f"lstm-suite: interrupted{said}", file=sys.stderr)

@@ -325,6 +325,11 @@ def test_station_reader_keeps_missing_hours_and_values_visible(tmp_path):
     (lambda f: f.assign(TEMP=f["TEMP"].where(f.index != 6, np.inf)), "column 'TEMP', data row 7: .* not a finite"),
     (lambda f: f.assign(SO2=f["SO2"].where(f.index != 8, -2.0)), "column 'SO2', data row 9: -2.0 is negative"),
     (lambda f: f.assign(hour=f["hour"].where(f.index != 10, 24)), "data row 11: hour 24 outside 0..23"),
+    # before: a missing-value code in a temperature or pressure column was read as weather
+    (lambda f: f.assign(TEMP=f["TEMP"].where(f.index != 12, -999.0)),
+     r"column 'TEMP', data row 13: -999.0 is below -100 C \(a missing-value code\?\)"),
+    (lambda f: f.assign(PRES=f["PRES"].where(f.index != 14, -999.0)),
+     r"column 'PRES', data row 15: -999.0 is below 1 hPa \(a missing-value code\?\)"),
     (lambda f: f.assign(station=f["station"].where(f.index < 20, "Beta")), "rows of 2 stations"),
 ])
 def test_station_reader_errors(tmp_path, edit, message):

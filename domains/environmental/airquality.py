@@ -2,7 +2,8 @@
 (2013-2017) releases, PM2.5 at horizons 1, 6 and 24 h from the previous hours of every variable.
 
 Timestamps are rebuilt from year/month/day/hour; missing hours become rows of NaN (counted, never dropped).
-"NA" and empty cells are missing values; a negative concentration, rainfall or wind speed is an error.
+"NA" and empty cells are missing values; a negative concentration, rainfall or wind speed, a temperature or dew
+point below -100 C and a pressure below 1 hPa are errors (a missing-value code such as -999 read as weather).
 Inputs: numeric columns carried forward over gaps (a 0/1 channel marks hours whose PM2.5 was missing), the
 wind direction one-hot (missing: all zeros), and the hour of day as sine/cosine. Targets are never filled:
 a missing PM2.5 target is left out of the loss and of every metric. A window belongs to a split when its
@@ -30,7 +31,9 @@ FORMATS = {  # name -> (PM2.5 column, numeric inputs, wind column, wind categori
     "multi-site": ("PM2.5", ("PM10", "SO2", "NO2", "CO", "O3", "TEMP", "PRES", "DEWP", "RAIN", "WSPM"), "wd",
                    ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")),
 }
-SIGNED = {"TEMP", "DEWP", "PRES"}  # numeric columns not checked for negative values (temperatures may be)
+LOWEST = {"TEMP": (-100.0, "is below -100 C (a missing-value code?)"),  # colder than ever measured
+          "DEWP": (-100.0, "is below -100 C (a missing-value code?)"),
+          "PRES": (1.0, "is below 1 hPa (a missing-value code?)")}
 SINGLE_PERIODS = {"train": ("2010-01-01", "2012-12-31 23:00"), "val": ("2013-01-01", "2013-12-31 23:00"),
                   "test": ("2014-01-01", "2014-12-31 23:00")}
 MULTI_PERIODS = {"train": ("2013-03-01", "2015-08-31 23:00"), "val": ("2015-09-01", "2016-02-29 23:00"),
@@ -76,10 +79,11 @@ def read_station(path: str | Path) -> Station:
         raise DataError(f"{path}: column {col!r}, data row {row + 1}: {shown} is not a finite number")
     frame[[pm, *numeric]] = values
     for col in (pm, *numeric):
-        if col not in SIGNED and (values[col] < 0).any():
-            row = int(np.flatnonzero((values[col] < 0).to_numpy())[0])
-            raise DataError(f"{path}: column {col!r}, data row {row + 1}: {values[col].iloc[row]} is negative "
-                            "(a concentration, precipitation or wind speed cannot be)")
+        low, why = LOWEST.get(col, (0.0, "is negative (a concentration, precipitation or wind speed cannot be)"))
+        below = (values[col] < low).to_numpy()
+        if below.any():
+            row = int(np.flatnonzero(below)[0])
+            raise DataError(f"{path}: column {col!r}, data row {row + 1}: {values[col].iloc[row]} {why}")
     unknown = sorted(set(frame[wind].dropna()) - set(cats))
     if unknown:
         raise DataError(f"{path}: column {wind!r} has unknown directions {unknown[:5]}; expected {list(cats)}")

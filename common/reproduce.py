@@ -3,8 +3,10 @@ predict the test set again and compare with what the run recorded (``metrics.jso
 ``scalers.json``). ``lstm-suite reproduce RUN_DIR`` prints the comparison; the exit status is 0 only when everything
 agrees. Baselines are refitted by every run, not saved, so they are not part of the check.
 
-What it catches: a data file whose content differs from the one the run read (``data_files.json``; the cache is
-checked only by size when a run reads it, by sha256 here), data that no longer prepare the same way (another
+What it catches: a data file whose content differs from the one the run read (``data_files.json``: a registered file
+whose registry entry changed since the run, and the user's own files named in ``[data]``, which no registry checks; a
+cached copy that fails its registered sha256 is fetched again while the data are prepared), data that no longer
+prepare the same way (another
 library version's parsing: the refitted scalers or the predictions differ), a model file that is not the one the
 run saved, and a run directory edited by hand.
 """

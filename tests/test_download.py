@@ -221,3 +221,31 @@ def test_named_experiments_record_the_data_they_read(mirror, tmp_path):
     folder, _ = run_named({"generated": generated}, ["all"], "quick", tmp_path / "runs", domain="demo", title="t",
                           log=lambda m: None, run_name="gen")
     assert json.loads((folder / "data_files.json").read_text()) == []
+
+
+def test_every_read_of_a_cached_file_checks_its_sha256_once_per_version(mirror, monkeypatch):
+    """Before: `train` checked a cached file by its size only, so a same-size change (an edit, a bad copy) was
+    trained on; only `fetch` and `reproduce` hashed it. Hashing the whole 69 MB cache takes 0.13 s, so every read
+    now checks it, once per file version (size and modification time) in a process."""
+    import os
+
+    import common.download as download
+
+    (mirror / "tiny" / "sub" / "a.csv").write_bytes(CONTENT)
+    fetch_dataset("tiny", registry())
+    hashed = []
+    real = download.sha256_of
+    monkeypatch.setattr(download, "sha256_of", lambda p: hashed.append(p) or real(p))
+    assert [r.origin for r in fetch_dataset("tiny", registry())[1]] == ["cache"]
+    fetch_dataset("tiny", registry())
+    assert len(hashed) <= 1  # the same version is hashed at most once
+    target = cache_root() / "tiny" / "sub" / "a.csv"
+    target.write_bytes(b"x" * len(CONTENT))  # same size, wrong bytes
+    os.utime(target, ns=(1, 1))
+    assert [r.origin for r in fetch_dataset("tiny", registry())[1]] == ["mirror"] and target.read_bytes() == CONTENT
+    (mirror / "tiny" / "sub" / "a.csv").unlink()
+    target.write_bytes(b"y" * len(CONTENT))
+    os.utime(target, ns=(2, 2))
+    with pytest.raises(DatasetUnavailable, match=r"The cached copy .*sub/a.csv did not match its sha256 and was "
+                                                 r"removed"):
+        fetch_dataset("tiny", registry())

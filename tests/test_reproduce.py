@@ -167,8 +167,8 @@ def test_a_read_only_run_directory_is_checked_without_taking_the_lock(finished_r
 
 
 def test_a_cached_data_file_changed_since_the_run_is_named(tmp_path, monkeypatch):
-    """The cache is checked by size when a run reads it (sha256 only on `fetch`), so a same-size change would
-    go unseen; `reproduce` hashes every file the run recorded in data_files.json."""
+    """`reproduce` hashes every file the run recorded in data_files.json against the sha256 recorded then (a file
+    changed in the cache, or a registry entry changed since the run)."""
     import hashlib
 
     from common.registry import cache_root

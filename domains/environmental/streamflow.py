@@ -180,9 +180,9 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
     if reference:
         test_ref = np.array([reference[b].get(d, np.nan) if b in reference else np.nan
                              for b, d in zip(*meta["test"])], dtype=float)
+    tested = {s.basin: _test_period(s, seq_length, test, periods) for s in series if s.basin in rows["test"]}
     split_info = {"kind": "grouped" if test_basins else "periods", "seq_length": seq_length,
-                  "periods": {**own, "test_per_basin": {s.basin: _test_period(s, seq_length, test, periods) for s in series
-                                                            if s.basin in rows["test"]}},
+                  "periods": {**own, "test_per_basin": tested},
                   "train_basins": [s.basin for s in train_series], "test_basins": sorted(rows["test"]),
                   "samples": {k: len(v[1]) for k, v in sets.items()}, "val_stride": val_stride}
     overrides = {"head": "regression", "n_targets": 1}

@@ -138,6 +138,32 @@ def _load_run(run_dir: Path, domain):
     return cfg, domain
 
 
+def _recorded_paths(cfg, run_dir: Path, log: Callable[[str], None]):
+    """A relative path of the user's in ``[data]`` that does not exist from here (the run was started in another
+    folder) is read as the absolute path ``data_files.json`` recorded for that option."""
+    used = run_dir / "data_files.json"
+    if not used.is_file():
+        return cfg
+    recorded: dict[str, list[Path]] = {}
+    for u in json.loads(used.read_text(encoding="utf-8")):
+        if "option" in u:
+            recorded.setdefault(u["option"].removeprefix("data."), []).append(Path(u.get("file") or u["folder"]))
+
+    def absolute(key: str, value):
+        if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute() or Path(value).exists():
+            return value
+        tail = tuple(p for p in Path(os.path.normpath(value)).parts if p != "..")
+        for path in recorded.get(key, []):
+            if path.parts[-len(tail):] == tail:
+                log(f"[reproduce] data.{key} {value}: read as {path} (the path the run recorded)")
+                return str(path)
+        return value
+
+    data = {k: [absolute(k, x) for x in v] if isinstance(v, (list, tuple)) else absolute(k, v)
+            for k, v in cfg.data.items()}
+    return dataclasses.replace(cfg, data=data)
+
+
 def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] = print) -> Reproduction:
     """Score the saved models of ``run_dir`` again; ``domain`` defaults to the one its config names."""
     from .experiment import predict_views, run_lock, score
@@ -145,6 +171,7 @@ def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] =
 
     run_dir = Path(run_dir)
     cfg, domain = _load_run(run_dir, domain)
+    cfg = _recorded_paths(cfg, run_dir, log)
     _missing(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
     writable = os.access(run_dir, os.W_OK)  # a read-only archive of runs is checked without the lock
     with run_lock(run_dir) if writable else contextlib.nullcontext():  # a run still writing here would change files

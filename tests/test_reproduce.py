@@ -214,3 +214,30 @@ def test_user_files_named_in_the_data_options_are_hashed_and_checked(tmp_path):
     f.write_bytes(b"a\n2\n")
     [problem] = check_data_files(used)
     assert "data.path" in problem and str(f.resolve()) in problem
+
+
+def test_a_run_that_named_a_relative_path_reproduces_from_another_folder(tmp_path, monkeypatch):
+    """Before: a run trained on `--set data.path=d.csv` could be reproduced only from the folder it was started in;
+    elsewhere: "d.csv: file not found". data_files.json records the file's absolute path."""
+    import pandas as pd
+
+    from common.config import RunConfig, TrainSpec, ModelSpec
+    from common.experiment import run_experiment
+    from common.reproduce import reproduce_run
+    from domains.social.domain import DOMAIN
+
+    work = tmp_path / "work"
+    (work / "data").mkdir(parents=True)
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "y": np.sin(np.arange(120) / 5)}).to_csv(
+        work / "data" / "d.csv", index=False)
+    monkeypatch.chdir(work)
+    cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path / "runs"),
+                    model=ModelSpec(units=(4,), head="forecast"), training=TrainSpec(epochs=1, seeds=1),
+                    data={"path": "data/d.csv", "columns": ["y"], "freq": "D", "lookback": 7, "horizon": 2})
+    run = run_experiment(cfg, DOMAIN, run_name="rel", log=lambda m: None).run_dir
+    monkeypatch.chdir(tmp_path)
+    said = []
+    res = reproduce_run(run, log=said.append)
+    assert res.reproduced, res.problems
+    assert f"[reproduce] data.path data/d.csv: read as {work / 'data' / 'd.csv'} (the path the run recorded)" in said

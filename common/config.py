@@ -271,7 +271,9 @@ def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     try:
         raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))  # a byte order mark is not TOML
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
+        from .domain import read_from
+
+        raise ConfigError(f"{path}: config file not found{read_from(path)}") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: a folder, not a config file") from None
     except OSError as err:

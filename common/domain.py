@@ -30,6 +30,14 @@ class DataError(ValueError):
     """Bad input data (malformed file, missing column, too-short series); the message names file and problem."""
 
 
+def read_from(path: str | Path) -> str:
+    """For a message about a path that was not found: where a relative path was looked for."""
+    import os
+
+    return "" if Path(path).expanduser().is_absolute() else \
+        f" (a relative path, read from the current folder {os.getcwd()})"
+
+
 def user_folder(text: str, key: str, holding: str) -> Path:
     """The folder a ``data.*`` option names, or a DataError saying what the path is instead (missing, a zip
     archive to extract, a file); ``holding`` names what the folder should hold, for the advice."""
@@ -37,7 +45,7 @@ def user_folder(text: str, key: str, holding: str) -> Path:
     if path.is_dir():
         return path
     if not path.exists():
-        raise DataError(f"{key} {path}: no such folder")
+        raise DataError(f"{key} {path}: no such folder{read_from(path)}")
     if zipfile.is_zipfile(path):
         raise DataError(f"{key} {path}: a zip archive, not a folder: extract it and set {key} to the folder "
                         f"holding {holding}")

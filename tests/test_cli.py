@@ -255,3 +255,25 @@ def test_an_interrupted_run_says_how_to_resume_it(tmp_path, capsys, monkeypatch)
     monkeypatch.setitem(common.cli.COMMANDS, "list", stop)
     assert main(["list"]) == 130
     assert capsys.readouterr().err == "lstm-suite: interrupted\n"
+
+
+def test_a_relative_path_that_is_not_found_names_the_folder_it_was_read_from(tmp_path, monkeypatch, capsys):
+    """Before: "data/d.csv: file not found", with no word that a relative path (from the command line or a config
+    file) is read from the current folder, not from the config file's."""
+    monkeypatch.chdir(tmp_path)
+    base = ["train", "social", "--dataset", "csv", "--set", 'data.columns=["y"]', "--set", "data.freq=D"]
+    assert main([*base, "--set", "data.path=data/d.csv"]) == 2
+    assert f"data/d.csv: file not found (a relative path, read from the current folder {tmp_path})" in \
+        capsys.readouterr().err
+    assert main([*base, "--set", f"data.path={tmp_path / 'd.csv'}"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("d.csv: file not found")  # an absolute path needs no folder
+    assert main(["train", "genomics", "--dataset", "fasta", "--set", 'data.fasta_train=["x.fa"]', "--set",
+                 'data.file_labels=["a"]']) == 2
+    assert f"x.fa: FASTA file not found (a relative path, read from the current folder {tmp_path})" in \
+        capsys.readouterr().err
+    assert main(["train", "engineering", "--dataset", "cmapss", "--set", "data.data_dir=nasa"]) == 2
+    assert f"data.data_dir nasa: no such folder (a relative path, read from the current folder {tmp_path})" in \
+        capsys.readouterr().err
+    assert main(["train", "social", "--config", "my.toml"]) == 2
+    assert f"my.toml: config file not found (a relative path, read from the current folder {tmp_path})" in \
+        capsys.readouterr().err

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.domain import DataError, count_of
+from common.domain import DataError, count_of, read_from
 
 VALID = frozenset("ACGTN")
 
@@ -36,7 +36,7 @@ def read_fasta(path: str | Path) -> list[Record]:
 
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: FASTA file not found")
+        raise DataError(f"{path}: FASTA file not found{read_from(path)}")
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":  # gzip (also bgzip, whose blocks are gzip members)
         import gzip
@@ -82,7 +82,7 @@ def labels_from_csv(path: str | Path) -> dict[str, str]:
     """``id,label`` rows (a header row ``id,label`` is allowed); duplicate ids are an error."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: label file not found")
+        raise DataError(f"{path}: label file not found{read_from(path)}")
     out: dict[str, str] = {}
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:

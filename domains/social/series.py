@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from common.domain import DataError, count_of, first_non_finite
+from common.domain import DataError, count_of, first_non_finite, read_from
 
 
 @dataclass
@@ -40,7 +40,7 @@ class SeriesReport:
 def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: file not found")
+        raise DataError(f"{path}: file not found{read_from(path)}")
     _refuse_other_formats(path)
     try:
         return pd.read_csv(path, **kwargs)

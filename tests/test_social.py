@@ -499,3 +499,23 @@ def test_numbers_with_thousands_separators_are_read_with_data_thousands(tmp_path
     with pytest.raises(DataError, match=r"data.thousands must be one character other than data.sep and "
                                         r"data.decimal, or empty"):
         DOMAIN.prepare(bad, validate_options(DOMAIN.options, bad.data, "social"))
+
+
+def test_an_hour_repeated_or_skipped_by_a_clock_change_says_so(tmp_path):
+    """Before: local clock times of a file spanning a daylight-saving change stopped with "1 timestamp occurs more
+    than once, e.g. 2021-10-31 02:00:00" (autumn) or "1 timestamp missing" (spring), without the likely cause."""
+    autumn = pd.date_range("2021-10-30", "2021-11-01", freq="h", tz="Europe/Berlin", inclusive="left")
+    spring = pd.date_range("2021-03-27", "2021-03-29", freq="h", tz="Europe/Berlin", inclusive="left")
+    hint = (r"Local clock times\? A daylight-saving change repeats or skips an hour: write the times with their UTC "
+            r"offset \(e.g. 2021-03-28 03:00\+02:00\) or in UTC")
+    for days, problem in ((autumn, "occurs more than once"), (spring, "missing at frequency 'h'")):
+        local = days.tz_localize(None).strftime("%Y-%m-%d %H:%M")
+        path = tmp_path / "local.csv"
+        pd.DataFrame({"time": local, "y": np.arange(len(local))}).to_csv(path, index=False)
+        with pytest.raises(DataError, match=rf"1 timestamp {problem}.*{hint}"):
+            load_series_csv(path, "time", ["y"], "h")
+    days = pd.date_range("2021-06-01", periods=48, freq="h").delete(30)  # a Wednesday: no clock change
+    pd.DataFrame({"time": days.strftime("%Y-%m-%d %H:%M"), "y": np.arange(47)}).to_csv(tmp_path / "g.csv", index=False)
+    with pytest.raises(DataError) as err:
+        load_series_csv(tmp_path / "g.csv", "time", ["y"], "h")
+    assert "daylight" not in str(err.value)

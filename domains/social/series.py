@@ -281,7 +281,8 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         if duplicates == "error":
             n = rep.duplicate_timestamps
             raise DataError(f"{path}: {count_of(n, 'timestamp')} {'occurs' if n == 1 else 'occur'} more than once, "
-                            f"e.g. {values.index[dup][0]}; set data.duplicates = 'mean' to average their rows")
+                            f"e.g. {values.index[dup][0]}; set data.duplicates = 'mean' to average their rows"
+                            + _clock_change_hint(values.index[dup]))
         values = values.groupby(level=0).mean()
         offsets = offsets.groupby(level=0).first() if offsets is not None else None
         rep.actions.append(f"averaged the rows of {rep.duplicate_timestamps} duplicated timestamps")
@@ -302,7 +303,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         if gaps == "error":
             missing = full.difference(values.index)
             raise DataError(f"{path}: {count_of(rep.missing_timestamps, 'timestamp')} missing at frequency {freq!r}, "
-                            f"e.g. {missing[0]}; set data.gaps = 'interpolate'")
+                            f"e.g. {missing[0]}; set data.gaps = 'interpolate'" + _clock_change_hint(missing))
         values = values.reindex(full)
         rep.actions.append(f"reindexed to the full {freq!r} calendar: {rep.missing_timestamps} missing timestamps")
     rep.missing_values = int(values.isna().sum().sum())
@@ -313,6 +314,18 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         local = values.index.tz_localize(None) + pd.TimedeltaIndex(offsets.reindex(values.index).ffill().bfill())
         rep.local_times = pd.DatetimeIndex(local, name=date_column)
     return values, rep
+
+
+def _clock_change_hint(stamps: pd.DatetimeIndex) -> str:
+    """When a repeated or missing time is a night hour of a Sunday in a month when clocks change (March / April,
+    September to November, both hemispheres): the likely cause, local clock times, and the remedy."""
+    if stamps.tz is not None:
+        return ""
+    night = (stamps.day_of_week == 6) & (stamps.hour <= 3) & stamps.month.isin([3, 4, 9, 10, 11])
+    if not night.any() or (stamps.minute + stamps.hour * 60 == 0).all():
+        return ""
+    return (". Local clock times? A daylight-saving change repeats or skips an hour: write the times with their UTC "
+            "offset (e.g. 2021-03-28 03:00+02:00) or in UTC")
 
 
 def _frequency_hint(index: pd.DatetimeIndex, freq: str) -> str:

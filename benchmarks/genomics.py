@@ -34,14 +34,14 @@ def main(argv=None):
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from common.cli import benchmark_parser
+    from common.cli import at_least, benchmark_parser
 
     p = benchmark_parser(__doc__)
     p.add_argument("--seeds", type=int, default=5, help="seeds per setting (each target is a mean over seeds)")
-    p.add_argument("--folds", type=int, default=5, help="stratified cross-validation folds for choosing the LSTM model")
+    p.add_argument("--folds", type=at_least(2), default=5, help="stratified cross-validation folds for choosing the LSTM model")
     p.add_argument("--candidates", default="danq,bilstm", help="comma-separated: danq, danq_wide, bilstm")
     p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
-    p.add_argument("--jobs", type=int, default=2, help="worker processes (1: everything in this process)")
+    p.add_argument("--jobs", type=at_least(1), default=2, help="worker processes (1: everything in this process)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="config overrides, as for lstm-suite train")
     args = p.parse_args(argv)

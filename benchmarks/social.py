@@ -109,7 +109,7 @@ def main(argv=None):
     import os
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from common.cli import benchmark_parser
+    from common.cli import at_least, benchmark_parser
 
     p = benchmark_parser(__doc__)
     p.add_argument("--datasets", nargs="+", default=["ili", "exchange", "bikes", "pageviews", "ilinet"],
@@ -119,7 +119,7 @@ def main(argv=None):
     p.add_argument("--out", default="runs/benchmarks", help="folder for the run directories")
     p.add_argument("--rolling-seeds", type=int, default=3, help="seeds of the rolling-origin runs")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="long-horizon runs")
-    p.add_argument("--jobs", type=int, default=2, help="experiments run side by side in worker processes "
+    p.add_argument("--jobs", type=at_least(1), default=2, help="experiments run side by side in worker processes "
                    "(1: one after the other, in this process)")
     p.add_argument("--set-rolling", action="append", default=[], metavar="KEY=VALUE", help="rolling-origin runs")
     args = p.parse_args(argv)

@@ -58,6 +58,20 @@ def run_benchmark(main, script: str) -> int:
     return 0
 
 
+def at_least(least: int):
+    """An argparse type: a whole number no smaller than ``least`` (a count of workers, folds)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, not {value}")
+        return value
+
+    return parse
+
+
 def benchmark_parser(doc: str | None) -> argparse.ArgumentParser:
     """The argument parser of a benchmark script: its docstring as the description, defaults in ``--help``."""
     return argparse.ArgumentParser(description=doc, formatter_class=_HelpFormatter)

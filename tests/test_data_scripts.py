@@ -68,3 +68,16 @@ def test_a_benchmark_given_a_bad_setting_says_so_without_a_traceback(script, tmp
                          timeout=120)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip().splitlines()[-1] == f"{script}.py: error: training.epochs: must be positive"
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("genomics", ["--jobs", "0"], "argument --jobs: must be at least 1, not 0"),
+    ("genomics", ["--folds", "1"], "argument --folds: must be at least 2, not 1"),
+    ("social", ["--jobs", "-2"], "argument --jobs: must be at least 1, not -2"),
+])
+def test_a_benchmark_count_below_its_least_is_refused(script, args, message):
+    """Before: `--jobs 0` ran everything in one process and reported "with 0 job(s)"; `--folds 1` reached
+    scikit-learn's error after the data were prepared."""
+    run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *args], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 2 and message in run.stderr

@@ -105,6 +105,24 @@ def kept_reference(run_dir: Path) -> str:
     return f"{sum(c['kept'].startswith('reference') for c in checks)} of {len(checks)}" if checks else ""
 
 
+def _check_horizons(parser, args) -> None:
+    """Every --horizons value belongs to a chosen long-horizon dataset, and each such dataset keeps one."""
+    if args.horizons is None:
+        return
+    chosen = [d for d in args.datasets if d in SETTINGS]
+    if not chosen:
+        parser.error(f"--horizons applies to the long-horizon datasets ({', '.join(SETTINGS)}), and none was chosen")
+    listed = {d: ", ".join(map(str, SETTINGS[d][1])) for d in chosen}
+    unknown = [h for h in args.horizons if not any(h in SETTINGS[d][1] for d in chosen)]
+    if unknown:
+        parser.error(f"--horizons {' '.join(map(str, unknown))}: not a horizon of "
+                     + " or ".join(f"{d} ({listed[d]})" for d in chosen))
+    for d in chosen:
+        if not set(SETTINGS[d][1]) & set(args.horizons):
+            parser.error(f"--horizons {' '.join(map(str, args.horizons))}: {d} has horizons {listed[d]}; none of them "
+                         "was given")
+
+
 def main(argv=None):
     import os
 
@@ -123,6 +141,7 @@ def main(argv=None):
                    "(1: one after the other, in this process)")
     p.add_argument("--set-rolling", action="append", default=[], metavar="KEY=VALUE", help="rolling-origin runs")
     args = p.parse_args(argv)
+    _check_horizons(p, args)
     start = time.perf_counter()
 
     import pandas as pd

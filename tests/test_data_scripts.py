@@ -81,3 +81,16 @@ def test_a_benchmark_count_below_its_least_is_refused(script, args, message):
     run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *args], capture_output=True,
                          text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 2 and message in run.stderr
+
+
+def test_social_benchmark_horizons_that_a_chosen_dataset_lacks_are_refused():
+    """Before: `--datasets ili --horizons 96` ran nothing for ILI (96 is an exchange-rate horizon) and wrote an
+    empty table, and `--horizons 7` ran only the rolling part, each without a word."""
+    script = str(ROOT / "benchmarks" / "social.py")
+    for args, said in ((["--datasets", "ili", "--horizons", "96"], "--horizons 96: not a horizon of ili (24, 36, 48, 60)"),
+                       (["--datasets", "ili", "exchange", "--horizons", "24"],
+                        "--horizons 24: exchange has horizons 96, 192, 336, 720; none of them was given"),
+                       (["--datasets", "ili", "exchange", "--horizons", "24", "7"],
+                        "--horizons 7: not a horizon of ili (24, 36, 48, 60) or exchange (96, 192, 336, 720)")):
+        run = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+        assert run.returncode == 2 and said in run.stderr, run.stderr[-500:]

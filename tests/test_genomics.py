@@ -433,3 +433,18 @@ def test_label_file_ids_that_name_no_record_are_counted_in_the_notes(tmp_path):
     labels.write_text("\n".join(rows + [f"t{i},{'enh' if i % 2 else 'bg'}" for i in range(10)]) + "\n")
     both = prepare("fasta", fasta_train=[str(pos), str(neg)], fasta_test=[str(test)], label_csv=str(labels))
     assert not any("name no record" in n for n in both.audit.notes)  # one CSV for training and test: all used
+
+
+def test_a_default_positive_class_that_reads_as_the_negative_one_is_noted(tmp_path):
+    """Before: labels 'enhancer' / 'non-enhancer' made 'non-enhancer' class 1 (the later in sort order), so
+    sensitivity, specificity and AUPRC were about non-enhancers, said only in the target's name."""
+    pos = write(tmp_path / "pos.fa", "".join(f">p{i}\n{random_seq(60)}\n" for i in range(30)))
+    neg = write(tmp_path / "neg.fa", "".join(f">n{i}\n{random_seq(60)}\n" for i in range(30)))
+    prep = prepare("fasta", fasta_train=[str(pos), str(neg)], file_labels=["enhancer", "non-enhancer"])
+    assert ("class 1 (the positive class of sensitivity and AUPRC) is 'non-enhancer', the later label in sort order; "
+            "set data.positive = 'enhancer' if that is the class to detect") in prep.audit.notes
+    chosen = prepare("fasta", fasta_train=[str(pos), str(neg)], file_labels=["enhancer", "non-enhancer"],
+                     positive="enhancer")
+    assert not any("sort order" in n for n in chosen.audit.notes)
+    plain = prepare("fasta", fasta_train=[str(pos), str(neg)], file_labels=["bg", "enh"])
+    assert not any("sort order" in n for n in plain.audit.notes)

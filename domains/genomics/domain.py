@@ -7,6 +7,7 @@ element far from the sequence end), ``fasta`` (your own FASTA files and labels).
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +103,11 @@ def _raw_sets(cfg: RunConfig, opt: GenomicsOptions) -> tuple[SequenceSet, Sequen
             test = load_user_fasta(opt.fasta_test, labels[n_train:], opt.label_csv, opt.header_pattern,
                                    opt.positive, classes=train.classes, looked_up=looked_up)
         notes = unused_labels(opt.label_csv, looked_up) if opt.label_csv else []
+        negative, positive = train.classes
+        if not opt.positive and re.match(r"non|(not|no|neg|negative|background|bg|false|other)\b", positive,
+                                         re.IGNORECASE):
+            notes.append(f"class 1 (the positive class of sensitivity and AUPRC) is {positive!r}, the later label in "
+                         f"sort order; set data.positive = {negative!r} if that is the class to detect")
         if test is None:
             train, test = holdout(train, 0.2, opt.seed, what=source)
         return train, test, source, ("", ""), notes

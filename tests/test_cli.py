@@ -277,3 +277,19 @@ def test_a_relative_path_that_is_not_found_names_the_folder_it_was_read_from(tmp
     assert main(["train", "social", "--config", "my.toml"]) == 2
     assert f"my.toml: config file not found (a relative path, read from the current folder {tmp_path})" in \
         capsys.readouterr().err
+
+
+def test_a_path_starting_with_a_tilde_is_read_from_the_home_folder(tmp_path, monkeypatch, capsys):
+    """Before: `data.path = "~/d.csv"` (a config file's paths pass no shell) gave "~/d.csv: file not found"; FASTA
+    and label files likewise. Folder options already expanded it."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    days = [f"2020-01-{d:02d}" for d in range(1, 32)] + [f"2020-02-{d:02d}" for d in range(1, 30)]
+    (tmp_path / "d.csv").write_text("date,y\n" + "".join(f"{d},{i % 7}\n" for i, d in enumerate(days)))
+    assert main(["train", "social", "--dataset", "csv", "--set", "data.path=~/d.csv", "--set", 'data.columns=["y"]',
+                 "--set", "data.freq=D", "--set", "data.lookback=7", "--set", "data.horizon=2", "--set",
+                 "model.units=[4]", "--epochs", "1", "--out", str(tmp_path / "runs")]) == 0
+    from domains.genomics.fasta import labels_from_csv, read_fasta
+
+    (tmp_path / "x.fa").write_text(">a\nACGT\n")
+    (tmp_path / "l.csv").write_text("a,enh\n")
+    assert read_fasta("~/x.fa")[0].seq == "ACGT" and labels_from_csv("~/l.csv") == {"a": "enh"}

@@ -34,7 +34,7 @@ def read_fasta(path: str | Path) -> list[Record]:
     """All records of one FASTA file, validated (see the module docstring)."""
     from Bio.SeqIO.FastaIO import SimpleFastaParser
 
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.is_file():
         raise DataError(f"{path}: FASTA file not found{read_from(path)}")
     raw = path.read_bytes()
@@ -80,7 +80,7 @@ def read_fasta(path: str | Path) -> list[Record]:
 
 def labels_from_csv(path: str | Path) -> dict[str, str]:
     """``id,label`` rows (a header row ``id,label`` is allowed); duplicate ids are an error."""
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.is_file():
         raise DataError(f"{path}: label file not found{read_from(path)}")
     out: dict[str, str] = {}

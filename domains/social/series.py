@@ -38,7 +38,7 @@ class SeriesReport:
 
 
 def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
-    path = Path(path)
+    path = Path(path).expanduser()
     if not path.is_file():
         raise DataError(f"{path}: file not found{read_from(path)}")
     _refuse_other_formats(path)

@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import urllib.request
 import zipfile
@@ -160,8 +161,11 @@ def fetch_file(dataset: Dataset, entry: DataFile, *, verify_cache: bool = False,
     if target.is_file():
         if _cached_copy_ok(target, entry, verify_cache):
             return target, "cache"
+        said = f"{what}: cached {entry.path} does not match its registered sha256; fetching it again"
         if log:
-            log(f"{what}: cached {entry.path} does not match the registry; fetching it again")
+            log(said)
+        else:  # a repair is never silent
+            print(f"lstm-suite: {said}", file=sys.stderr)
         target.unlink()
         removed = f"The cached copy {target} did not match its sha256 and was removed. "
     mirror = mirror_root()

@@ -223,7 +223,7 @@ def test_named_experiments_record_the_data_they_read(mirror, tmp_path):
     assert json.loads((folder / "data_files.json").read_text()) == []
 
 
-def test_every_read_of_a_cached_file_checks_its_sha256_once_per_version(mirror, monkeypatch):
+def test_every_read_of_a_cached_file_checks_its_sha256_once_per_version(mirror, monkeypatch, capsys):
     """Before: `train` checked a cached file by its size only, so a same-size change (an edit, a bad copy) was
     trained on; only `fetch` and `reproduce` hashed it. Hashing the whole 69 MB cache takes 0.13 s, so every read
     now checks it, once per file version (size and modification time) in a process."""
@@ -243,6 +243,8 @@ def test_every_read_of_a_cached_file_checks_its_sha256_once_per_version(mirror, 
     target.write_bytes(b"x" * len(CONTENT))  # same size, wrong bytes
     os.utime(target, ns=(1, 1))
     assert [r.origin for r in fetch_dataset("tiny", registry())[1]] == ["mirror"] and target.read_bytes() == CONTENT
+    assert "dataset tiny: cached sub/a.csv does not match its registered sha256; fetching it again" in \
+        capsys.readouterr().err  # said even when the caller passes no log
     (mirror / "tiny" / "sub" / "a.csv").unlink()
     target.write_bytes(b"y" * len(CONTENT))
     os.utime(target, ns=(2, 2))

@@ -47,7 +47,7 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     except UnicodeDecodeError as err:
         where = f"byte 0x{err.object[err.start]:02x}"
         try:
-            path.read_bytes().decode(kwargs.get("encoding") or "utf-8")
+            path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as whole:  # the file as stored (pandas counts within a chunk)
             line = whole.object[:whole.start].count(b"\n") + 1
             where = f"byte 0x{whole.object[whole.start]:02x} on line {line}"
@@ -62,8 +62,10 @@ def _refuse_other_formats(path: Path) -> None:
 
     with open(path, "rb") as fh:
         head = fh.read(8)
-    workbook = head.startswith(b"\xd0\xcf\x11\xe0") or (  # Excel 97-2003 (OLE2), or an Office Open XML zip
-        head.startswith(b"PK") and zipfile.is_zipfile(path) and "xl/workbook.xml" in zipfile.ZipFile(path).namelist())
+    workbook = head.startswith(b"\xd0\xcf\x11\xe0")  # Excel 97-2003 (OLE2)
+    if head.startswith(b"PK") and zipfile.is_zipfile(path):  # an Office Open XML workbook is a zip
+        with zipfile.ZipFile(path) as archive:
+            workbook = "xl/workbook.xml" in archive.namelist()
     if workbook:
         raise DataError(f"{path}: an Excel workbook, not a CSV file: save the sheet as CSV (UTF-8)")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -78,16 +80,22 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
     bad = first_non_finite(frame[columns], out)
     if bad:
         row, col, shown = bad
-        comma = re.fullmatch(r"'[+-]?\d*,\d+'", shown) is not None
-        grouped = re.fullmatch(r"'[+-]?\d{1,3}(?:([.,' ])\d{3})+(?:(?!\1)[.,]\d+)?'", shown)
-        code = frame[col].iloc[row]
         raise DataError(f"{path}: column {col!r} row {row + 2} holds {shown}, not a finite number"
-                        + (': if "," is the file\'s decimal mark, set data.decimal = ","' if comma else
-                           f": if {grouped.group(1)!r} separates thousands, set data.thousands = "
-                           f"{json.dumps(grouped.group(1))}" if grouped else
-                           f': if it marks a missing value, set data.na_values = [{json.dumps(code)}]'
-                           if isinstance(code, str) else ""))
+                        + _reading_hint(shown, frame[col].iloc[row]))
     return out
+
+
+def _reading_hint(shown: str, cell) -> str:
+    """The option that may read a cell that is not a number: a decimal comma, a thousands separator, a missing-value
+    code (``shown``: the cell as the error shows it, quoted when it is text)."""
+    if re.fullmatch(r"'[+-]?\d*,\d+'", shown):
+        return ': if "," is the file\'s decimal mark, set data.decimal = ","'
+    grouped = re.fullmatch(r"'[+-]?\d{1,3}(?:([.,' ])\d{3})+(?:(?!\1)[.,]\d+)?'", shown)
+    if grouped:
+        return f": if {grouped.group(1)!r} separates thousands, set data.thousands = {json.dumps(grouped.group(1))}"
+    if isinstance(cell, str):
+        return f": if it marks a missing value, set data.na_values = [{json.dumps(cell)}]"
+    return ""
 
 
 _OFFSET = r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})\s*$"  # a time followed by a UTC offset

@@ -471,9 +471,17 @@ def test_a_workbook_or_a_file_not_in_utf8_is_named_as_such(tmp_path):
     (tmp_path / "u16.csv").write_text(text, encoding="utf-16")
     with pytest.raises(DataError, match=r"u16.csv: UTF-16 text; save it as UTF-8"):
         load_series_csv(tmp_path / "u16.csv", "date", ["y"], "D")
+    assert list(load_series_csv(tmp_path / "u16.csv", "date", ["y"], "D", encoding="utf-16")[0]["y"]) == [1, 2]
     (tmp_path / "latin.csv").write_bytes("date,temp °C\n2024-01-01,1\n2024-01-02,2\n".encode("latin-1"))
-    with pytest.raises(DataError, match=r"latin.csv: not UTF-8 text \(byte 0xb0 on line 1\); save it as UTF-8"):
+    with pytest.raises(DataError, match=r"latin.csv: not UTF-8 text \(byte 0xb0 on line 1\); save it as UTF-8, or "
+                                        r"set data.encoding to the file's, e.g. \"cp1252\" \(Windows, Western Europe\)"):
         load_series_csv(tmp_path / "latin.csv", "date", ["temp °C"], "D")
+    frame, _ = load_series_csv(tmp_path / "latin.csv", "date", ["temp °C"], "D", encoding="cp1252")
+    assert list(frame["temp °C"]) == [1, 2]
+    cfg = RunConfig(domain="social", dataset="csv", data={"path": str(tmp_path / "latin.csv"), "columns": ["temp °C"],
+                                                          "freq": "D", "encoding": "klingon"})
+    with pytest.raises(DataError, match=r"data.encoding 'klingon' is not an encoding Python knows"):
+        DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
 
 
 def test_numbers_with_thousands_separators_are_read_with_data_thousands(tmp_path):

@@ -49,6 +49,7 @@ class SocialOptions:
     sep: str = option(",", datasets=CSV)  # the field separator, e.g. ";" or "\t"
     decimal: str = option(".", datasets=CSV)  # the decimal mark, e.g. ","
     thousands: str = option("", datasets=CSV)  # the thousands separator, e.g. "." in 1.234,5 (empty: none)
+    encoding: str = option("utf-8", datasets=CSV)  # the file's text encoding, e.g. "cp1252" or "latin-1"
     # cell values that mark a missing value, beside pandas' own (empty, NA, NaN, null, ...), e.g. [".", "-999"]
     na_values: tuple[str, ...] = option((), datasets=CSV)
     columns: tuple[str, ...] = option((), datasets=CSV)  # the channels (all predicted)

@@ -2,8 +2,8 @@
 
 ``load_series_csv`` reads any user CSV: the user names the date column, the value columns and the
 frequency (and, for a file that is not comma-separated with decimal points, the separator and decimal mark:
-``sep``, ``decimal``, ``thousands``, passed to ``pandas.read_csv``, as are ``na_values``, codes that mark a missing
-value beside pandas' own). Problems are reported, never silently dropped:
+``sep``, ``decimal``, ``thousands``, ``encoding``, passed to ``pandas.read_csv``, as are ``na_values``, codes that
+mark a missing value beside pandas' own). Problems are reported, never silently dropped:
 - rows whose date does not parse, or whose values are not numbers, are errors naming file and row;
 - duplicate timestamps: ``duplicates="error"`` (default) names them; ``"mean"`` averages them;
 - gaps (missing timestamps for the frequency): ``gaps="error"`` names them; ``"keep"`` reindexes to the
@@ -14,6 +14,7 @@ Each rule applied is recorded in the returned ``SeriesReport``.
 """
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import warnings
@@ -41,23 +42,27 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     path = Path(path).expanduser()
     if not path.is_file():
         raise DataError(f"{path}: file not found{read_from(path)}")
-    _refuse_other_formats(path)
+    _refuse_other_formats(path, kwargs.get("encoding") or "utf-8")
     try:
         return pd.read_csv(path, **kwargs)
     except UnicodeDecodeError as err:
+        encoding = kwargs.get("encoding") or "utf-8"
         where = f"byte 0x{err.object[err.start]:02x}"
         try:
-            path.read_bytes().decode("utf-8")
+            path.read_bytes().decode(encoding)
         except UnicodeDecodeError as whole:  # the file as stored (pandas counts within a chunk)
             line = whole.object[:whole.start].count(b"\n") + 1
             where = f"byte 0x{whole.object[whole.start]:02x} on line {line}"
-        raise DataError(f"{path}: not UTF-8 text ({where}); save it as UTF-8") from None
+        raise DataError(f"{path}: not {'UTF-8' if codecs.lookup(encoding).name == 'utf-8' else encoding} text "
+                        f"({where}); save it as UTF-8, or set data.encoding to the file's, e.g. \"cp1252\" (Windows, "
+                        "Western Europe)") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise DataError(f"{path}: not a readable CSV file ({err})") from None
 
 
-def _refuse_other_formats(path: Path) -> None:
-    """A spreadsheet workbook or UTF-16 text, named as such (pandas would report a byte it cannot decode)."""
+def _refuse_other_formats(path: Path, encoding: str) -> None:
+    """A spreadsheet workbook, or UTF-16 text read as another encoding, named as such (pandas would report a byte it
+    cannot decode)."""
     import zipfile
 
     with open(path, "rb") as fh:
@@ -68,8 +73,9 @@ def _refuse_other_formats(path: Path) -> None:
             workbook = "xl/workbook.xml" in archive.namelist()
     if workbook:
         raise DataError(f"{path}: an Excel workbook, not a CSV file: save the sheet as CSV (UTF-8)")
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise DataError(f"{path}: UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8)")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") and not codecs.lookup(encoding).name.startswith("utf-16"):
+        raise DataError(f"{path}: UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8), or set "
+                        'data.encoding = "utf-16"')
 
 
 def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFrame:
@@ -235,8 +241,13 @@ def csv_format(opt) -> dict:
     if opt.thousands and (len(opt.thousands) != 1 or opt.thousands in (opt.sep, opt.decimal)):
         raise DataError(f"data.thousands must be one character other than data.sep and data.decimal, or empty; "
                         f"not {opt.thousands!r} (sep {opt.sep!r}, decimal {opt.decimal!r})")
+    try:
+        codecs.lookup(opt.encoding)
+    except LookupError:
+        raise DataError(f"data.encoding {opt.encoding!r} is not an encoding Python knows (e.g. 'utf-8', 'cp1252', "
+                        "'latin-1')") from None
     return {"sep": opt.sep, "decimal": opt.decimal, "na_values": list(opt.na_values),
-            "thousands": opt.thousands or None}
+            "thousands": opt.thousands or None, "encoding": opt.encoding}
 
 
 def _separator_hint(columns) -> str:

@@ -527,3 +527,15 @@ def test_an_hour_repeated_or_skipped_by_a_clock_change_says_so(tmp_path):
     with pytest.raises(DataError) as err:
         load_series_csv(tmp_path / "g.csv", "time", ["y"], "h")
     assert "daylight" not in str(err.value)
+
+
+def test_a_text_column_among_the_channels_is_named_as_not_numeric(tmp_path):
+    """Before: a column of weekday names in data.columns got "holds 'Mon', not a finite number: if it marks a
+    missing value, set data.na_values = ["Mon"]", advice that would have emptied the column."""
+    days = pd.date_range("2024-01-01", periods=14, freq="D")
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"date": days.strftime("%Y-%m-%d"), "day": days.strftime("%a"), "y": range(14)}).to_csv(path,
+                                                                                                         index=False)
+    with pytest.raises(DataError, match=r"column 'day' holds text, not numbers \(14 of 14 cells, e.g. 'Mon'\): "
+                                        r"data.columns takes numeric columns only"):
+        load_series_csv(path, "date", ["day", "y"], "D")

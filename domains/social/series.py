@@ -83,6 +83,13 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
     if missing:
         raise DataError(f"{path}: missing column(s) {missing}; the file has {list(frame.columns)}")
     out = frame[columns].apply(pd.to_numeric, errors="coerce")
+    for col in columns:  # a column of words (weekday names, categories) is not a channel
+        failed = frame[col][out[col].isna() & frame[col].notna()]
+        words = failed[failed.map(lambda v: isinstance(v, str) and re.search(r"[^\W\d_]", v) is not None)]
+        present = int(frame[col].notna().sum())
+        if len(words) > present / 2:
+            raise DataError(f"{path}: column {col!r} holds text, not numbers ({len(words)} of {present} cells, "
+                            f"e.g. {words.iloc[0]!r}): data.columns takes numeric columns only")
     bad = first_non_finite(frame[columns], out)
     if bad:
         row, col, shown = bad

@@ -502,3 +502,16 @@ def test_a_data_dir_that_is_not_a_folder_says_so(tmp_path):
     with pytest.raises(DataError, match=rf"data.data_dir {tmp_path / 'CMAPSSData.zip'}: a zip archive, not a folder: "
                                         "extract it and set data.data_dir to the folder holding train_FD001.txt"):
         prepare(cfg, options(data_dir=str(tmp_path / "CMAPSSData.zip")))
+
+
+def test_test_engines_not_numbered_1_to_n_are_noted_with_the_pairing_used(nasa_folder):
+    """Before: test units numbered 1, 2, 3, 4, 5, 9 were paired with the RUL file's lines in increasing id order
+    without a word, while NASA's files pair line k with unit k."""
+    path = nasa_folder / "test_FD003.txt"
+    rows = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
+    last = max(float(r[0]) for r in rows)
+    path.write_text("\n".join(" ".join(["9"] + r[1:]) if float(r[0]) == last else " ".join(r) for r in rows) + "\n")
+    cfg = RunConfig(domain="engineering", dataset="cmapss")
+    prep = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15))
+    assert ("test engines are numbered 1, 2, 3, 4, 5, 9, not 1..6: the RUL file's lines are paired with them in "
+            "increasing number (line 6 with engine 9)") in prep.audit.notes

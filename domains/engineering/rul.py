@@ -96,6 +96,11 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
                          + (" within each operating condition" if k > 1 else "")
                          + ": scaled as they are (scale 1), "
                          + ("it carries" if len(constant) == 1 else "they carry") + " no information")
+    ids = np.unique(test["unit"]).astype(int)
+    if not np.array_equal(ids, np.arange(1, len(ids) + 1)):  # NASA's RUL files pair line k with unit k
+        shown = ", ".join(map(str, ids)) if len(ids) <= 12 else f"{', '.join(map(str, ids[:10]))}, ..., {ids[-1]}"
+        rep.notes.append(f"test engines are numbered {shown}, not 1..{len(ids)}: the RUL file's lines are paired with "
+                         f"them in increasing number (line {len(ids)} with engine {ids[-1]})")
     # a few test engines over their whole recorded life, for the life plot
     life_units = list(np.unique(test_units)[np.argsort(-test.groupby("unit").size().to_numpy())[:3]])
     life = {}

@@ -257,8 +257,29 @@ def _limited_call(threads: int, fn, args: tuple):
     return fn(*args)
 
 
+def code_version() -> dict | None:
+    """The git commit of the checkout this code runs from, and whether tracked files differ from it; None when the
+    code is not a git checkout of its own (an installed wheel) or git is not available."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str | None:
+        try:
+            run = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return run.stdout.strip() if run.returncode == 0 else None
+
+    top = git("rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != root:  # a wheel inside some other repository is not that repository
+        return None
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": git("rev-parse", "HEAD"), "uncommitted_changes": None if changed is None else bool(changed)}
+
+
 def environment_record(seed: int | None = None) -> dict:
-    """Package versions, Python, platform, seed and the devices TensorFlow sees."""
+    """Package versions, Python, platform, the code's git commit, seed and the devices TensorFlow sees."""
     packages = {}
     for name in ("tensorflow", "keras", "numpy", "pandas", "scikit-learn", "scipy", "statsmodels", "biopython",
                  "lstm-suite"):
@@ -267,7 +288,7 @@ def environment_record(seed: int | None = None) -> dict:
         except metadata.PackageNotFoundError:
             packages[name] = None
     record = {"python": platform.python_version(), "platform": platform.platform(), "processor": platform.processor(),
-              "cpu_count": os.cpu_count(), "packages": packages, "seed": seed}
+              "cpu_count": os.cpu_count(), "packages": packages, "code": code_version(), "seed": seed}
     try:
         import tensorflow as tf
 

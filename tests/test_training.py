@@ -142,6 +142,19 @@ def test_environment_record_is_json():
     json.dumps(rec)
 
 
+def test_environment_record_names_the_code_commit_of_a_git_checkout():
+    """Before: only the package version (0.1.0 for every commit) said which code made a run."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    code = environment_record()["code"]
+    assert code["commit"] == head.stdout.strip() and isinstance(code["uncommitted_changes"], bool)
+
+
 def test_run_directory_lock_refuses_a_live_second_run_and_takes_over_a_stale_one(tmp_path):
     import os
 

@@ -138,6 +138,19 @@ def _load_run(run_dir: Path, domain):
     return cfg, domain
 
 
+def _say_other_code(run_dir: Path, log: Callable[[str], None]) -> None:
+    """When environment.json names another git commit than the code reproducing the run: the first place to look if
+    the figures differ."""
+    from .training import code_version
+
+    env = run_dir / "environment.json"
+    then = (json.loads(env.read_text(encoding="utf-8")).get("code") or {}) if env.is_file() else {}
+    now = code_version() or {}
+    if then.get("commit") and now.get("commit") and then["commit"] != now["commit"]:
+        dirty = " (with uncommitted changes)" if then.get("uncommitted_changes") else ""
+        log(f"[reproduce] the run was made with code {then['commit'][:12]}{dirty}; this is {now['commit'][:12]}")
+
+
 def _recorded_paths(cfg, run_dir: Path, log: Callable[[str], None]):
     """A relative path of the user's in ``[data]`` that does not exist from here (the run was started in another
     folder) is read as the absolute path ``data_files.json`` recorded for that option."""
@@ -171,6 +184,7 @@ def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] =
 
     run_dir = Path(run_dir)
     cfg, domain = _load_run(run_dir, domain)
+    _say_other_code(run_dir, log)
     cfg = _recorded_paths(cfg, run_dir, log)
     _missing(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
     writable = os.access(run_dir, os.W_OK)  # a read-only archive of runs is checked without the lock

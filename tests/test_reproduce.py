@@ -241,3 +241,24 @@ def test_a_run_that_named_a_relative_path_reproduces_from_another_folder(tmp_pat
     res = reproduce_run(run, log=said.append)
     assert res.reproduced, res.problems
     assert f"[reproduce] data.path data/d.csv: read as {work / 'data' / 'd.csv'} (the path the run recorded)" in said
+
+
+def test_a_run_made_with_other_code_says_which_commit(finished_run, tmp_path):
+    """The commit in environment.json is compared with the code that reproduces the run: a difference is said first,
+    since it is the first place to look when figures differ."""
+    from common.reproduce import reproduce_run
+    from common.training import code_version
+
+    if code_version() is None:
+        pytest.skip("not a git checkout")
+    run = _copy(finished_run, tmp_path)
+    env = json.loads((run / "environment.json").read_text())
+    env["code"] = {"commit": "0123456789abcdef", "uncommitted_changes": True}
+    (run / "environment.json").write_text(json.dumps(env))
+    said = []
+    reproduce_run(run, domain=demo_domain.DOMAIN, log=said.append)
+    assert (f"[reproduce] the run was made with code 0123456789ab (with uncommitted changes); this is "
+            f"{code_version()['commit'][:12]}") in said[0]
+    said.clear()
+    reproduce_run(finished_run, domain=demo_domain.DOMAIN, log=said.append)
+    assert not any("was made with code" in s for s in said)

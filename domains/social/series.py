@@ -42,11 +42,11 @@ def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     path = Path(path).expanduser()
     if not path.is_file():
         raise DataError(f"{path}: file not found{read_from(path)}")
-    _refuse_other_formats(path, kwargs.get("encoding") or "utf-8")
+    encoding = kwargs.get("encoding") or "utf-8"
+    _refuse_other_formats(path, encoding)
     try:
         return pd.read_csv(path, **kwargs)
     except UnicodeDecodeError as err:
-        encoding = kwargs.get("encoding") or "utf-8"
         where = f"byte 0x{err.object[err.start]:02x}"
         try:
             path.read_bytes().decode(encoding)

@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("reproduce", help="score a finished run's saved models again on freshly prepared data and "
                         "check that they give the metrics and predictions it recorded (exit status 1 if not)")
     rp.add_argument("run_dir", help="a run directory written by train, compare or run")
+    pr = sub.add_parser("predict", help="apply a finished run's saved models to new inputs (genomics: FASTA files) "
+                        "and write each seed's prediction and their mean to a CSV")
+    pr.add_argument("run_dir", help="a run directory written by train, compare or run")
+    pr.add_argument("files", nargs="+", help="new input files (genomics: FASTA, plain or gzip)")
+    pr.add_argument("--out", help="the CSV to write (default: predictions-<run directory name>.csv in the current "
+                    "folder)")
     r = sub.add_parser("run", help="the main job: every domain's default experiment (quick profile) and a summary")
     r.add_argument("--out", default="runs", help="folder for run directories (default runs)")
     r.add_argument("--profile", choices=["smoke", "quick", "full"], default="quick",
@@ -312,6 +318,15 @@ def cmd_reproduce(args) -> int:
     return 0 if res.reproduced else 1
 
 
+def cmd_predict(args) -> int:
+    from .predict import predict_run
+
+    out = args.out or f"predictions-{Path(args.run_dir).name}.csv"
+    path = predict_run(args.run_dir, args.files, out)
+    print(f"wrote {path}")
+    return 0
+
+
 def _best_baseline(rows, metric: str) -> str:
     from .metrics import GREATER_IS_BETTER
 
@@ -323,7 +338,7 @@ def _best_baseline(rows, metric: str) -> str:
 
 
 COMMANDS = {"list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare, "run": cmd_run,
-            "reproduce": cmd_reproduce}
+            "reproduce": cmd_reproduce, "predict": cmd_predict}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log noise; Python errors still raise
     args = _parser().parse_args(argv)
     try:
-        if getattr(args, "out", None):
+        if getattr(args, "out", None) and args.command != "predict":  # predict's --out is a file
             from .config import make_out_folder
 
             make_out_folder(args.out, "--out")

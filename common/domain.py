@@ -11,7 +11,9 @@ A domain module defines ``DOMAIN = Domain(...)``:
 - ``baselines(prepared, config)``: name -> estimator with ``fit(X, y)`` / ``predict(X)``;
 - ``smoke_config()``: a tiny config (generated fixtures or a small slice) for the conformance test;
 - ``published``: path of its published-results CSV (facts with citations), or None;
-- ``experiments`` (optional): named extra experiments, run by ``train DOMAIN --experiment NAME``.
+- ``experiments`` (optional): named extra experiments, run by ``train DOMAIN --experiment NAME``;
+- ``new_inputs`` (optional): ``(prepared, config, options, files) -> common.predict.NewInputs``, the user's new files
+  as model inputs under the run's own rules, for ``lstm-suite predict``.
 """
 from __future__ import annotations
 
@@ -162,6 +164,7 @@ class Domain:
     experiments_in_main_job: bool = False  # `lstm-suite run` runs them too (only for offline, quick experiments)
     dataset_config: Callable | None = None  # (dataset, profile) -> RunConfig | None
     plots: Callable | None = None  # (prepared, fitted LSTM estimator, {model: test predictions}, run_dir) -> [paths]
+    new_inputs: Callable | None = None  # (prepared, config, options, files) -> NewInputs, for `lstm-suite predict`
 
 
 def load_domain(module: str) -> Domain:

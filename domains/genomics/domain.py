@@ -21,11 +21,14 @@ from .data import (SequenceSet, audit_sequences, drop_leaked, holdout, load_ienh
                    unused_labels)
 from .encoding import crop_center, one_hot, reverse_complement_one_hot
 from .generated import long_range, motif_grammar
+from .new_sequences import new_inputs
 
 PUBLISHED = Path(__file__).with_name("published.csv")
 METRICS = ("accuracy", "mcc", "auroc", "auprc", "sensitivity", "specificity")
 SIMULATED = "simulated, not real data"
 FASTA = ("fasta",)
+CLASSES = {("ienhancer2l", 1): ("non-enhancer", "enhancer"), ("ienhancer2l", 2): ("weak enhancer", "strong enhancer"),
+           ("generated", 1): ("background", "enhancer"), ("long_range", 1): ("decoy site first", "AP-1 site first")}
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,10 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
                     test_keys={"id": list(test.ids)},
                     target_names=("label" + (f" (1 = {train.classes[1]})" if len(train.classes) == 2 else ""),),
                     extra={"test_ids": test.ids, "test_seqs": [crop_center(q, length) for q in test.seqs],
-                           "task": cfg.dataset or "ienhancer2l"})
+                           "task": cfg.dataset or "ienhancer2l", "length": length, "pad": pad,
+                           "train_seqs": train_all.seqs, "train_ids": train_all.ids,
+                           "classes": train_all.classes or CLASSES.get((cfg.dataset or "ienhancer2l", opt.layer),
+                                                                       ("class 0", "class 1"))})
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:
@@ -214,4 +220,5 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
 
 DOMAIN = Domain(name="genomics", description=__doc__.splitlines()[0], datasets=("ienhancer2l",),
                 options=GenomicsOptions, default_config=default_config, prepare=prepare, baselines=baselines,
-                smoke_config=smoke_config, published=PUBLISHED, generated=True, plots=plots)
+                smoke_config=smoke_config, published=PUBLISHED, generated=True, plots=plots,
+                new_inputs=new_inputs)

@@ -1,0 +1,109 @@
+"""Apply a finished run's saved models to new inputs: ``lstm-suite predict RUN_DIR FILE... [--out CSV]``.
+
+The run's data are prepared again from its ``config.toml``, as ``reproduce`` does, because the models' input rules
+come from there (sequence length, cropping, padding, fitted scalers); the scalers prepared now must equal the recorded
+ones, or the models would read differently scaled inputs. The domain turns the new files into model inputs under
+those rules (``Domain.new_inputs``), every seed's model predicts them (averaged over the domain's test views, e.g. both
+DNA strands), and the CSV holds each seed's prediction and their mean, named as in ``predictions.csv``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from .config import ConfigError, validate_options
+
+
+@dataclass
+class NewInputs:
+    """What a domain's ``new_inputs(prepared, config, options, files)`` returns: model inputs, a column per key that
+    names each sample (file, id, ...), how to turn the seeds' mean into further columns (e.g. the predicted class),
+    and notes for the user (crops, inputs the run trained on)."""
+
+    X: Any
+    keys: dict[str, list] = field(default_factory=dict)
+    label: Callable[[np.ndarray], dict[str, list]] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def domains_with_new_inputs() -> list[str]:
+    from domains import DOMAINS, get_domain
+
+    return [name for name in DOMAINS if get_domain(name).new_inputs is not None]
+
+
+def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=None,
+                log: Callable[[str], None] = print) -> Path:
+    """Write the saved models' predictions for ``files`` to ``out`` (CSV) and return its path."""
+    from .experiment import predict_views
+    from .reproduce import _load_run, _missing, _recorded_paths, check_data_files, compare_scalers
+    from .training import LSTMEstimator
+
+    run_dir = Path(run_dir)
+    out = _out_file(out)
+    cfg, domain = _load_run(run_dir, domain)
+    if domain.new_inputs is None:
+        raise ConfigError(f"{run_dir}: predict takes new inputs for {' and '.join(domains_with_new_inputs())} runs "
+                          f"only, not {domain.name} runs")
+    cfg = _recorded_paths(cfg, run_dir, log)
+    _missing(run_dir, cfg.training.seeds, 1)
+    options = validate_options(domain.options, cfg.data, domain.name)
+    prep = domain.prepare(cfg, options)
+    if prep.folds:
+        raise ConfigError(f"{run_dir}: a run refitted on several folds has a model per fold and seed; predict takes "
+                          "runs with one model per seed")
+    differ = compare_scalers(json.loads((run_dir / "scalers.json").read_text(encoding="utf-8")), prep.scalers)
+    if differ:
+        raise ConfigError(f"{run_dir}: its data no longer prepare as they did for the run ({differ[0]}), so the "
+                          "saved models would read inputs scaled otherwise than in training; "
+                          f"`lstm-suite reproduce {run_dir}` names what changed")
+    used = run_dir / "data_files.json"
+    for problem in check_data_files(json.loads(used.read_text(encoding="utf-8"))) if used.is_file() else []:
+        log(f"[predict] note: {problem}")
+    new = domain.new_inputs(prep, cfg, options, [str(f) for f in files])
+    for note in new.notes:
+        log(f"[predict] {note}")
+    spec = dataclasses.replace(cfg.model, **prep.model_overrides)
+    columns = {}
+    for k in range(cfg.training.seeds):
+        est = LSTMEstimator.load(run_dir / f"seed{k}" / "model.keras", spec, cfg.training,
+                                 fixed_length=prep.fixed_length)
+        columns[f"lstm_seed{cfg.training.seed + k}"] = np.asarray(predict_views(prep, est, new.X), dtype=float)
+    mean = np.mean(list(columns.values()), axis=0)
+    if cfg.training.seeds > 1:
+        columns["lstm_ensemble"] = mean
+    outputs = {}
+    for name, values in columns.items():
+        outputs.update(_report(prep, name, values))
+    frame = pd.DataFrame({**new.keys, **outputs, **(new.label(mean) if new.label else {})})
+    frame.to_csv(out, index=False)
+    return out
+
+
+def _out_file(out: str | Path) -> Path:
+    """The CSV to write, its folder made; a ConfigError before any data are prepared when that cannot be."""
+    path = Path(out).expanduser()
+    if path.is_dir():
+        raise ConfigError(f"--out {out} is a folder; give the name of the CSV file to write")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"--out {out}: cannot make its folder ({err.strerror})") from None
+    return path
+
+
+def _report(prep, name: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """A model's predictions in the domain's reporting units: one column ``name`` when a sample has one output, else
+    one per output, named ``name`` and the target's name (``prep.target_names``)."""
+    values = prep.to_report_units(values) if prep.to_report_units is not None else values
+    values = np.asarray(values, dtype=float).reshape(len(values), -1)
+    if values.shape[1] == 1:
+        return {name: values[:, 0]}
+    names = list(prep.target_names) if len(prep.target_names) == values.shape[1] else range(values.shape[1])
+    return {f"{name} {t}": values[:, i] for i, t in enumerate(names)}

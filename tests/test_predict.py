@@ -1,0 +1,133 @@
+"""``lstm-suite predict RUN_DIR FILE...``: a finished run's saved models applied to new inputs, with the run's own
+input rules (length, cropping, padding) and every seed's prediction beside their mean."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from common.config import ConfigError, ModelSpec, RunConfig, TrainSpec
+from common.domain import DataError
+
+pytestmark = pytest.mark.slow
+
+BASES = np.array(list("ACGT"))
+
+
+def _seqs(rng, n: int, length: int, motif: str = "") -> list[str]:
+    out = []
+    for _ in range(n):
+        s = "".join(rng.choice(BASES, length))
+        if motif:
+            at = int(rng.integers(0, length - len(motif)))
+            s = s[:at] + motif + s[at + len(motif):]
+        out.append(s)
+    return out
+
+
+def _fasta(path, seqs, prefix):
+    path.write_text("".join(f">{prefix}{i} some header\n{s}\n" for i, s in enumerate(seqs)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def genomics_run(tmp_path_factory):
+    """A two-seed run on the user's own FASTA files, every sequence 60 bp (a fixed-length model)."""
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+    from domains.genomics.domain import DOMAIN
+
+    d = tmp_path_factory.mktemp("fa")
+    rng = np.random.default_rng(0)
+    files = [_fasta(d / "pos.fa", _seqs(rng, 40, 60, "CACGTGGATA"), "p"), _fasta(d / "neg.fa", _seqs(rng, 40, 60), "n"),
+             _fasta(d / "pos_test.fa", _seqs(rng, 10, 60, "CACGTGGATA"), "tp"),
+             _fasta(d / "neg_test.fa", _seqs(rng, 10, 60), "tn")]
+    cfg = RunConfig(domain="genomics", dataset="fasta", out=str(d / "runs"),
+                    model=ModelSpec(units=(4,), head="binary"), training=TrainSpec(epochs=1, seeds=2, batch_size=32),
+                    data={"fasta_train": [str(f) for f in files[:2]], "fasta_test": [str(f) for f in files[2:]],
+                          "file_labels": ["enh", "bg", "enh", "bg"], "positive": "enh"})
+    return run_experiment(cfg, DOMAIN, run_name="pred", log=lambda m: None).run_dir, files
+
+
+def test_predicting_the_runs_own_test_files_gives_the_recorded_predictions(genomics_run, tmp_path):
+    from common.predict import predict_run
+
+    run, files = genomics_run
+    out = predict_run(run, [str(files[2]), str(files[3])], tmp_path / "p.csv", log=lambda m: None)
+    got = pd.read_csv(out)
+    saved = pd.read_csv(run / "predictions.csv")
+    assert [f"{f.split('/')[-1]}:{n}:{i}" for f, n, i in zip(got["file"], got["record"], got["id"])] == \
+        list(saved["id"])
+    for col in ("lstm_seed0", "lstm_seed1", "lstm_ensemble"):
+        np.testing.assert_allclose(got[col], saved[col], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got["lstm_ensemble"], (got["lstm_seed0"] + got["lstm_seed1"]) / 2, rtol=1e-6)
+    assert set(got["predicted"]) <= {"enh", "bg"}
+    assert list(got["predicted"]) == ["enh" if p >= 0.5 else "bg" for p in got["lstm_ensemble"]]
+    assert set(got["file"]) == {str(files[2]), str(files[3])}
+
+
+def test_training_sequences_are_flagged_on_either_strand_and_longer_ones_cropped(genomics_run, tmp_path):
+    from common.predict import predict_run
+    from domains.genomics.encoding import crop_center, reverse_complement
+    from domains.genomics.fasta import read_fasta
+
+    run, files = genomics_run
+    first = read_fasta(files[0])[0]
+    rng = np.random.default_rng(5)
+    long = "".join(rng.choice(BASES, 80))
+    new = tmp_path / "new.fa"
+    new.write_text(f">rc\n{reverse_complement(first.seq).lower()}\n>fresh\n{_seqs(rng, 1, 60)[0]}\n>long\n{long}\n"
+                   f">long_centre\n{crop_center(long, 60)}\n")
+    said = []
+    got = pd.read_csv(predict_run(run, [str(new)], tmp_path / "p.csv", log=said.append), keep_default_na=False)
+    assert list(got["id"]) == ["rc", "fresh", "long", "long_centre"]
+    assert got.loc[0, "in_training"] == f"pos.fa:1:{first.id} (reverse complement)"
+    assert got.loc[1, "in_training"] == ""
+    assert list(got["length"]) == [60, 60, 80, 60]
+    assert got.loc[2, "lstm_ensemble"] == pytest.approx(got.loc[3, "lstm_ensemble"], rel=1e-6)  # centre-cropped
+    assert any("1 of the 4 sequences is in the run's training data" in s for s in said), said
+    assert any("1 sequence longer than 60 bp was centre-cropped" in s for s in said), said
+
+
+def test_a_sequence_shorter_than_a_fixed_length_model_reads_is_refused_by_name(genomics_run, tmp_path):
+    from common.predict import predict_run
+
+    run, _ = genomics_run
+    new = tmp_path / "short.fa"
+    new.write_text(">ok\n" + "A" * 60 + "\n>tiny\nACGTACGT\n")
+    with pytest.raises(DataError, match=r"short.fa: record 'tiny' has 8 bp; the run's model reads sequences of "
+                                        r"exactly 60 bp"):
+        predict_run(run, [str(new)], tmp_path / "p.csv", log=lambda m: None)
+    new.write_text(">bad\nACGTXACGT\n")
+    with pytest.raises(DataError, match=r"record 'bad' has invalid character 'X' at position 5"):
+        predict_run(run, [str(new)], tmp_path / "p.csv", log=lambda m: None)
+
+
+def test_a_domain_without_new_inputs_is_refused_by_name(tmp_path):
+    from common.experiment import run_experiment
+    from common.config import apply_overrides
+    from common.predict import predict_run
+    from tests import demo_domain
+
+    cfg = apply_overrides(demo_domain.DOMAIN.smoke_config(), {"out": str(tmp_path), "training.epochs": 1})
+    run = run_experiment(cfg, demo_domain.DOMAIN, run_name="x", log=lambda m: None).run_dir
+    with pytest.raises(ConfigError, match=r"predict takes new inputs for genomics runs only.*not demo"):
+        predict_run(run, ["x.csv"], tmp_path / "p.csv", domain=demo_domain.DOMAIN, log=lambda m: None)
+
+
+def test_the_command_line_writes_the_file_and_reports_bad_input(genomics_run, tmp_path, capsys):
+    from common.cli import main
+
+    run, files = genomics_run
+    out = tmp_path / "sub" / "scores.csv"
+    assert main(["predict", str(run), str(files[2]), "--out", str(out)]) == 0
+    assert len(pd.read_csv(out)) == 10
+    assert f"wrote {out}" in capsys.readouterr().out
+    assert main(["predict", str(run), str(tmp_path / "none.fa"), "--out", str(out)]) == 2
+    assert "none.fa: FASTA file not found" in capsys.readouterr().err
+
+
+def test_an_out_path_that_is_a_folder_is_refused_before_any_work(genomics_run, tmp_path):
+    from common.predict import predict_run
+
+    run, files = genomics_run
+    with pytest.raises(ConfigError, match=r"--out .* is a folder; give the name of the CSV file to write"):
+        predict_run(run, [str(files[2])], tmp_path, log=lambda m: None)

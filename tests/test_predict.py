@@ -109,7 +109,7 @@ def test_a_domain_without_new_inputs_is_refused_by_name(tmp_path):
 
     cfg = apply_overrides(demo_domain.DOMAIN.smoke_config(), {"out": str(tmp_path), "training.epochs": 1})
     run = run_experiment(cfg, demo_domain.DOMAIN, run_name="x", log=lambda m: None).run_dir
-    with pytest.raises(ConfigError, match=r"predict takes new inputs for genomics runs only.*not demo"):
+    with pytest.raises(ConfigError, match=r"predict takes new inputs for engineering and genomics runs only.*not demo"):
         predict_run(run, ["x.csv"], tmp_path / "p.csv", domain=demo_domain.DOMAIN, log=lambda m: None)
 
 
@@ -131,3 +131,61 @@ def test_an_out_path_that_is_a_folder_is_refused_before_any_work(genomics_run, t
     run, files = genomics_run
     with pytest.raises(ConfigError, match=r"--out .* is a folder; give the name of the CSV file to write"):
         predict_run(run, [str(files[2])], tmp_path, log=lambda m: None)
+
+
+@pytest.fixture(scope="module")
+def cmapss_run(tmp_path_factory):
+    """A two-seed run on generated engines written in NASA's layout (3 operating conditions, so the test file's rows
+    are assigned to conditions by the k-means fitted on training rows), no test engine shorter than the window."""
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+    from domains.engineering.cmapss import generate_run_to_failure, write_nasa_format
+    from domains.engineering.domain import DOMAIN
+
+    d = tmp_path_factory.mktemp("cmapss")
+    sub = generate_run_to_failure(n_train=16, n_test=12, seed=3)
+    sizes = sub.test.groupby("unit").size()
+    keep = sizes.index[sizes >= 15]
+    test = sub.test[sub.test["unit"].isin(keep)].copy()
+    test["unit"] = test["unit"].map({u: i + 1 for i, u in enumerate(keep)})
+    write_nasa_format(sub.train, d / "train_FD001.txt")
+    write_nasa_format(test, d / "test_FD001.txt")
+    (d / "RUL_FD001.txt").write_text("".join(f"{int(r)}\n" for r in sub.test_rul[np.asarray(keep) - 1]))
+    cfg = RunConfig(domain="engineering", dataset="cmapss", out=str(d / "runs"), model=ModelSpec(units=(4,)),
+                    training=TrainSpec(epochs=1, seeds=2, batch_size=256), data={"data_dir": str(d), "window": 15})
+    return run_experiment(cfg, DOMAIN, run_name="pred", log=lambda m: None).run_dir, d, sub
+
+
+def test_cmapss_predicting_the_runs_own_test_file_gives_the_recorded_predictions(cmapss_run, tmp_path):
+    from common.predict import predict_run
+
+    run, d, _ = cmapss_run
+    got = pd.read_csv(predict_run(run, [str(d / "test_FD001.txt")], tmp_path / "p.csv", log=lambda m: None))
+    saved = pd.read_csv(run / "predictions.csv")
+    assert list(got["engine"]) == list(saved["engine"])
+    for col in ("lstm_seed0", "lstm_seed1", "lstm_ensemble"):  # in cycles, as predictions.csv
+        np.testing.assert_allclose(got[col], saved[col], rtol=1e-5, atol=1e-4)
+    sizes = pd.read_csv(d / "test_FD001.txt", sep=r"\s+", header=None).groupby(0).size()
+    assert list(got["cycles"]) == list(sizes)
+
+
+def test_cmapss_short_engines_are_refused_by_a_model_without_mask_and_training_prefixes_flagged(cmapss_run, tmp_path):
+    from common.predict import predict_run
+    from domains.engineering.cmapss import write_nasa_format
+
+    run, _, sub = cmapss_run
+    prefix = sub.train[sub.train["unit"] == 2].iloc[:20].copy()
+    other = sub.train[sub.train["unit"] == 5].iloc[3:40].copy()  # not from its first cycle: not a prefix
+    other["cycle"] -= 3
+    prefix["unit"], other["unit"] = 1, 2
+    write_nasa_format(pd.concat([prefix, other]), tmp_path / "mine.txt")
+    said = []
+    got = pd.read_csv(predict_run(run, [str(tmp_path / "mine.txt")], tmp_path / "p.csv", log=said.append),
+                      keep_default_na=False)
+    assert list(got["in_training"]) == ["training engine 2 (its first 20 cycles)", ""]
+    assert any("1 of the 2 engines is the start of a training engine" in s for s in said), said
+    short = sub.train[sub.train["unit"] == 3].iloc[:9].copy()
+    write_nasa_format(pd.concat([prefix, short.assign(unit=7)]), tmp_path / "short.txt")
+    with pytest.raises(DataError, match=r"short.txt: engine 7 has 9 cycles, fewer than the run's window of 15; the "
+                                        r"run's model was built without a padding mask"):
+        predict_run(run, [str(tmp_path / "short.txt")], tmp_path / "p.csv", log=lambda m: None)

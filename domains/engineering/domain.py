@@ -18,6 +18,7 @@ from . import skab
 from .baselines import CNN1D, WindowStatsGBM
 from .cmapss import INFORMATIVE, SUBSETS, generate_run_to_failure, load_subset
 from .fusion import fusion_baselines, fusion_plots, prepare_fusion
+from .new_engines import new_inputs
 from .rul import prepare_rul
 
 PUBLISHED = Path(__file__).with_name("published.csv")
@@ -215,4 +216,4 @@ DOMAIN = Domain(name="engineering", description=__doc__.splitlines()[0], dataset
                 options=EngineeringOptions, default_config=default_config, prepare=prepare, baselines=baselines,
                 smoke_config=smoke_config, published=PUBLISHED, generated=True, plots=plots,
                 experiments=EXPERIMENTS, run_experiments=run_experiments,
-                experiment_settings=("data_dir", "seeds"), dataset_config=dataset_config)
+                experiment_settings=("data_dir", "seeds"), dataset_config=dataset_config, new_inputs=new_inputs)

@@ -2,6 +2,8 @@
 engine-grouped validation, windows that never cross engines, one (left-padded) test window per engine."""
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -13,8 +15,9 @@ from common.windows import windows_by_group
 from .cmapss import SETTINGS, Subset, rul_labels
 
 
-def condition_ids(train: pd.DataFrame, test: pd.DataFrame, mode: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """Operating-condition cluster of every row, learned from training settings only (k-means).
+def condition_ids(train: pd.DataFrame, mode: str) -> tuple[np.ndarray, Callable[[pd.DataFrame], np.ndarray], int]:
+    """Operating-condition cluster of every training row, learned from training settings only (k-means), the function
+    that assigns the rows of any other frame (test, a user's new engines) to those clusters, and their number.
 
     ``mode="auto"`` turns it on when the training settings form several distinct conditions (FD002, FD004).
     """
@@ -23,10 +26,10 @@ def condition_ids(train: pd.DataFrame, test: pd.DataFrame, mode: str) -> tuple[n
     rounded = np.column_stack([train["setting1"].round(0), train["setting2"].round(2), train["setting3"].round(0)])
     k = len(np.unique(rounded, axis=0))
     if mode == "off" or (mode == "auto" and k == 1):
-        return np.zeros(len(train), int), np.zeros(len(test), int), 1
+        return np.zeros(len(train), int), lambda frame: np.zeros(len(frame), int), 1
     k = max(k, 2)
     km = KMeans(n_clusters=k, n_init=10, random_state=0).fit(train[SETTINGS].to_numpy())
-    return km.labels_, km.predict(test[SETTINGS].to_numpy()), k
+    return km.labels_, lambda frame: km.predict(frame[SETTINGS].to_numpy()), k
 
 
 def _smooth(z: np.ndarray, units: np.ndarray, alpha: float) -> np.ndarray:
@@ -41,13 +44,13 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
     """``repeat_padding``: windows of engines shorter than the window repeat the engine's first cycle instead of
     carrying the padding mask (for a Conv1D front-end, which cannot skip masked steps), as the baselines' do."""
     train, test = data.train, data.test
-    cond_tr, cond_te, k = condition_ids(train, test, condition_norm)
+    cond_tr, conditions, k = condition_ids(train, condition_norm)
     units = train["unit"].to_numpy()
     fit_mask, val_mask = group_split(units, val_fraction, seed)
     assert set(units[fit_mask]).isdisjoint(units[val_mask])
-    x_tr, x_te = train[list(sensors)].to_numpy(float), test[list(sensors)].to_numpy(float)
-    z_tr, z_te = np.empty_like(x_tr), np.empty_like(x_te)
-    scalers, fit_rows = {}, {}
+    x_tr = train[list(sensors)].to_numpy(float)
+    z_tr = np.empty_like(x_tr)
+    scalers, fit_rows, fitted = {}, {}, []
     flat = np.ones(len(sensors), dtype=bool)  # sensors without a spread in every condition's training rows
     for c in range(k):
         rows = fit_mask & (cond_tr == c)  # training engines only: validation and test never shape the scaler
@@ -57,14 +60,24 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
         sc = Standardizer().fit(x_tr[rows], names=list(sensors))
         name = "inputs" if k == 1 else f"inputs_condition_{c}"
         scalers[name], fit_rows[name] = sc.to_dict(), x_tr[rows]
+        fitted.append(sc)
         z_tr[cond_tr == c] = sc.transform(x_tr[cond_tr == c])
-        z_te[cond_te == c] = sc.transform(x_te[cond_te == c])
+
+    def scaled(frame: pd.DataFrame, cond: np.ndarray) -> np.ndarray:
+        """A frame's sensors as the model reads them, with the scalers fitted above (test rows, a user's engines)."""
+        x = frame[list(sensors)].to_numpy(float)
+        z = np.empty_like(x)
+        for c, sc in enumerate(fitted):
+            z[cond == c] = sc.transform(x[cond == c])
+        if smoothing:
+            z = _smooth(z, frame["unit"].to_numpy(), smoothing)
+        return np.hstack([z, np.eye(k)[cond]]) if condition_inputs and k > 1 else z
+
     if smoothing:  # causal exponential smoothing within each engine (no future cycle enters a value)
         z_tr = _smooth(z_tr, units, smoothing)
-        z_te = _smooth(z_te, test["unit"].to_numpy(), smoothing)
     if condition_inputs and k > 1:  # one-hot operating condition beside the scaled sensors
         z_tr = np.hstack([z_tr, np.eye(k)[cond_tr]])
-        z_te = np.hstack([z_te, np.eye(k)[cond_te]])
+    z_te = scaled(test, conditions(test))
     y_tr = rul_labels(train, rul_max) / rul_max
     fit_w = windows_by_group(z_tr[fit_mask], y_tr[fit_mask], units[fit_mask], window)
     val_w = windows_by_group(z_tr[val_mask], y_tr[val_mask], units[val_mask], window)
@@ -78,6 +91,17 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
 
         fit_w.X, val_w.X, test_w.X = (sequence_of(w.X) for w in (fit_w, val_w, test_w))
     rep = audit(train_samples=fit_w.X, test_samples=test_w.X, val_samples=val_w.X)
+
+    def last_windows(frame: pd.DataFrame):
+        """Each engine's last window of a frame in NASA's layout, under this run's rules (``lstm-suite predict``)."""
+        w = windows_by_group(scaled(frame, conditions(frame)), np.zeros(len(frame)), frame["unit"].to_numpy(), window,
+                             last_only=True)
+        if repeat:
+            from common.baselines import sequence_of
+
+            w.X = sequence_of(w.X)
+        return w
+
     padding = ("left-padded with their first cycle repeated (a Conv1D front-end cannot skip masked steps)"
                if repeat else "left-padded and masked")
     rep.notes.append(f"validation = {count_of(len(set(units[val_mask])), 'training engine')} held out by engine; "
@@ -120,4 +144,5 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
                "conditions": k, "test_rul_clipped": clip_test_rul, "rul_max": rul_max},
         audit=rep, to_report_units=lambda a: np.asarray(a) * rul_max, published_key=(data.name, ""),
         test_keys={"engine": test_w.groups.astype(int)}, target_names=("RUL (cycles)",),
-        extra={"life": life, "rul_max": rul_max, "test_units": np.unique(test_units)})
+        extra={"life": life, "rul_max": rul_max, "test_units": np.unique(test_units), "last_windows": last_windows,
+               "window": window, "padding": "repeat" if repeat else "mask" if short else "none", "train_frame": train})

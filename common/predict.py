@@ -30,6 +30,9 @@ class NewInputs:
     keys: dict[str, list] = field(default_factory=dict)
     label: Callable[[np.ndarray], dict[str, list]] | None = None
     notes: list[str] = field(default_factory=list)
+    # the CSV from each model column's raw outputs, for inputs that are not one row each (e.g. a forecast: a row per
+    # step and channel); None: a row per sample, ``keys`` then the outputs in the domain's reporting units
+    table: Callable[[dict[str, np.ndarray]], pd.DataFrame] | None = None
 
 
 def domains_with_new_inputs() -> list[str]:
@@ -49,7 +52,9 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     out = _out_file(out)
     cfg, domain = _load_run(run_dir, domain)
     if domain.new_inputs is None:
-        raise ConfigError(f"{run_dir}: predict takes new inputs for {' and '.join(domains_with_new_inputs())} runs "
+        names = domains_with_new_inputs()
+        listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+        raise ConfigError(f"{run_dir}: predict takes new inputs for {listed} runs "
                           f"only, not {domain.name} runs")
     cfg = _recorded_paths(cfg, run_dir, log)
     _missing(run_dir, cfg.training.seeds, 1)
@@ -78,10 +83,13 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     mean = np.mean(list(columns.values()), axis=0)
     if cfg.training.seeds > 1:
         columns["lstm_ensemble"] = mean
-    outputs = {}
-    for name, values in columns.items():
-        outputs.update(_report(prep, name, values))
-    frame = pd.DataFrame({**new.keys, **outputs, **(new.label(mean) if new.label else {})})
+    if new.table is not None:
+        frame = new.table(columns)
+    else:
+        outputs = {}
+        for name, values in columns.items():
+            outputs.update(_report(prep, name, values))
+        frame = pd.DataFrame({**new.keys, **outputs, **(new.label(mean) if new.label else {})})
     frame.to_csv(out, index=False)
     return out
 

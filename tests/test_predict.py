@@ -109,7 +109,7 @@ def test_a_domain_without_new_inputs_is_refused_by_name(tmp_path):
 
     cfg = apply_overrides(demo_domain.DOMAIN.smoke_config(), {"out": str(tmp_path), "training.epochs": 1})
     run = run_experiment(cfg, demo_domain.DOMAIN, run_name="x", log=lambda m: None).run_dir
-    with pytest.raises(ConfigError, match=r"predict takes new inputs for engineering and genomics runs only.*not demo"):
+    with pytest.raises(ConfigError, match=r"predict takes new inputs for engineering, genomics and social runs only.*not demo"):
         predict_run(run, ["x.csv"], tmp_path / "p.csv", domain=demo_domain.DOMAIN, log=lambda m: None)
 
 
@@ -189,3 +189,60 @@ def test_cmapss_short_engines_are_refused_by_a_model_without_mask_and_training_p
     with pytest.raises(DataError, match=r"short.txt: engine 7 has 9 cycles, fewer than the run's window of 15; the "
                                         r"run's model was built without a padding mask"):
         predict_run(run, [str(tmp_path / "short.txt")], tmp_path / "p.csv", log=lambda m: None)
+
+
+@pytest.fixture(scope="module")
+def csv_run(tmp_path_factory):
+    """A two-seed long-horizon run on a user's daily CSV of two channels (look-back 7, horizon 2)."""
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+    from domains.social.domain import DOMAIN
+
+    d = tmp_path_factory.mktemp("csv")
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    t = np.arange(120)
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "y": np.sin(t / 5) + 10, "z": np.cos(t / 7) * 3}).to_csv(
+        d / "d.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", out=str(d / "runs"), model=ModelSpec(units=(4,), head="forecast"),
+                    training=TrainSpec(epochs=1, seeds=2),
+                    data={"path": str(d / "d.csv"), "date_column": "day", "columns": ["y", "z"], "freq": "D",
+                          "lookback": 7, "horizon": 2})
+    return run_experiment(cfg, DOMAIN, run_name="pred", log=lambda m: None).run_dir, d
+
+
+def test_a_forecast_from_the_end_of_a_csv_continues_the_series_in_its_own_units(csv_run, tmp_path):
+    """Cut the CSV two rows before its end: the forecast from there is the run's last test window, which
+    predictions.csv holds in scaled units."""
+    import json
+
+    from common.predict import predict_run
+    from common.splits import Standardizer
+
+    run, d = csv_run
+    frame = pd.read_csv(d / "d.csv")
+    frame.iloc[:-2].to_csv(tmp_path / "cut.csv", index=False)
+    got = pd.read_csv(predict_run(run, [str(tmp_path / "cut.csv")], tmp_path / "p.csv", log=lambda m: None))
+    assert list(got["step"]) == [1, 1, 2, 2] and list(got["channel"]) == ["y", "z", "y", "z"]
+    assert list(got["time"]) == ["2020-04-28", "2020-04-28", "2020-04-29", "2020-04-29"]  # the two rows cut off
+    saved = pd.read_csv(run / "predictions.csv")
+    last = saved[saved["sample"] == saved["sample"].max()]  # target names "y +1", "z +1", "y +2", "z +2"
+    scaler = Standardizer.from_dict(json.loads((run / "scalers.json").read_text())["channels"])
+    for col in ("lstm_seed0", "lstm_seed1", "lstm_ensemble"):
+        expected = scaler.inverse_transform(last[col].to_numpy().reshape(2, 2)).ravel()
+        np.testing.assert_allclose(got[col], expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got.loc[got["channel"] == "y", "last_observed"], frame["y"].iloc[-3])
+
+
+def test_a_forecast_needs_the_lookback_and_the_runs_columns(csv_run, tmp_path):
+    from common.predict import predict_run
+
+    run, d = csv_run
+    frame = pd.read_csv(d / "d.csv")
+    frame.iloc[:5].to_csv(tmp_path / "few.csv", index=False)
+    with pytest.raises(DataError, match=r"few.csv: 5 rows; the run's model reads the last 7 rows"):
+        predict_run(run, [str(tmp_path / "few.csv")], tmp_path / "p.csv", log=lambda m: None)
+    frame.drop(columns="z").to_csv(tmp_path / "noz.csv", index=False)
+    with pytest.raises(DataError, match=r"noz.csv.*'z'"):
+        predict_run(run, [str(tmp_path / "noz.csv")], tmp_path / "p.csv", log=lambda m: None)
+    with pytest.raises(DataError, match=r"a forecast continues one series: give one CSV, not 2"):
+        predict_run(run, [str(d / "d.csv")] * 2, tmp_path / "p.csv", log=lambda m: None)

@@ -16,6 +16,7 @@ from common import baselines as B
 from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import DataError, Domain, Prepared, describe_missing
 
+from .forecast import new_inputs
 from .linear import HoltOnTarget, LinearForecaster, MeanReversion
 from .ltsf import LTSFData, prepare_ltsf, read_ltsf_csv
 from .rolling import prepare_rolling
@@ -255,4 +256,4 @@ DOMAIN = Domain(name="social", description=__doc__.splitlines()[0],
                 datasets=("ili_national_illness", "exchange_rate", *ROLLING),
                 options=SocialOptions, default_config=default_config, prepare=prepare, baselines=baselines,
                 smoke_config=smoke_config, published=PUBLISHED, generated=False, plots=plots,
-                dataset_config=dataset_config)
+                dataset_config=dataset_config, new_inputs=new_inputs)

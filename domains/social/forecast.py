@@ -1,0 +1,70 @@
+"""A forecast beyond the end of a series from a finished long-horizon run (``lstm-suite predict RUN_DIR FILE``).
+
+The file is read as the run read its data (your CSV with the run's ``data.*`` reading options; a benchmark file
+with its ``date`` column), the run's channels are taken by name, and the last ``lookback`` rows, scaled with the
+run's scaler, give a forecast of every channel for steps 1..horizon after the last row, in the series' own units.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from common.domain import DataError, Prepared
+
+
+def _series(cfg, opt, path: str, columns: list[str]) -> pd.DataFrame:
+    from .domain import BENCHMARKS
+    from .ltsf import read_ltsf_csv
+    from .series import csv_format, load_series_csv
+
+    if cfg.dataset == "csv":
+        frame, _ = load_series_csv(path, opt.date_column, opt.columns, opt.freq, opt.duplicates, opt.gaps,
+                                   opt.date_format, **csv_format(opt))
+        return frame
+    if (cfg.dataset or "ili_national_illness") in BENCHMARKS:
+        frame = read_ltsf_csv(path)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: no column {', '.join(map(repr, missing))}; the run's model reads {columns}")
+        return frame[columns]
+    raise DataError(f"predict continues a series read from a file; the {cfg.dataset!r} run's data come from an "
+                    "installed package (retrain on a CSV with --dataset csv to forecast your own series)")
+
+
+def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
+    from common.predict import NewInputs
+    from common.splits import Standardizer
+
+    if "lookback" not in prep.extra:
+        raise DataError("predict forecasts from a CSV for long-horizon runs (ILI, exchange rate, your CSV); a "
+                        "rolling-origin run's decoder also needs the covariates of the forecast steps")
+    if len(files) != 1:
+        raise DataError(f"a forecast continues one series: give one CSV, not {len(files)}")
+    path, columns = files[0], prep.extra["columns"]
+    lookback, horizon = prep.extra["lookback"], prep.extra["horizon"]
+    frame = _series(cfg, opt, path, columns)
+    if len(frame) < lookback:
+        raise DataError(f"{path}: {len(frame)} rows; the run's model reads the last {lookback} rows")
+    window = frame.iloc[-lookback:]
+    if window.isna().any().any():
+        first = window.index[window.isna().any(axis=1).to_numpy()][0]
+        raise DataError(f"{path}: the last {lookback} rows, which the forecast reads, have a missing value at {first}")
+    scaler = Standardizer.from_dict(prep.scalers["channels"])
+    X = scaler.transform(window.to_numpy(float))[None].astype(np.float32)
+    last = frame.index[-1]
+    if isinstance(frame.index, pd.DatetimeIndex) and opt.freq:
+        times = [str(t.date()) if t == t.normalize() else str(t)
+                 for t in pd.date_range(last, periods=horizon + 1, freq=opt.freq)[1:]]
+    else:
+        times = [f"{last} +{h}" for h in range(1, horizon + 1)]
+
+    def table(outputs: dict[str, np.ndarray]) -> pd.DataFrame:
+        out = {"step": np.repeat(np.arange(1, horizon + 1), len(columns)), "time": np.repeat(times, len(columns)),
+               "channel": np.tile(columns, horizon),
+               "last_observed": np.tile(window.to_numpy(float)[-1], horizon)}
+        for name, values in outputs.items():
+            out[name] = scaler.inverse_transform(np.asarray(values, dtype=float).reshape(horizon, len(columns))).ravel()
+        return pd.DataFrame(out)
+
+    note = f"forecast of {len(columns)} channel(s), {horizon} steps after the last row ({last}) of {path}"
+    return NewInputs(X=X, table=table, notes=[note])

@@ -72,8 +72,6 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     for problem in check_data_files(json.loads(used.read_text(encoding="utf-8"))) if used.is_file() else []:
         log(f"[predict] note: {problem}")
     new = domain.new_inputs(prep, cfg, options, [str(f) for f in files])
-    for note in new.notes:
-        log(f"[predict] {note}")
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     columns = {}
     for k in range(cfg.training.seeds):
@@ -90,6 +88,8 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
         for name, values in columns.items():
             outputs.update(_report(prep, name, values))
         frame = pd.DataFrame({**new.keys, **outputs, **(new.label(mean) if new.label else {})})
+    for note in new.notes:  # after the table, which may add notes on the predictions
+        log(f"[predict] {note}")
     frame.to_csv(out, index=False)
     return out
 

@@ -109,7 +109,7 @@ def test_a_domain_without_new_inputs_is_refused_by_name(tmp_path):
 
     cfg = apply_overrides(demo_domain.DOMAIN.smoke_config(), {"out": str(tmp_path), "training.epochs": 1})
     run = run_experiment(cfg, demo_domain.DOMAIN, run_name="x", log=lambda m: None).run_dir
-    with pytest.raises(ConfigError, match=r"predict takes new inputs for engineering, genomics and social runs only.*not demo"):
+    with pytest.raises(ConfigError, match=r"predict takes new inputs for engineering, genomics, social and environmental runs only.*not demo"):
         predict_run(run, ["x.csv"], tmp_path / "p.csv", domain=demo_domain.DOMAIN, log=lambda m: None)
 
 
@@ -246,3 +246,73 @@ def test_a_forecast_needs_the_lookback_and_the_runs_columns(csv_run, tmp_path):
         predict_run(run, [str(tmp_path / "noz.csv")], tmp_path / "p.csv", log=lambda m: None)
     with pytest.raises(DataError, match=r"a forecast continues one series: give one CSV, not 2"):
         predict_run(run, [str(d / "d.csv")] * 2, tmp_path / "p.csv", log=lambda m: None)
+
+
+@pytest.fixture(scope="module")
+def air_run(tmp_path_factory):
+    """A two-seed PM2.5 run on two generated station files in the UCI multi-site layout."""
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+    from domains.environmental.domain import DOMAIN
+    from tests.test_environmental import AIR_PERIODS, write_station
+
+    d = tmp_path_factory.mktemp("air")
+    write_station(d / "a.csv", "Alpha")
+    write_station(d / "b.csv", "Beta", seed=1)
+    cfg = RunConfig(domain="environmental", dataset="beijing_multisite", out=str(d / "runs"),
+                    model=ModelSpec(units=(4,), head="forecast"), training=TrainSpec(epochs=1, seeds=2),
+                    data={"station_files": [str(d / "a.csv"), str(d / "b.csv")], "lookback": 30,
+                          "periods": [a for pair in AIR_PERIODS.values() for a in pair]})
+    return run_experiment(cfg, DOMAIN, run_name="pred", log=lambda m: None).run_dir, d
+
+
+def test_pm25_forecast_from_a_station_file_cut_at_an_origin_is_the_runs_forecast_there(air_run, tmp_path):
+    from common.predict import predict_run
+
+    run, d = air_run
+    saved = pd.read_csv(run / "predictions.csv")
+    origin = "2013-04-20 11:00:00"
+    frame = pd.read_csv(d / "a.csv", keep_default_na=False, dtype=str)
+    stamp = pd.to_datetime(frame[["year", "month", "day", "hour"]].astype(int))
+    frame[stamp <= origin].to_csv(tmp_path / "cut.csv", index=False)
+    said = []
+    got = pd.read_csv(predict_run(run, [str(tmp_path / "cut.csv")], tmp_path / "p.csv", log=said.append))
+    assert list(got["horizon_h"]) == [1, 6, 24]
+    assert list(got["time"]) == ["2013-04-20 12:00:00", "2013-04-20 17:00:00", "2013-04-21 11:00:00"]
+    assert set(got["station"]) == {"Alpha"} and set(got["origin"]) == {origin}
+    rows = saved[(saved["station"] == "Alpha") & (pd.to_datetime(saved["origin"]) == pd.Timestamp(origin))]
+    assert len(rows) == 3
+    for col in ("lstm_seed0", "lstm_seed1", "lstm_ensemble"):  # ug/m3, as predictions.csv
+        np.testing.assert_allclose(got[col], rows[col], rtol=1e-5, atol=1e-3)
+    assert got["last_observed"].iloc[0] == pytest.approx(float(frame[stamp <= origin]["PM2.5"].iloc[-1]))
+
+
+def test_pm25_forecast_says_when_pm25_was_last_observed_and_refuses_another_layout(air_run, tmp_path):
+    from common.predict import predict_run
+
+    run, d = air_run
+    frame = pd.read_csv(d / "b.csv", keep_default_na=False, dtype=str).iloc[:600]
+    frame.loc[590:, "PM2.5"] = "NA"
+    frame.to_csv(tmp_path / "gap.csv", index=False)
+    said = []
+    predict_run(run, [str(tmp_path / "gap.csv")], tmp_path / "p.csv", log=said.append)
+    assert any("Beta: PM2.5 last observed at 2013-03-25 13:00, 10 hours before the forecast origin "
+               "2013-03-25 23:00" in s for s in said), said
+    single = tmp_path / "single.csv"
+    single.write_text("No,year,month,day,hour,pm2.5,DEWP,TEMP,PRES,cbwd,Iws,Is,Ir\n" +
+                      "".join(f"{i + 1},2010,1,{1 + i // 24},{i % 24},50,-10,0,1020,NW,1.0,0,0\n" for i in range(48)))
+    with pytest.raises(DataError, match=r"single.csv: a station file of the UCI single-site layout; the run's model "
+                                        r"reads the multi-site layout"):
+        predict_run(run, [str(single)], tmp_path / "p.csv", log=lambda m: None)
+
+
+def test_a_negative_pm25_forecast_is_written_unchanged_and_said(air_run, tmp_path, monkeypatch):
+    from common.predict import predict_run
+    from common.training import LSTMEstimator
+
+    run, d = air_run
+    monkeypatch.setattr(LSTMEstimator, "predict", lambda self, X: np.full((len(X), 3, 1), -50.0))
+    said = []
+    got = pd.read_csv(predict_run(run, [str(d / "a.csv")], tmp_path / "p.csv", log=said.append))
+    assert (got["lstm_ensemble"] < 0).all()
+    assert any("lstm_seed0, lstm_seed1, lstm_ensemble: some forecasts are below 0 ug/m3" in s for s in said), said

@@ -21,6 +21,7 @@ from common.splits import date_periods
 
 from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
 from .camels import KRATZERT_ATTRIBUTES, load_basin, read_attributes, read_sacsma_output
+from .forecast import new_inputs
 from .streamflow import BasinSeries, prepare_streamflow
 
 PUBLISHED = Path(__file__).with_name("published.csv")
@@ -266,4 +267,4 @@ def plots(prep: Prepared, est, predictions: dict, run_dir: Path) -> list[Path]:
 DOMAIN = Domain(name="environmental", description=__doc__.splitlines()[0],
                 datasets=(SAMPLE, SACSMA, "beijing_pm25_uci", "beijing_multisite_aq"), options=EnvironmentalOptions, default_config=default_config,
                 prepare=prepare, baselines=baselines, smoke_config=smoke_config, published=PUBLISHED,
-                generated=False, plots=plots, dataset_config=dataset_config)
+                generated=False, plots=plots, dataset_config=dataset_config, new_inputs=new_inputs)

@@ -316,3 +316,62 @@ def test_a_negative_pm25_forecast_is_written_unchanged_and_said(air_run, tmp_pat
     got = pd.read_csv(predict_run(run, [str(d / "a.csv")], tmp_path / "p.csv", log=said.append))
     assert (got["lstm_ensemble"] < 0).all()
     assert any("lstm_seed0, lstm_seed1, lstm_ensemble: some forecasts are below 0 ug/m3" in s for s in said), said
+
+
+@pytest.fixture(scope="module")
+def camels_run(tmp_path_factory):
+    """A two-seed regional run with catchment attributes on two of the three basins of a generated CAMELS tree."""
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+    from domains.environmental.domain import DOMAIN
+    from tests.test_environmental import make_camels
+
+    root = tmp_path_factory.mktemp("camels")
+    make_camels(root, basins=("01000001", "02000002", "03000003"))
+    cfg = RunConfig(domain="environmental", dataset="camels", out=str(root / "runs"),
+                    model=ModelSpec(units=(4,), static_join="step"), training=TrainSpec(epochs=1, seeds=2,
+                                                                                        batch_size=512),
+                    data={"camels_root": str(root), "basins": ["01000001", "02000002"], "seq_length": 10,
+                          "static": True, "val_stride": 5})
+    return run_experiment(cfg, DOMAIN, run_name="pred", log=lambda m: None).run_dir, root
+
+
+def _forcing(root, basin):
+    return next(root.glob(f"basin_mean_forcing/nldas/*/{basin}_lump_nldas_forcing_leap.txt"))
+
+
+def test_camels_simulation_of_a_run_basin_gives_the_runs_test_predictions_and_flags_fitted_days(camels_run, tmp_path):
+    from common.predict import predict_run
+
+    run, root = camels_run
+    said = []
+    got = pd.read_csv(predict_run(run, [str(_forcing(root, "01000001"))], tmp_path / "p.csv", log=said.append),
+                      dtype={"basin": str}, keep_default_na=False)
+    saved = pd.read_csv(run / "predictions.csv", dtype={"basin": str})
+    saved = saved[saved["basin"] == "01000001"]
+    both = saved.merge(got, on=["basin", "date"], suffixes=("", "_new"))
+    assert len(both) == len(saved) > 0
+    for col in ("lstm_seed0", "lstm_seed1", "lstm_ensemble"):  # mm/day, as predictions.csv
+        np.testing.assert_allclose(both[col + "_new"], both[col], rtol=1e-4, atol=1e-4)
+    assert got["date"].iloc[0] == "1993-10-10"  # the first day with 9 days of earlier forcing
+    assert set(got.loc[got["date"].between("1999-10-01", "2008-09-30"), "in_training"]) == {"training period"}
+    assert set(got.loc[got["date"].between("2008-10-01", "2013-09-30"), "in_training"]) == {"validation period"}
+    assert set(both["in_training"]) == {""}
+    assert any("01000001: 5114 of the" in s and "days lie in the run's training or validation period" in s
+               for s in said), said
+
+
+def test_camels_a_basin_the_run_never_saw_takes_its_attributes_from_the_runs_folder(camels_run, tmp_path):
+    import shutil
+
+    from common.predict import predict_run
+
+    run, root = camels_run
+    got = pd.read_csv(predict_run(run, [str(_forcing(root, "03000003"))], tmp_path / "p.csv", log=lambda m: None),
+                      dtype={"basin": str}, keep_default_na=False)
+    assert set(got["basin"]) == {"03000003"} and set(got["in_training"]) == {""}
+    assert np.isfinite(got["lstm_ensemble"]).all()
+    shutil.copy(_forcing(root, "03000003"), tmp_path / "my_forcing.txt")
+    with pytest.raises(DataError, match=r"my_forcing.txt: the run's model reads catchment attributes, looked up by "
+                                        r"the 8-digit gauge id the file name starts with"):
+        predict_run(run, [str(tmp_path / "my_forcing.txt")], tmp_path / "p.csv", log=lambda m: None)

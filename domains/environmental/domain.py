@@ -21,7 +21,8 @@ from common.splits import date_periods
 
 from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
 from .camels import KRATZERT_ATTRIBUTES, load_basin, read_attributes, read_sacsma_output
-from .forecast import new_inputs
+from .forecast import air_inputs
+from .simulation import streamflow_inputs
 from .streamflow import BasinSeries, prepare_streamflow
 
 PUBLISHED = Path(__file__).with_name("published.csv")
@@ -175,6 +176,18 @@ def prepare(cfg: RunConfig, opt: EnvironmentalOptions) -> Prepared:
     if dataset in ("beijing_pm25", "beijing_multisite"):
         return _beijing(dataset, opt)
     raise DataError(f"environmental has datasets {list(DATASETS)}, not {dataset!r}")
+
+
+def new_inputs(prep: Prepared, cfg: RunConfig, opt: EnvironmentalOptions, files: list[str]):
+    """``lstm-suite predict``: CAMELS forcing files (simulated flow) or Beijing station files (PM2.5 forecasts)."""
+    dataset = cfg.dataset or "camels"
+    if dataset == "camels":
+        return streamflow_inputs(prep, opt, _camels_root(opt), files)
+    if dataset in ("beijing_pm25", "beijing_multisite"):
+        return air_inputs(prep, files)
+    raise DataError(f"predict reads CAMELS forcing files for 'camels' runs and station files for Beijing runs; a "
+                    f"{dataset!r} run's inputs come from " + ("the SAC-SMA output file" if dataset == "camels_sacsma"
+                                                             else "an installed package"))
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:

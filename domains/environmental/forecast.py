@@ -12,13 +12,11 @@ import pandas as pd
 from common.domain import DataError, Prepared
 
 
-def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
+def air_inputs(prep: Prepared, files: list[str]):
     from common.predict import NewInputs
 
     from .airquality import FORMATS, _fill_forward, encode, read_station
 
-    if "stations" not in prep.extra:
-        raise DataError(f"predict forecasts PM2.5 from station files for Beijing runs, not for {cfg.dataset!r} runs")
     kind, lookback, horizons = prep.extra["stations"][0].kind, prep.extra["lookback"], prep.extra["horizons"]
     scaler = prep.extra["scaler"]
     X, stations, origins, last_seen, notes = [], [], [], [], []

@@ -1,0 +1,64 @@
+"""Streamflow simulated from new forcing files by a finished CAMELS run (``lstm-suite predict RUN_DIR FILE...``).
+
+Each file is a CAMELS forcing file (the layout the run's product uses); the run's inputs are scaled with its scaler,
+and every day with ``seq_length - 1`` days of earlier forcing gets a simulated flow in mm/day. A model that reads
+catchment attributes takes them from the run's CAMELS folder by the 8-digit gauge id the file name starts with, so
+a basin the run never saw can be simulated (the ungauged use). Days of the run's training basins that lie in its
+training or validation period are flagged: the model was fitted (or early-stopped) on them.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from common.domain import DataError, Prepared, count_of
+
+
+def _gauge(path: str) -> str:
+    match = re.match(r"(\d{8})_", Path(path).name)
+    return match.group(1) if match else ""
+
+
+def streamflow_inputs(prep: Prepared, opt, root: Path, files: list[str]):
+    from common.predict import NewInputs
+    from common.splits import Standardizer
+
+    from .camels import KRATZERT_ATTRIBUTES, read_attributes, read_forcing
+
+    length, scaler = prep.split["seq_length"], prep.extra["inputs_scaler"]
+    periods, trained = prep.split["periods"], set(prep.split["train_basins"])
+    static = Standardizer.from_dict(prep.scalers["static"]) if prep.extra.get("has_static") else None
+    seqs, statics, keys, notes = [], [], {"basin": [], "date": [], "in_training": []}, []
+    for f in files:
+        forcing, _ = read_forcing(f)
+        basin = _gauge(f)
+        if static is not None and not basin:
+            raise DataError(f"{f}: the run's model reads catchment attributes, looked up by the 8-digit gauge id the "
+                            "file name starts with (as in <gauge>_lump_nldas_forcing_leap.txt); this name has none")
+        if len(forcing) < length:
+            raise DataError(f"{f}: {count_of(len(forcing), 'day')} of forcing; the run's model reads {length} days")
+        z = scaler.transform(forcing[list(opt.inputs)].to_numpy(float)).astype(np.float32)
+        seqs.append(np.moveaxis(sliding_window_view(z, length, axis=0), -1, 1))
+        dates = forcing.index[length - 1:]
+        if static is not None:
+            attrs = static.transform(read_attributes(root, [basin], KRATZERT_ATTRIBUTES).to_numpy(float))
+            statics.append(np.repeat(attrs.astype(np.float32), len(dates), axis=0))
+        flag = np.full(len(dates), "", dtype=object)
+        if basin in trained:
+            for name, (a, b) in (("training period", periods["train"]), ("validation period", periods["val"])):
+                flag[(dates >= pd.Timestamp(a)) & (dates <= pd.Timestamp(b))] = name
+            fitted = int((flag != "").sum())
+            if fitted:
+                notes.append(f"{basin}: {fitted} of the {count_of(len(dates), 'simulated day')} lie in the run's "
+                             "training or validation period (column in_training): fitted values, not predictions")
+        keys["basin"] += [basin or Path(f).stem] * len(dates)
+        keys["date"] += list(dates.strftime("%Y-%m-%d"))
+        keys["in_training"] += list(flag)
+    X = np.concatenate(seqs)
+    if static is not None:
+        X = {"sequence": X, "static": np.concatenate(statics)}
+    return NewInputs(X=X, keys=keys, notes=notes)

@@ -57,12 +57,13 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
         raise ConfigError(f"{run_dir}: predict takes new inputs for {listed} runs "
                           f"only, not {domain.name} runs")
     cfg = _recorded_paths(cfg, run_dir, log)
-    _missing(run_dir, cfg.training.seeds, 1)
+    _missing(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
     options = validate_options(domain.options, cfg.data, domain.name)
     prep = domain.prepare(cfg, options)
     if prep.folds:
         raise ConfigError(f"{run_dir}: a run refitted on several folds has a model per fold and seed; predict takes "
                           "runs with one model per seed")
+    _missing(run_dir, cfg.training.seeds, 1)
     differ = compare_scalers(json.loads((run_dir / "scalers.json").read_text(encoding="utf-8")), prep.scalers)
     if differ:
         raise ConfigError(f"{run_dir}: its data no longer prepare as they did for the run ({differ[0]}), so the "

@@ -375,3 +375,22 @@ def test_camels_a_basin_the_run_never_saw_takes_its_attributes_from_the_runs_fol
     with pytest.raises(DataError, match=r"my_forcing.txt: the run's model reads catchment attributes, looked up by "
                                         r"the 8-digit gauge id the file name starts with"):
         predict_run(run, [str(tmp_path / "my_forcing.txt")], tmp_path / "p.csv", log=lambda m: None)
+
+
+def test_a_run_refitted_on_folds_is_refused_as_such_not_as_unfinished(tmp_path):
+    """Before: "not a finished run directory (missing seed0/model.keras)", for a finished run whose models sit in
+    seed0/fold*/ (rolling origin with refits)."""
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+    from domains.social.domain import DOMAIN
+
+    days = pd.date_range("2020-01-01", periods=200, freq="D")
+    pd.DataFrame({"day": days, "y": 10 + np.sin(np.arange(200) / 3)}).to_csv(tmp_path / "u.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path), model=ModelSpec(units=(4,), head="quantile"),
+                    training=TrainSpec(epochs=1, seeds=1),
+                    data={"path": str(tmp_path / "u.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
+                          "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 4,
+                          "refit_every": 2})
+    run = run_experiment(cfg, DOMAIN, run_name="r", log=lambda s: None).run_dir
+    with pytest.raises(ConfigError, match=r"a run refitted on several folds has a model per fold and seed"):
+        predict_run(run, [str(tmp_path / "u.csv")], tmp_path / "p.csv", log=lambda m: None)

@@ -1,4 +1,4 @@
-"""``lstm-suite``: list, fetch, train, compare, run, reproduce. ``--help`` and ``list`` never import TensorFlow."""
+"""``lstm-suite``: list, fetch, train, compare, run, reproduce, predict. ``--help`` and ``list`` never import TensorFlow."""
 from __future__ import annotations
 
 import argparse
@@ -108,10 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("reproduce", help="score a finished run's saved models again on freshly prepared data and "
                         "check that they give the metrics and predictions it recorded (exit status 1 if not)")
     rp.add_argument("run_dir", help="a run directory written by train, compare or run")
-    pr = sub.add_parser("predict", help="apply a finished run's saved models to new inputs (genomics: FASTA files) "
-                        "and write each seed's prediction and their mean to a CSV")
+    pr = sub.add_parser("predict", help="apply a finished run's saved models to new input files and write each seed's "
+                        "prediction and their mean to a CSV")
     pr.add_argument("run_dir", help="a run directory written by train, compare or run")
-    pr.add_argument("files", nargs="+", help="new input files (genomics: FASTA, plain or gzip)")
+    pr.add_argument("files", nargs="+", help="new input files: FASTA (genomics), engines in NASA's layout (C-MAPSS), "
+                    "the series to continue (long-horizon social), station files (Beijing), forcing files (CAMELS)")
     pr.add_argument("--out", help="the CSV to write (default: predictions-<run directory name>.csv in the current "
                     "folder)")
     r = sub.add_parser("run", help="the main job: every domain's default experiment (quick profile) and a summary")

@@ -394,3 +394,30 @@ def test_a_run_refitted_on_folds_is_refused_as_such_not_as_unfinished(tmp_path):
     run = run_experiment(cfg, DOMAIN, run_name="r", log=lambda s: None).run_dir
     with pytest.raises(ConfigError, match=r"a run refitted on several folds has a model per fold and seed"):
         predict_run(run, [str(tmp_path / "u.csv")], tmp_path / "p.csv", log=lambda m: None)
+
+
+@pytest.mark.realdata
+def test_fd002_engines_get_the_runs_predictions_and_training_engines_are_flagged(tmp_path):
+    """Real C-MAPSS FD002 (6 operating conditions, short test engines left-padded and masked): predicting NASA's own
+    test file repeats the run's predictions; the training file's engines are all flagged as fitted."""
+    from common.download import dataset_dir
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+    from domains.engineering.domain import DOMAIN
+    from tests.conftest import real_data_or_skip
+
+    real_data_or_skip("cmapss")
+    cfg = RunConfig(domain="engineering", dataset="cmapss", out=str(tmp_path), model=ModelSpec(units=(8,)),
+                    training=TrainSpec(epochs=1, seeds=1, batch_size=512), data={"subset": "FD002"})
+    run = run_experiment(cfg, DOMAIN, run_name="fd2", log=lambda m: None).run_dir
+    folder = dataset_dir("cmapss")
+    said = []
+    got = pd.read_csv(predict_run(run, [str(folder / "test_FD002.txt"), str(folder / "train_FD002.txt")],
+                                  tmp_path / "p.csv", log=said.append), keep_default_na=False)
+    test = got[got["file"].str.endswith("test_FD002.txt")]
+    saved = pd.read_csv(run / "predictions.csv")
+    assert len(test) == len(saved) == 259
+    np.testing.assert_allclose(test["lstm_seed0"], saved["lstm_seed0"], rtol=1e-5, atol=1e-4)
+    train = got[got["file"].str.endswith("train_FD002.txt")]
+    assert len(train) == 260 and (train["in_training"] != "").all() and (test["in_training"] == "").all()
+    assert any("260 of the 519 engines are the start of a training engine" in s for s in said), said

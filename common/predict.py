@@ -45,25 +45,25 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
                 log: Callable[[str], None] = print) -> Path:
     """Write the saved models' predictions for ``files`` to ``out`` (CSV) and return its path."""
     from .experiment import predict_views
-    from .reproduce import _load_run, _missing, _recorded_paths, check_data_files, compare_scalers
+    from .reproduce import check_data_files, check_finished, compare_scalers, load_run, recorded_paths
     from .training import LSTMEstimator
 
     run_dir = Path(run_dir)
     out = _out_file(out)
-    cfg, domain = _load_run(run_dir, domain)
+    cfg, domain = load_run(run_dir, domain)
     if domain.new_inputs is None:
         names = domains_with_new_inputs()
         listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
         raise ConfigError(f"{run_dir}: predict takes new inputs for {listed} runs "
                           f"only, not {domain.name} runs")
-    cfg = _recorded_paths(cfg, run_dir, log)
-    _missing(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
+    cfg = recorded_paths(cfg, run_dir, log)
+    check_finished(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
     options = validate_options(domain.options, cfg.data, domain.name)
     prep = domain.prepare(cfg, options)
     if prep.folds:
         raise ConfigError(f"{run_dir}: a run refitted on several folds has a model per fold and seed; predict takes "
                           "runs with one model per seed")
-    _missing(run_dir, cfg.training.seeds, 1)
+    check_finished(run_dir, cfg.training.seeds, 1)
     differ = compare_scalers(json.loads((run_dir / "scalers.json").read_text(encoding="utf-8")), prep.scalers)
     if differ:
         raise ConfigError(f"{run_dir}: its data no longer prepare as they did for the run ({differ[0]}), so the "

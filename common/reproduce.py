@@ -108,7 +108,7 @@ def check_data_files(used: list[dict]) -> list[str]:
     return out
 
 
-def _missing(run_dir: Path, seeds: int, folds: int | None) -> None:
+def check_finished(run_dir: Path, seeds: int, folds: int | None) -> None:
     """Refuse a run directory without the files a finished run leaves (``folds=None``: not known yet)."""
     files = [run_dir / n for n in ("metrics.json", "predictions.csv", "scalers.json")]
     for k in range(seeds):
@@ -122,7 +122,7 @@ def _missing(run_dir: Path, seeds: int, folds: int | None) -> None:
                           f"{' and more' if len(missing) > 3 else ''})")
 
 
-def _load_run(run_dir: Path, domain):
+def load_run(run_dir: Path, domain):
     if not run_dir.is_dir():
         raise ConfigError(f"{run_dir}: no such folder")
     if not (run_dir / "config.toml").is_file() and (run_dir / "report.md").is_file():
@@ -151,7 +151,7 @@ def _say_other_code(run_dir: Path, log: Callable[[str], None]) -> None:
         log(f"[reproduce] the run was made with code {then['commit'][:12]}{dirty}; this is {now['commit'][:12]}")
 
 
-def _recorded_paths(cfg, run_dir: Path, log: Callable[[str], None]):
+def recorded_paths(cfg, run_dir: Path, log: Callable[[str], None]):
     """A relative path of the user's in ``[data]`` that does not exist from here (the run was started in another
     folder) is read as the absolute path ``data_files.json`` recorded for that option."""
     used = run_dir / "data_files.json"
@@ -183,15 +183,15 @@ def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] =
     from .training import LSTMEstimator
 
     run_dir = Path(run_dir)
-    cfg, domain = _load_run(run_dir, domain)
+    cfg, domain = load_run(run_dir, domain)
     _say_other_code(run_dir, log)
-    cfg = _recorded_paths(cfg, run_dir, log)
-    _missing(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
+    cfg = recorded_paths(cfg, run_dir, log)
+    check_finished(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
     writable = os.access(run_dir, os.W_OK)  # a read-only archive of runs is checked without the lock
     with run_lock(run_dir) if writable else contextlib.nullcontext():  # a run still writing here would change files
         prep = domain.prepare(cfg, validate_options(domain.options, cfg.data, domain.name))
         folds = prep.folds or [prep]
-        _missing(run_dir, cfg.training.seeds, len(folds))
+        check_finished(run_dir, cfg.training.seeds, len(folds))
         log(f"[reproduce] {run_dir}: data prepared again ({prep.data_label})")
         recorded = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
         problems = compare_scalers(json.loads((run_dir / "scalers.json").read_text(encoding="utf-8")), prep.scalers)

@@ -50,7 +50,7 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
 
     run_dir = Path(run_dir)
     out = _out_file(out)
-    cfg, domain = load_run(run_dir, domain)
+    cfg, domain = load_run(run_dir, domain, "predict takes")
     if domain.new_inputs is None:
         names = domains_with_new_inputs()
         listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]

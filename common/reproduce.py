@@ -122,11 +122,13 @@ def check_finished(run_dir: Path, seeds: int, folds: int | None) -> None:
                           f"{' and more' if len(missing) > 3 else ''})")
 
 
-def load_run(run_dir: Path, domain):
+def load_run(run_dir: Path, domain, command: str = "reproduce checks"):
+    """The run's config and domain; ``command`` words what the calling command does with runs, for the refusal of a
+    folder of named experiments."""
     if not run_dir.is_dir():
         raise ConfigError(f"{run_dir}: no such folder")
     if not (run_dir / "config.toml").is_file() and (run_dir / "report.md").is_file():
-        raise ConfigError(f"{run_dir}: the report of named experiments (--experiment); reproduce checks runs of "
+        raise ConfigError(f"{run_dir}: the report of named experiments (--experiment); {command} runs of "
                           "`lstm-suite train` without it")
     if not (run_dir / "config.toml").is_file():
         raise ConfigError(f"{run_dir}: not a finished run directory (no config.toml; `lstm-suite train` writes one)")

@@ -421,3 +421,13 @@ def test_fd002_engines_get_the_runs_predictions_and_training_engines_are_flagged
     train = got[got["file"].str.endswith("train_FD002.txt")]
     assert len(train) == 260 and (train["in_training"] != "").all() and (test["in_training"] == "").all()
     assert any("260 of the 519 engines are the start of a training engine" in s for s in said), said
+
+
+def test_a_folder_of_named_experiments_is_refused_in_predicts_own_words(tmp_path):
+    """Before: "... reproduce checks runs of `lstm-suite train` without it", from `lstm-suite predict`."""
+    from common.predict import predict_run
+
+    (tmp_path / "report.md").write_text("# experiments\n")
+    with pytest.raises(ConfigError, match=r"the report of named experiments \(--experiment\); predict takes runs of "
+                                          r"`lstm-suite train` without it"):
+        predict_run(tmp_path, ["x.fa"], tmp_path / "p.csv", log=lambda m: None)

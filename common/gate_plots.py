@@ -41,6 +41,14 @@ def plot_gate_heatmaps(trace: GateTrace, path: str | Path, sample: int = 0, titl
     return Path(path)
 
 
+def _mean_with_gaps(a: np.ndarray, axis) -> np.ndarray:
+    """``np.nanmean``, NaN (a gap in the curve) where every value is NaN (masked steps), without numpy's warning."""
+    a = np.asarray(a, dtype=float)
+    count = np.sum(~np.isnan(a), axis=axis)
+    total = np.nansum(a, axis=axis)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def plot_mean_gates(trace: GateTrace, inputs: np.ndarray, path: str | Path, sample: int | None = 0,
                     marks: dict[str, int] | None = None, input_label: str = "input", title: str = "") -> Path:
     """Mean over units of each gate against time, under the input; ``sample=None`` averages the batch too.
@@ -49,13 +57,13 @@ def plot_mean_gates(trace: GateTrace, inputs: np.ndarray, path: str | Path, samp
     names = ORDER[trace.kind]
     fig, axes = plt.subplots(2, 1, figsize=(10, 5), sharex=True, gridspec_kw={"height_ratios": [1, 2]})
     x = np.asarray(inputs)
-    x = x[sample] if sample is not None else np.nanmean(x, axis=0)
+    x = x[sample] if sample is not None else _mean_with_gaps(x, axis=0)
     axes[0].plot(x if x.ndim == 1 else x, lw=0.8)
     axes[0].set_ylabel(input_label)
     state_ax = axes[1].twinx()  # cell/hidden states are unbounded: their own axis, so gates stay readable
     for k, name in enumerate(names):
         g = trace.gates[name]
-        curve = np.nanmean(g[sample], axis=-1) if sample is not None else np.nanmean(g, axis=(0, 2))
+        curve = _mean_with_gaps(g[sample], axis=-1) if sample is not None else _mean_with_gaps(g, axis=(0, 2))
         bounded = name not in ("c", "h", "hh")
         (axes[1] if bounded else state_ax).plot(curve, label=LABELS[name], color=f"C{k}", ls="-" if bounded else "--")
     state_ax.set_ylabel("state (dashed)")

@@ -91,3 +91,22 @@ def test_gate_plots_are_written(tmp_path, x):
     a = plot_gate_heatmaps(tr, tmp_path / "heat.png")
     b = plot_mean_gates(tr, x[..., 0], tmp_path / "mean.png", marks={"trigger": 2})
     assert a.stat().st_size > 5000 and b.stat().st_size > 5000
+
+
+def test_mean_gate_curves_leave_masked_steps_blank_without_a_warning(tmp_path):
+    """Masked (padded) steps hold NaN gates: the mean curve has a gap there. Before: numpy's "Mean of empty slice"
+    RuntimeWarning for every such step (seen in a genomics run on sequences of varying length)."""
+    import warnings
+
+    from common.gate_plots import plot_mean_gates
+    from common.gates import GateTrace
+
+    g = np.full((2, 6, 3), 0.5)
+    g[0, 4:] = np.nan  # sample 0 is padded at its last two steps
+    tr = GateTrace("lstm", "lstm", "forward", {k: g.copy() for k in ("i", "f", "o", "c", "h")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert plot_mean_gates(tr, np.zeros((2, 6)), tmp_path / "a.png", sample=0).stat().st_size > 0
+        g_all = np.full((2, 6, 3), np.nan)
+        tr_all = GateTrace("lstm", "lstm", "forward", {k: g_all.copy() for k in ("i", "f", "o", "c", "h")})
+        assert plot_mean_gates(tr_all, np.zeros((2, 6)), tmp_path / "b.png", sample=None).stat().st_size > 0

@@ -431,3 +431,33 @@ def test_a_folder_of_named_experiments_is_refused_in_predicts_own_words(tmp_path
     with pytest.raises(ConfigError, match=r"the report of named experiments \(--experiment\); predict takes runs of "
                                           r"`lstm-suite train` without it"):
         predict_run(tmp_path, ["x.fa"], tmp_path / "p.csv", log=lambda m: None)
+
+
+def test_a_run_on_sequences_of_varying_length_pads_new_ones_as_it_did(tmp_path):
+    """Sequences of 50-70 bp: the model masks right-padding. A new sequence equal to a test record gets the
+    recorded prediction; a shorter one than any seen is padded and scored, a longer one centre-cropped."""
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+    from domains.genomics.domain import DOMAIN
+    from domains.genomics.fasta import read_fasta
+
+    rng = np.random.default_rng(1)
+
+    def varied(n, motif=""):
+        return [s[: int(rng.integers(50, 71))] for s in _seqs(rng, n, 70, motif)]
+
+    files = [_fasta(tmp_path / "p.fa", varied(30, "CACGTG"), "p"), _fasta(tmp_path / "n.fa", varied(30), "n"),
+             _fasta(tmp_path / "tp.fa", varied(8, "CACGTG"), "tp"), _fasta(tmp_path / "tn.fa", varied(8), "tn")]
+    cfg = RunConfig(domain="genomics", dataset="fasta", out=str(tmp_path / "runs"),
+                    model=ModelSpec(units=(4,), head="binary"), training=TrainSpec(epochs=1, seeds=1),
+                    data={"fasta_train": [str(f) for f in files[:2]], "fasta_test": [str(f) for f in files[2:]],
+                          "file_labels": ["enh", "bg", "enh", "bg"], "positive": "enh"})
+    run = run_experiment(cfg, DOMAIN, run_name="v", log=lambda m: None).run_dir
+    record = read_fasta(files[2])[3]
+    new = tmp_path / "new.fa"
+    new.write_text(f">same\n{record.seq}\n>short\nACGTACGTACGTACGTACGT\n>long\n{'ACGT' * 30}\n")
+    got = pd.read_csv(predict_run(run, [str(new)], tmp_path / "o.csv", log=lambda m: None))
+    saved = pd.read_csv(run / "predictions.csv")
+    recorded = saved.loc[saved["id"] == f"tp.fa:4:{record.id}", "lstm_seed0"].item()
+    assert got.loc[0, "lstm_seed0"] == pytest.approx(recorded, rel=1e-5)
+    assert np.isfinite(got["lstm_seed0"]).all() and list(got["length"]) == [len(record.seq), 20, 120]

@@ -74,11 +74,19 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
         log(f"[predict] note: {problem}")
     new = domain.new_inputs(prep, cfg, options, [str(f) for f in files])
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
-    columns = {}
+    columns, kept = {}, []
     for k in range(cfg.training.seeds):
         est = LSTMEstimator.load(run_dir / f"seed{k}" / "model.keras", spec, cfg.training,
                                  fixed_length=prep.fixed_length)
         columns[f"lstm_seed{cfg.training.seed + k}"] = np.asarray(predict_views(prep, est, new.X), dtype=float)
+        check = run_dir / f"seed{k}" / "reference_check.json"
+        if check.is_file() and json.loads(check.read_text(encoding="utf-8"))["kept"].startswith("reference"):
+            kept.append(f"lstm_seed{cfg.training.seed + k}")
+    if kept:
+        reference = "the last value" if spec.instance_norm == "last" else "the window mean"
+        new.notes.append(f"{', '.join(kept)} kept the untrained start, whose forecast repeats {reference} of each "
+                         "window, because the trained weights did not beat it on the validation windows "
+                         "(seed*/reference_check.json)")
     mean = np.mean(list(columns.values()), axis=0)
     if cfg.training.seeds > 1:
         columns["lstm_ensemble"] = mean

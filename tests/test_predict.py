@@ -461,3 +461,32 @@ def test_a_run_on_sequences_of_varying_length_pads_new_ones_as_it_did(tmp_path):
     recorded = saved.loc[saved["id"] == f"tp.fa:4:{record.id}", "lstm_seed0"].item()
     assert got.loc[0, "lstm_seed0"] == pytest.approx(recorded, rel=1e-5)
     assert np.isfinite(got["lstm_seed0"]).all() and list(got["length"]) == [len(record.seq), 20, 120]
+
+
+def test_seeds_that_kept_their_reference_start_are_named(tmp_path):
+    """With model.zero_head, a seed whose trained weights did not beat the reference on validation keeps the
+    untrained start (Repeat under instance norm "last"): its forecast is flat, and predict says why."""
+    import json
+
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+    from domains.social.domain import DOMAIN
+
+    days = pd.date_range("2020-01-01", periods=150, freq="D")
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"day": days, "y": np.cumsum(rng.normal(size=150))}).to_csv(tmp_path / "w.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path),
+                    model=ModelSpec(units=(4,), head="forecast", instance_norm="last", zero_head=True),
+                    training=TrainSpec(epochs=1, seeds=2),
+                    data={"path": str(tmp_path / "w.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
+                          "lookback": 10, "horizon": 3})
+    run = run_experiment(cfg, DOMAIN, run_name="z", log=lambda s: None).run_dir
+    kept = [k for k in (0, 1) if json.loads((run / f"seed{k}" / "reference_check.json").read_text())["kept"]
+            .startswith("reference")]
+    said = []
+    got = pd.read_csv(predict_run(run, [str(tmp_path / "w.csv")], tmp_path / "p.csv", log=said.append))
+    for k in kept:
+        np.testing.assert_allclose(got[f"lstm_seed{k}"], got["last_observed"], rtol=1e-5)
+    assert kept, "a random walk after one epoch: the check should keep the reference"
+    [named] = [s for s in said if "kept the untrained start" in s]
+    assert all(f"lstm_seed{k}" in named for k in kept) and "reference_check.json" in named

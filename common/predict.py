@@ -45,7 +45,8 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
                 log: Callable[[str], None] = print) -> Path:
     """Write the saved models' predictions for ``files`` to ``out`` (CSV) and return its path."""
     from .experiment import predict_views
-    from .reproduce import check_data_files, check_finished, compare_scalers, load_run, recorded_paths
+    from .reproduce import (check_data_files, check_finished, compare_scalers, load_run, recorded_paths,
+                            say_other_code)
     from .training import LSTMEstimator
 
     run_dir = Path(run_dir)
@@ -56,7 +57,8 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
         listed = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
         raise ConfigError(f"{run_dir}: predict takes new inputs for {listed} runs "
                           f"only, not {domain.name} runs")
-    cfg = recorded_paths(cfg, run_dir, log)
+    say_other_code(run_dir, log, "predict")
+    cfg = recorded_paths(cfg, run_dir, log, "predict")
     check_finished(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
     options = validate_options(domain.options, cfg.data, domain.name)
     prep = domain.prepare(cfg, options)

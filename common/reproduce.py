@@ -140,9 +140,9 @@ def load_run(run_dir: Path, domain, command: str = "reproduce checks"):
     return cfg, domain
 
 
-def _say_other_code(run_dir: Path, log: Callable[[str], None]) -> None:
+def say_other_code(run_dir: Path, log: Callable[[str], None], command: str = "reproduce") -> None:
     """When environment.json names another git commit than the code reproducing the run: the first place to look if
-    the figures differ."""
+    the figures differ (``command`` names the command speaking)."""
     from .training import code_version
 
     env = run_dir / "environment.json"
@@ -150,12 +150,13 @@ def _say_other_code(run_dir: Path, log: Callable[[str], None]) -> None:
     now = code_version() or {}
     if then.get("commit") and now.get("commit") and then["commit"] != now["commit"]:
         dirty = " (with uncommitted changes)" if then.get("uncommitted_changes") else ""
-        log(f"[reproduce] the run was made with code {then['commit'][:12]}{dirty}; this is {now['commit'][:12]}")
+        log(f"[{command}] the run was made with code {then['commit'][:12]}{dirty}; this is {now['commit'][:12]}")
 
 
-def recorded_paths(cfg, run_dir: Path, log: Callable[[str], None]):
+def recorded_paths(cfg, run_dir: Path, log: Callable[[str], None], command: str = "reproduce"):
     """A relative path of the user's in ``[data]`` that does not exist from here (the run was started in another
-    folder) is read as the absolute path ``data_files.json`` recorded for that option."""
+    folder) is read as the absolute path ``data_files.json`` recorded for that option (``command`` names the command
+    speaking)."""
     used = run_dir / "data_files.json"
     if not used.is_file():
         return cfg
@@ -170,7 +171,7 @@ def recorded_paths(cfg, run_dir: Path, log: Callable[[str], None]):
         tail = tuple(p for p in Path(os.path.normpath(value)).parts if p != "..")
         for path in recorded.get(key, []):
             if path.parts[-len(tail):] == tail:
-                log(f"[reproduce] data.{key} {value}: read as {path} (the path the run recorded)")
+                log(f"[{command}] data.{key} {value}: read as {path} (the path the run recorded)")
                 return str(path)
         return value
 
@@ -186,7 +187,7 @@ def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] =
 
     run_dir = Path(run_dir)
     cfg, domain = load_run(run_dir, domain)
-    _say_other_code(run_dir, log)
+    say_other_code(run_dir, log)
     cfg = recorded_paths(cfg, run_dir, log)
     check_finished(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
     writable = os.access(run_dir, os.W_OK)  # a read-only archive of runs is checked without the lock

@@ -490,3 +490,28 @@ def test_seeds_that_kept_their_reference_start_are_named(tmp_path):
     assert kept, "a random walk after one epoch: the check should keep the reference"
     [named] = [s for s in said if "kept the untrained start" in s]
     assert all(f"lstm_seed{k}" in named for k in kept) and "reference_check.json" in named
+
+
+def test_predict_speaks_in_its_own_name_about_moved_paths_and_other_code(csv_run, tmp_path, monkeypatch):
+    """Before: a run's relative data path read from its recorded place was said as "[reproduce] ..." by predict, and
+    a run made with other code was not mentioned at all (its input rules may have changed with the code)."""
+    import json
+    import shutil
+
+    from common.predict import predict_run
+    from common.training import code_version
+
+    run, d = csv_run
+    copy = shutil.copytree(run, tmp_path / "run")
+    cfg = (copy / "config.toml").read_text()
+    (copy / "config.toml").write_text(cfg.replace(str(d / "d.csv"), "d.csv"))  # as if given relative, in d
+    env = json.loads((copy / "environment.json").read_text())
+    env["code"] = {"commit": "0123456789abcdef", "uncommitted_changes": False}
+    (copy / "environment.json").write_text(json.dumps(env))
+    monkeypatch.chdir(tmp_path)
+    said = []
+    predict_run(copy, [str(d / "d.csv")], tmp_path / "p.csv", log=said.append)
+    assert f"[predict] data.path d.csv: read as {d / 'd.csv'} (the path the run recorded)" in said, said
+    if code_version() is not None:
+        assert any(s.startswith("[predict] the run was made with code 0123456789ab; this is ") for s in said), said
+    assert not any(s.startswith("[reproduce]") for s in said)

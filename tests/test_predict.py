@@ -62,6 +62,7 @@ def test_predicting_the_runs_own_test_files_gives_the_recorded_predictions(genom
     assert set(got["predicted"]) <= {"enh", "bg"}
     assert list(got["predicted"]) == ["enh" if p >= 0.5 else "bg" for p in got["lstm_ensemble"]]
     assert set(got["file"]) == {str(files[2]), str(files[3])}
+    assert set(got["target"]) == {"label (1 = enh)"}  # what the probabilities are of, as in predictions.csv
 
 
 def test_training_sequences_are_flagged_on_either_strand_and_longer_ones_cropped(genomics_run, tmp_path):
@@ -515,3 +516,13 @@ def test_predict_speaks_in_its_own_name_about_moved_paths_and_other_code(csv_run
     if code_version() is not None:
         assert any(s.startswith("[predict] the run was made with code 0123456789ab; this is ") for s in said), said
     assert not any(s.startswith("[reproduce]") for s in said)
+
+
+def test_the_target_names_class_1_for_the_registered_and_generated_sets_too():
+    """Before: "label" alone for iEnhancer and the generated sets, so a probability column did not say of what."""
+    from common.config import validate_options
+    from domains.genomics.domain import DOMAIN
+
+    cfg = DOMAIN.smoke_config()
+    prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "genomics"))
+    assert prep.target_names == ("label (1 = enhancer)",)

@@ -154,6 +154,7 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
     augment = (lambda X, y: (np.concatenate([X, reverse_complement_one_hot(X)]), np.concatenate([y, y]))) \
         if opt.rc_augment else None
     views = (lambda X: [X, reverse_complement_one_hot(X)]) if opt.strand_average else None
+    classes = train_all.classes or CLASSES.get((cfg.dataset or "ienhancer2l", opt.layer), ("class 0", "class 1"))
     split = {"kind": "stratified", "n_train": len(train), "n_val": len(val), "n_test": len(test),
              "class_counts_train": np.bincount(train.y, minlength=2).tolist(),
              "class_counts_test": np.bincount(test.y, minlength=2).tolist(), "removed_leaked": removed,
@@ -163,12 +164,11 @@ def prepare(cfg: RunConfig, opt: GenomicsOptions) -> Prepared:
                     published_key=key, fixed_length=not varying,
                     unscaled_reason="one-hot DNA needs no scaling", augment=augment, test_views=views,
                     test_keys={"id": list(test.ids)},
-                    target_names=("label" + (f" (1 = {train.classes[1]})" if len(train.classes) == 2 else ""),),
+                    target_names=(f"label (1 = {classes[1]})",),
                     extra={"test_ids": test.ids, "test_seqs": [crop_center(q, length) for q in test.seqs],
                            "task": cfg.dataset or "ienhancer2l", "length": length, "pad": pad,
                            "train_seqs": train_all.seqs, "train_ids": train_all.ids,
-                           "classes": train_all.classes or CLASSES.get((cfg.dataset or "ienhancer2l", opt.layer),
-                                                                       ("class 0", "class 1"))})
+                           "classes": classes})
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:

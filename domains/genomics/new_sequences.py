@@ -49,5 +49,6 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
         return {"predicted": [positive if v >= 0.5 else negative for v in np.ravel(p)]}
 
     keys = {"file": [r.source for r in records], "record": [r.number for r in records], "id": [r.id for r in records],
-            "length": [len(s) for s in seqs], "in_training": in_training}
+            "length": [len(s) for s in seqs], "in_training": in_training,
+            "target": [prep.target_names[0]] * len(records)}
     return NewInputs(X=X, keys=keys, label=label, notes=notes)

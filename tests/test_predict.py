@@ -164,6 +164,7 @@ def test_cmapss_predicting_the_runs_own_test_file_gives_the_recorded_predictions
     got = pd.read_csv(predict_run(run, [str(d / "test_FD001.txt")], tmp_path / "p.csv", log=lambda m: None))
     saved = pd.read_csv(run / "predictions.csv")
     assert list(got["engine"]) == list(saved["engine"])
+    assert set(got["target"]) == {"RUL (cycles)"}
     for col in ("lstm_seed0", "lstm_seed1", "lstm_ensemble"):  # in cycles, as predictions.csv
         np.testing.assert_allclose(got[col], saved[col], rtol=1e-5, atol=1e-4)
     sizes = pd.read_csv(d / "test_FD001.txt", sep=r"\s+", header=None).groupby(0).size()
@@ -355,6 +356,7 @@ def test_camels_simulation_of_a_run_basin_gives_the_runs_test_predictions_and_fl
     for col in ("lstm_seed0", "lstm_seed1", "lstm_ensemble"):  # mm/day, as predictions.csv
         np.testing.assert_allclose(both[col + "_new"], both[col], rtol=1e-4, atol=1e-4)
     assert got["date"].iloc[0] == "1993-10-10"  # the first day with 9 days of earlier forcing
+    assert set(got["target"]) == {"streamflow (mm/day)"}
     assert set(got.loc[got["date"].between("1999-10-01", "2008-09-30"), "in_training"]) == {"training period"}
     assert set(got.loc[got["date"].between("2008-10-01", "2013-09-30"), "in_training"]) == {"validation period"}
     assert set(both["in_training"]) == {""}

@@ -52,6 +52,7 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
             keys["cycles"].append(len(g))
             keys["in_training"].append(found)
     n = len(keys["engine"])
+    keys["target"] = [prep.target_names[0]] * n
     notes = [f"{flagged} of the {count_of(n, 'engine')} {'is' if flagged == 1 else 'are'} the start of a training "
              "engine (column in_training): their predictions are fitted values, not forecasts"] if flagged else []
     return NewInputs(X=np.concatenate(X), keys=keys, notes=notes)

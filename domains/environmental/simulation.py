@@ -58,6 +58,7 @@ def streamflow_inputs(prep: Prepared, opt, root: Path, files: list[str]):
         keys["basin"] += [basin or Path(f).stem] * len(dates)
         keys["date"] += list(dates.strftime("%Y-%m-%d"))
         keys["in_training"] += list(flag)
+    keys["target"] = [prep.target_names[0]] * len(keys["date"])
     X = np.concatenate(seqs)
     if static is not None:
         X = {"sequence": X, "static": np.concatenate(statics)}

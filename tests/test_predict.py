@@ -528,3 +528,28 @@ def test_the_target_names_class_1_for_the_registered_and_generated_sets_too():
     cfg = DOMAIN.smoke_config()
     prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "genomics"))
     assert prep.target_names == ("label (1 = enhancer)",)
+
+
+def test_how_the_series_was_read_is_said_and_a_filled_end_is_not_passed_off_as_observed(tmp_path):
+    """With data.gaps = "interpolate", missing values at the end of the series are set to the last observed value;
+    the forecast then starts from values nobody observed. Before: predict said nothing of how the file was read."""
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+    from domains.social.domain import DOMAIN
+
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    y = np.sin(np.arange(120) / 5) + 10
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "y": y}).to_csv(tmp_path / "d.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path / "runs"),
+                    model=ModelSpec(units=(4,), head="forecast"), training=TrainSpec(epochs=1, seeds=1),
+                    data={"path": str(tmp_path / "d.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
+                          "lookback": 7, "horizon": 2, "gaps": "interpolate"})
+    run = run_experiment(cfg, DOMAIN, run_name="g", log=lambda m: None).run_dir
+    y[-2:] = np.nan
+    pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "y": y}).to_csv(tmp_path / "new.csv", index=False)
+    said = []
+    predict_run(run, [str(tmp_path / "new.csv")], tmp_path / "p.csv", log=said.append)
+    assert any("new.csv: set 2 values at the ends of the series to the nearest observed value ('y' 2 trailing)" in s
+               for s in said), said
+    assert any("new.csv: 2 of the values in the last 7 rows, which the forecast reads, were missing and filled "
+               "(data.gaps = 'interpolate'): the forecast reads them as observed" in s for s in said), said

@@ -12,21 +12,31 @@ import pandas as pd
 from common.domain import DataError, Prepared
 
 
-def _series(cfg, opt, path: str, columns: list[str]) -> pd.DataFrame:
+def _series(cfg, opt, path: str, columns: list[str], lookback: int) -> tuple[pd.DataFrame, list[str]]:
+    """The series as the run read its data, and notes on how it was read (a user CSV's rules, values filled where
+    the forecast reads them)."""
     from .domain import BENCHMARKS
     from .ltsf import read_ltsf_csv
-    from .series import csv_format, load_series_csv
+    from .series import csv_format, fill_gaps, load_series_csv
 
-    if cfg.dataset == "csv":
-        frame, _ = load_series_csv(path, opt.date_column, opt.columns, opt.freq, opt.duplicates, opt.gaps,
-                                   opt.date_format, **csv_format(opt))
-        return frame
+    if cfg.dataset == "csv":  # gaps are filled after counting those in the window the forecast reads
+        gaps = "keep" if opt.gaps == "interpolate" else opt.gaps
+        frame, rep = load_series_csv(path, opt.date_column, opt.columns, opt.freq, opt.duplicates, gaps,
+                                     opt.date_format, **csv_format(opt))
+        filled = int(frame.iloc[-lookback:].isna().sum().sum())
+        if opt.gaps == "interpolate" and rep.missing_values:
+            frame = fill_gaps(frame, rep, path)
+        notes = [f"{path}: {action}" for action in rep.actions]
+        if filled and opt.gaps == "interpolate":
+            notes.append(f"{path}: {filled} of the values in the last {lookback} rows, which the forecast reads, were "
+                         "missing and filled (data.gaps = 'interpolate'): the forecast reads them as observed")
+        return frame, notes
     if (cfg.dataset or "ili_national_illness") in BENCHMARKS:
         frame = read_ltsf_csv(path)
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise DataError(f"{path}: no column {', '.join(map(repr, missing))}; the run's model reads {columns}")
-        return frame[columns]
+        return frame[columns], []
     raise DataError(f"predict continues a series read from a file; the {cfg.dataset!r} run's data come from an "
                     "installed package (retrain on a CSV with --dataset csv to forecast your own series)")
 
@@ -42,7 +52,7 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
         raise DataError(f"a forecast continues one series: give one CSV, not {len(files)}")
     path, columns = files[0], prep.extra["columns"]
     lookback, horizon = prep.extra["lookback"], prep.extra["horizon"]
-    frame = _series(cfg, opt, path, columns)
+    frame, notes = _series(cfg, opt, path, columns, lookback)
     if len(frame) < lookback:
         raise DataError(f"{path}: {len(frame)} rows; the run's model reads the last {lookback} rows")
     window = frame.iloc[-lookback:]
@@ -66,5 +76,5 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
             out[name] = scaler.inverse_transform(np.asarray(values, dtype=float).reshape(horizon, len(columns))).ravel()
         return pd.DataFrame(out)
 
-    note = f"forecast of {len(columns)} channel(s), {horizon} steps after the last row ({last}) of {path}"
-    return NewInputs(X=X, table=table, notes=[note])
+    notes.append(f"forecast of {len(columns)} channel(s), {horizon} steps after the last row ({last}) of {path}")
+    return NewInputs(X=X, table=table, notes=notes)

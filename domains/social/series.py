@@ -334,7 +334,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         rep.actions.append(f"reindexed to the full {freq!r} calendar: {rep.missing_timestamps} missing timestamps")
     rep.missing_values = int(values.isna().sum().sum())
     if gaps == "interpolate" and rep.missing_values:
-        values = _fill(values, rep, path)
+        values = fill_gaps(values, rep, path)
     values.index.name = date_column
     if offsets is not None:  # an inserted gap row takes the offset of the row before it
         local = values.index.tz_localize(None) + pd.TimedeltaIndex(offsets.reindex(values.index).ffill().bfill())
@@ -366,7 +366,7 @@ def _frequency_hint(index: pd.DatetimeIndex, freq: str) -> str:
     return f"; the dates follow {guess!r} (pandas' guess): set data.freq = {guess!r}" if guess and guess != freq else ""
 
 
-def _fill(values: pd.DataFrame, rep: SeriesReport, path) -> pd.DataFrame:
+def fill_gaps(values: pd.DataFrame, rep: SeriesReport, path) -> pd.DataFrame:
     """Interior gaps linearly in time; leading and trailing runs take the nearest observed value. The
     report counts each kind per column, so a column missing to the end is not called interpolated."""
     inner, ends = [], []

@@ -295,9 +295,12 @@ def test_pm25_forecast_says_when_pm25_was_last_observed_and_refuses_another_layo
     run, d = air_run
     frame = pd.read_csv(d / "b.csv", keep_default_na=False, dtype=str).iloc[:600]
     frame.loc[590:, "PM2.5"] = "NA"
+    frame.loc[597:, "TEMP"] = "NA"
     frame.to_csv(tmp_path / "gap.csv", index=False)
     said = []
     predict_run(run, [str(tmp_path / "gap.csv")], tmp_path / "p.csv", log=said.append)
+    assert any("Beta: missing in the last 30 hours, which the forecast reads, and carried forward as in training: "
+               "PM2.5 10, TEMP 3" in s for s in said), said
     assert any("Beta: PM2.5 last observed at 2013-03-25 13:00, 10 hours before the forecast origin "
                "2013-03-25 23:00" in s for s in said), said
     single = tmp_path / "single.csv"

@@ -27,8 +27,12 @@ def air_inputs(prep: Prepared, files: list[str]):
                             "layout")
         if len(station.frame) < lookback:
             raise DataError(f"{f}: {len(station.frame)} hours; the run's model reads the last {lookback}")
-        inputs, pm, _ = encode(station)
+        inputs, pm, names = encode(station)
         X.append(_fill_forward(scaler.transform(inputs))[-lookback:])
+        gaps = np.isnan(inputs[-lookback:]).sum(axis=0)
+        if gaps.any():
+            notes.append(f"{station.name}: missing in the last {lookback} hours, which the forecast reads, and carried "
+                         "forward as in training: " + ", ".join(f"{n} {int(k)}" for n, k in zip(names, gaps) if k))
         origin = station.frame.index[-1]
         seen = np.flatnonzero(~np.isnan(pm))
         if not len(seen):

@@ -1,4 +1,6 @@
-"""``lstm-suite``: list, fetch, train, compare, run, reproduce, predict. ``--help`` and ``list`` never import TensorFlow."""
+"""``lstm-suite``: list, fetch, train, compare, run, reproduce, predict.
+
+``--help`` and ``list`` never import TensorFlow."""
 from __future__ import annotations
 
 import argparse

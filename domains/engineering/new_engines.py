@@ -40,8 +40,8 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
         sizes = frame.groupby("unit", sort=False).size()
         if prep.extra["padding"] == "none" and (sizes < window).any():
             unit = int(sizes.index[sizes < window][0])
-            raise DataError(f"{f}: engine {unit} has {int(sizes[unit])} cycles, fewer than the run's window of {window}; "
-                            "the run's model was built without a padding mask (none of its test engines was that "
+            raise DataError(f"{f}: engine {unit} has {int(sizes[unit])} cycles, fewer than the run's window of "
+                            f"{window}; the run's model was built without a padding mask (none of its test engines was that "
                             "short), so it cannot read a padded window")
         X.append(prep.extra["last_windows"](frame).X)
         for unit, g in frame.groupby("unit", sort=False):

@@ -556,3 +556,50 @@ def test_how_the_series_was_read_is_said_and_a_filled_end_is_not_passed_off_as_o
                for s in said), said
     assert any("new.csv: 2 of the values in the last 7 rows, which the forecast reads, were missing and filled "
                "(data.gaps = 'interpolate'): the forecast reads them as observed" in s for s in said), said
+
+
+def _ltsf_new_inputs(tmp_path, rows: pd.DataFrame):
+    """The social hook on a benchmark-layout file, for a run on the ILI benchmark with look-back 4, horizon 2."""
+    from types import SimpleNamespace
+
+    from common.splits import Standardizer
+    from domains.social.forecast import new_inputs
+
+    columns = ["a", "OT"]
+    scaler = Standardizer().fit(np.array([[0.0, 1.0], [2.0, 3.0]]), names=columns)
+    prep = SimpleNamespace(extra={"lookback": 4, "horizon": 2, "columns": columns},
+                           scalers={"channels": scaler.to_dict()})
+    rows.to_csv(tmp_path / "new.csv", index=False)
+    return new_inputs(prep, SimpleNamespace(dataset="ili_national_illness"), SimpleNamespace(freq=""),
+                      [str(tmp_path / "new.csv")])
+
+
+def _weekly(n: int) -> pd.DataFrame:
+    dates = pd.date_range("2020-01-07", periods=n, freq="7D").strftime("%Y-%m-%d %H:%M:%S")
+    return pd.DataFrame({"date": dates, "a": np.arange(n, dtype=float), "OT": np.arange(n, dtype=float) + 1})
+
+
+def test_a_benchmark_layout_file_out_of_time_order_is_refused_not_read_backwards(tmp_path):
+    """Before: a file with its newest week first was read as it stood, and the forecast started 'after' its oldest
+    row, from a window running backwards in time."""
+    with pytest.raises(DataError, match=r"new\.csv: the dates are not in increasing order: row 3 \(2020-02-04 00:00:00\) is earlier than row 2 "
+                       r"\(2020-02-11 00:00:00\)"):
+        _ltsf_new_inputs(tmp_path, _weekly(6).iloc[::-1])
+
+
+def test_a_benchmark_layout_file_with_a_repeated_date_is_refused(tmp_path):
+    rows = _weekly(6)
+    rows = pd.concat([rows, rows.iloc[[-1]]])
+    with pytest.raises(DataError, match=r"new\.csv: row 8 repeats the date 2020-02-11 00:00:00 of row 7"):
+        _ltsf_new_inputs(tmp_path, rows)
+
+
+def test_a_benchmark_forecast_of_a_regular_series_is_dated(tmp_path):
+    """Before: the steps were labelled '2020-02-11 00:00:00 +1', '+2' though the file's step is a week."""
+    new = _ltsf_new_inputs(tmp_path, _weekly(6))
+    table = new.table({"lstm_seed0": np.zeros((1, 2, 2))})
+    assert list(table["time"]) == ["2020-02-18", "2020-02-18", "2020-02-25", "2020-02-25"]
+    irregular = _weekly(6)
+    irregular.loc[5, "date"] = "2020-02-12 00:00:00"
+    table = _ltsf_new_inputs(tmp_path, irregular).table({"lstm_seed0": np.zeros((1, 2, 2))})
+    assert list(table["time"]) == ["2020-02-12 00:00:00 +1"] * 2 + ["2020-02-12 00:00:00 +2"] * 2

@@ -41,6 +41,17 @@ def _series(cfg, opt, path: str, columns: list[str], lookback: int) -> tuple[pd.
                     "installed package (retrain on a CSV with --dataset csv to forecast your own series)")
 
 
+def _step_times(labels: pd.Index, horizon: int) -> list[str] | None:
+    """Dates of the forecast steps when the window's dates advance by one fixed step, else None."""
+    dates = pd.DatetimeIndex(pd.to_datetime(pd.Series(labels), errors="coerce"))
+    steps = set(dates[1:] - dates[:-1])
+    if dates.isna().any() or len(steps) != 1 or min(steps) <= pd.Timedelta(0):
+        return None
+    step = steps.pop()
+    future = pd.DatetimeIndex([dates[-1] + step * h for h in range(1, horizon + 1)])
+    return [str(t.date()) if t == t.normalize() else str(t) for t in future]
+
+
 def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
     from common.predict import NewInputs
     from common.splits import Standardizer
@@ -66,7 +77,7 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
         times = [str(t.date()) if t == t.normalize() else str(t)
                  for t in pd.date_range(last, periods=horizon + 1, freq=opt.freq)[1:]]
     else:
-        times = [f"{last} +{h}" for h in range(1, horizon + 1)]
+        times = _step_times(window.index, horizon) or [f"{last} +{h}" for h in range(1, horizon + 1)]
 
     def table(outputs: dict[str, np.ndarray]) -> pd.DataFrame:
         out = {"step": np.repeat(np.arange(1, horizon + 1), len(columns)), "time": np.repeat(times, len(columns)),

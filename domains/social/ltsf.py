@@ -40,7 +40,25 @@ def read_ltsf_csv(path, date_column: str = "date") -> pd.DataFrame:
     if values.isna().any().any():
         rows = values.set_axis(values.index + 2)  # the file's row: the header is row 1
         raise DataError(f"{path}: {describe_missing(rows, 'on row')}; the benchmark files have none")
-    return values.set_axis(pd.Index(frame[date_column].astype(str), name=date_column))  # as written in the file
+    labels = pd.Index(frame[date_column].astype(str), name=date_column)  # as written in the file
+    check_time_order(labels, path)
+    return values.set_axis(labels)
+
+
+def check_time_order(labels: pd.Index, path: str) -> None:
+    """A benchmark-layout file's rows are read as they stand, so its dates (where they parse as dates) must increase:
+    a file with its newest row first, or a row written twice, is an error naming the row."""
+    dates = pd.to_datetime(pd.Series(labels), errors="coerce")
+    if dates.isna().any():
+        return
+    step = dates.diff().to_numpy()[1:]
+    bad = np.flatnonzero(step <= np.timedelta64(0))
+    if len(bad):
+        k = int(bad[0]) + 1  # the file's rows: the header is row 1, so label k is on row k + 2
+        if step[bad[0]] == np.timedelta64(0):
+            raise DataError(f"{path}: row {k + 2} repeats the date {labels[k]} of row {k + 1}")
+        raise DataError(f"{path}: the dates are not in increasing order: row {k + 2} ({labels[k]}) is earlier than "
+                        f"row {k + 1} ({labels[k - 1]})")
 
 
 def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: int = 0) -> Prepared:

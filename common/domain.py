@@ -40,6 +40,14 @@ def read_from(path: str | Path) -> str:
         f" (a relative path, read from the current folder {os.getcwd()})"
 
 
+def not_found(path: str | Path, what: str) -> str:
+    """The message for a ``what`` (e.g. "FASTA file") that is not at ``path``: a folder is called a folder, and a
+    relative path says where it was looked for."""
+    if Path(path).expanduser().is_dir():
+        return f"{path}: a folder, not a {what}"
+    return f"{path}: {what} not found{read_from(path)}"
+
+
 def user_folder(text: str, key: str, holding: str) -> Path:
     """The folder a ``data.*`` option names, or a DataError saying what the path is instead (missing, a zip
     archive to extract, a file); ``holding`` names what the folder should hold, for the advice."""

@@ -293,3 +293,19 @@ def test_a_path_starting_with_a_tilde_is_read_from_the_home_folder(tmp_path, mon
     (tmp_path / "x.fa").write_text(">a\nACGT\n")
     (tmp_path / "l.csv").write_text("a,enh\n")
     assert read_fasta("~/x.fa")[0].seq == "ACGT" and labels_from_csv("~/l.csv") == {"a": "enh"}
+
+
+def test_a_folder_given_where_a_file_is_read_is_called_a_folder_not_missing(tmp_path):
+    """Before: `lstm-suite predict RUN_DIR some_folder` said "some_folder: FASTA file not found", though it exists."""
+    from common.domain import DataError
+    from domains.engineering.cmapss import read_rul, read_trajectories
+    from domains.genomics.fasta import labels_from_csv, read_fasta
+    from domains.social.series import read_csv
+
+    (tmp_path / "d").mkdir()
+    folder = tmp_path / "d"
+    for read, what in [(read_fasta, "FASTA file"), (labels_from_csv, "label file"), (read_csv, "file"),
+                       (read_trajectories, "file"), (lambda p: read_rul(p, 3), "file")]:
+        with pytest.raises(DataError) as err:
+            read(folder)
+        assert str(err.value) == f"{folder}: a folder, not a {what}"

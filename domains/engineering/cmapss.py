@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.domain import DataError, read_from
+from common.domain import DataError, not_found
 
 SETTINGS = ["setting1", "setting2", "setting3"]
 SENSORS = [f"s{i}" for i in range(1, 22)]
@@ -26,7 +26,7 @@ def read_trajectories(path: str | Path) -> pd.DataFrame:
     """Parse one train/test file; every problem names the file (and the line where it can)."""
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: file not found{read_from(path)}")
+        raise DataError(not_found(path, "file"))
     try:
         df = pd.read_csv(path, sep=r"\s+", header=None, dtype=float, engine="python")
     except pd.errors.EmptyDataError:  # a ValueError too, so caught first
@@ -64,7 +64,7 @@ def _first_non_number(path: Path) -> str:
 def read_rul(path: str | Path, n_units: int) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: file not found{read_from(path)}")
+        raise DataError(not_found(path, "file"))
     try:
         rul = np.loadtxt(path, ndmin=1, encoding="utf-8-sig")
     except ValueError as err:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from common.config import ModelSpec, RunConfig, TrainSpec, option
-from common.domain import DataError, Domain, Prepared, count_of, read_from, user_folder
+from common.domain import DataError, Domain, Prepared, count_of, not_found, user_folder
 from common.splits import date_periods
 
 from .baselines import DayOfYearClimatology, ReferenceSimulation, forcing_lags_gbm, forcing_sums_ridge
@@ -155,7 +155,7 @@ def _beijing(dataset: str, opt: EnvironmentalOptions) -> Prepared:
         what = "Beijing multi-site hourly air quality 2013-2017 (UCI 501; real)"
     for f in files:
         if not f.is_file():
-            raise DataError(f"{f}: no such station file{read_from(f)}")
+            raise DataError(not_found(f, "station file"))
     stations = [read_station(f) for f in files]
     what += f" in the UCI {stations[0].kind} layout" if opt.station_files else ""
     split = f"station-grouped: {list(opt.test_stations)} never trained on" if opt.test_stations else "time split"

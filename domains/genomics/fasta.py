@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.domain import DataError, count_of, read_from
+from common.domain import DataError, count_of, not_found
 
 VALID = frozenset("ACGTN")
 
@@ -36,7 +36,7 @@ def read_fasta(path: str | Path) -> list[Record]:
 
     path = Path(path).expanduser()
     if not path.is_file():
-        raise DataError(f"{path}: FASTA file not found{read_from(path)}")
+        raise DataError(not_found(path, "FASTA file"))
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":  # gzip (also bgzip, whose blocks are gzip members)
         import gzip
@@ -82,7 +82,7 @@ def labels_from_csv(path: str | Path) -> dict[str, str]:
     """``id,label`` rows (a header row ``id,label`` is allowed); duplicate ids are an error."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise DataError(f"{path}: label file not found{read_from(path)}")
+        raise DataError(not_found(path, "label file"))
     out: dict[str, str] = {}
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from common.domain import DataError, count_of, first_non_finite, read_from
+from common.domain import DataError, count_of, first_non_finite, not_found
 
 
 @dataclass
@@ -41,7 +41,7 @@ class SeriesReport:
 def read_csv(path: str | Path, **kwargs) -> pd.DataFrame:
     path = Path(path).expanduser()
     if not path.is_file():
-        raise DataError(f"{path}: file not found{read_from(path)}")
+        raise DataError(not_found(path, "file"))
     encoding = kwargs.get("encoding") or "utf-8"
     _refuse_other_formats(path, encoding)
     try:

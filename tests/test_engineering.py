@@ -515,3 +515,20 @@ def test_test_engines_not_numbered_1_to_n_are_noted_with_the_pairing_used(nasa_f
     prep = prepare(cfg, options(subset="FD003", data_dir=str(nasa_folder), window=15))
     assert ("test engines are numbered 1, 2, 3, 4, 5, 9, not 1..6: the RUL file's lines are paired with them in "
             "increasing number (line 6 with engine 9)") in prep.audit.notes
+
+
+def test_notes_say_whether_the_test_rul_is_clipped_and_how_many_engines_that_concerns():
+    """Before: the comparison table put our RMSE (scored against the unclipped true RUL by default) beside published
+    rows without a word on which reading it used, though the model never predicts above rul_max."""
+    from domains.engineering.rul import prepare_rul
+
+    sub = generate_run_to_failure(n_train=8, n_test=4, seed=0)
+    sub.test_rul[:] = [10.0, 130.0, 150.0, 125.0]
+    kw = dict(sensors=["s2", "s3"], window=5, rul_max=125, condition_norm="off", val_fraction=0.25, seed=0,
+              label="test")
+    raw = prepare_rul(sub, clip_test_rul=False, **kw).audit.notes
+    assert ("test metrics use the true RUL as given (unclipped): 2 of 4 test engines have more than 125 cycles left "
+            "(up to 150), which the model, trained on RUL clipped at 125, cannot predict; data.clip_test_rul = true "
+            "scores against min(true RUL, 125)") in raw
+    clipped = prepare_rul(sub, clip_test_rul=True, **kw).audit.notes
+    assert "test metrics use the true RUL clipped at 125 (data.clip_test_rul): 2 of 4 test engines had more" in clipped

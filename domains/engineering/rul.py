@@ -108,6 +108,16 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
                      + (f"{count_of(short, 'test engine')} shorter than the window {window} "
                         f"{'is' if short == 1 else 'are'} {padding}, none dropped" if short else
                         f"no test engine is shorter than the window {window}"))
+    above = np.asarray(data.test_rul) > rul_max
+    if above.any():
+        n_above = f"{int(above.sum())} of {count_of(len(above), 'test engine')}"
+        rep.notes.append(
+            f"test metrics use the true RUL clipped at {rul_max:g} (data.clip_test_rul): {n_above} had more" if
+            clip_test_rul else
+            f"test metrics use the true RUL as given (unclipped): {n_above} "
+            f"{'has' if above.sum() == 1 else 'have'} more than {rul_max:g} cycles left (up to "
+            f"{np.max(data.test_rul):g}), which the model, trained on RUL clipped at {rul_max:g}, cannot predict; "
+            f"data.clip_test_rul = true scores against min(true RUL, {rul_max:g})")
     short_train = int((fit_w.padded > 0).sum() + (val_w.padded > 0).sum())
     if short_train:
         rep.notes.append(f"{count_of(short_train, 'training engine')} shorter than the window {window} "

@@ -262,6 +262,12 @@ def make_out_folder(out: str | Path, what: str = "out") -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ConfigError(f"{what} {out}: cannot make the folder for run directories ({err.strerror})") from None
+    import tempfile
+
+    try:  # a run directory is made in it later: a folder nobody may write to is refused before any work
+        tempfile.TemporaryDirectory(dir=path).cleanup()
+    except OSError as err:
+        raise ConfigError(f"{what} {out}: cannot write in this folder ({err.strerror})") from None
     return path
 
 

@@ -114,6 +114,14 @@ def _out_file(out: str | Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ConfigError(f"--out {out}: cannot make its folder ({err.strerror})") from None
+    existed = path.exists()
+    try:  # open it now, as writing it will, so that a file nobody may write is refused before the models run
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as err:
+        raise ConfigError(f"--out {out}: cannot write this file ({err.strerror})") from None
+    if not existed:
+        path.unlink()
     return path
 
 

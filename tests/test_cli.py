@@ -199,6 +199,15 @@ def test_an_out_folder_given_by_set_or_config_that_cannot_hold_runs_is_an_error(
         capsys.readouterr().err
 
 
+@pytest.mark.skipif(not os.path.isdir("/sys/kernel"), reason="needs Linux's /sys, which no user may write to")
+def test_an_out_folder_nobody_may_write_to_is_refused_before_any_work():
+    """Before: the run directory's mkdir raised PermissionError with a traceback (train, named experiments)."""
+    from common.config import ConfigError, make_out_folder
+
+    with pytest.raises(ConfigError, match=r"^--out /sys/kernel: cannot write in this folder \("):
+        make_out_folder("/sys/kernel", "--out")
+
+
 def test_compare_skips_a_run_whose_comparison_is_empty_and_says_so(tmp_path, capsys):
     """Before: a run directory whose comparison.md was empty (a run stopped while writing it) was printed as it
     was: a blank table and "(from ...)", without a word about why."""

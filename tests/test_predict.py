@@ -1,5 +1,7 @@
 """``lstm-suite predict RUN_DIR FILE...``: a finished run's saved models applied to new inputs, with the run's own
 input rules (length, cropping, padding) and every seed's prediction beside their mean."""
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -603,3 +605,13 @@ def test_a_benchmark_forecast_of_a_regular_series_is_dated(tmp_path):
     irregular.loc[5, "date"] = "2020-02-12 00:00:00"
     table = _ltsf_new_inputs(tmp_path, irregular).table({"lstm_seed0": np.zeros((1, 2, 2))})
     assert list(table["time"]) == ["2020-02-12 00:00:00 +1"] * 2 + ["2020-02-12 00:00:00 +2"] * 2
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's /sys, which no user may write to")
+def test_an_out_file_that_cannot_be_written_is_refused_before_any_work():
+    """Before: the models predicted, then pandas raised PermissionError with a traceback."""
+    from common.predict import _out_file
+
+    with pytest.raises(ConfigError, match=r"^--out /sys/kernel/p\.csv: cannot write this file \("):
+        _out_file("/sys/kernel/p.csv")
+    assert not Path("/sys/kernel/p.csv").exists()

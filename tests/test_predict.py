@@ -615,3 +615,11 @@ def test_an_out_file_that_cannot_be_written_is_refused_before_any_work():
     with pytest.raises(ConfigError, match=r"^--out /sys/kernel/p\.csv: cannot write this file \("):
         _out_file("/sys/kernel/p.csv")
     assert not Path("/sys/kernel/p.csv").exists()
+
+
+def test_benchmark_layout_dates_with_mixed_utc_offsets_are_read_not_a_traceback(tmp_path):
+    """pandas refuses to parse dates with two UTC offsets into one column (ValueError): the order check must not."""
+    rows = _weekly(6)
+    rows["date"] = [f"2020-01-{d:02d} 00:00:00+0{1 + d % 2}:00" for d in range(1, 7)]
+    table = _ltsf_new_inputs(tmp_path, rows).table({"lstm_seed0": np.zeros((1, 2, 2))})
+    assert list(table["time"])[0] == "2020-01-06 00:00:00+01:00 +1"

@@ -43,9 +43,14 @@ def _series(cfg, opt, path: str, columns: list[str], lookback: int) -> tuple[pd.
 
 def _step_times(labels: pd.Index, horizon: int) -> list[str] | None:
     """Dates of the forecast steps when the window's dates advance by one fixed step, else None."""
-    dates = pd.DatetimeIndex(pd.to_datetime(pd.Series(labels), errors="coerce"))
+    from .ltsf import as_dates
+
+    parsed = as_dates(labels)
+    if parsed is None:
+        return None
+    dates = pd.DatetimeIndex(parsed)
     steps = set(dates[1:] - dates[:-1])
-    if dates.isna().any() or len(steps) != 1 or min(steps) <= pd.Timedelta(0):
+    if len(steps) != 1 or min(steps) <= pd.Timedelta(0):
         return None
     step = steps.pop()
     future = pd.DatetimeIndex([dates[-1] + step * h for h in range(1, horizon + 1)])

@@ -45,11 +45,21 @@ def read_ltsf_csv(path, date_column: str = "date") -> pd.DataFrame:
     return values.set_axis(labels)
 
 
+def as_dates(labels: pd.Index, utc: bool = False) -> pd.Series | None:
+    """Row labels as dates, or None where one of them is not a date (or pandas cannot put them in one column, e.g.
+    two UTC offsets without ``utc``)."""
+    try:
+        dates = pd.to_datetime(pd.Series(labels), errors="coerce", utc=utc)
+    except (ValueError, TypeError):
+        return None
+    return None if dates.isna().any() else dates
+
+
 def check_time_order(labels: pd.Index, path: str) -> None:
     """A benchmark-layout file's rows are read as they stand, so its dates (where they parse as dates) must increase:
     a file with its newest row first, or a row written twice, is an error naming the row."""
-    dates = pd.to_datetime(pd.Series(labels), errors="coerce")
-    if dates.isna().any():
+    dates = as_dates(labels, utc=True)  # in UTC, so that rows with other UTC offsets compare as instants
+    if dates is None:
         return
     step = dates.diff().to_numpy()[1:]
     bad = np.flatnonzero(step <= np.timedelta64(0))

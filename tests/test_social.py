@@ -184,6 +184,8 @@ def test_dates_off_the_grid_suggest_the_frequency_they_follow(tmp_path):
 
 @pytest.mark.parametrize("rows, problem", [
     (["2024-01-01,1,2", "yesterday,1,2"], r"row 3: date 'yesterday' does not parse"),
+    # before: "row 3: date nan does not parse" for a row with an empty date cell (e.g. a trailing ",,")
+    (["2024-01-01,1,2", ",1,2"], r"row 3: the date cell is empty"),
     (["2024-01-01,1,2", "2024-01-02,x,2"], r"column 'a' row 3 holds 'x', not a finite number"),
     (["2024-01-01,1,2", "2024-01-02,2,-inf"], r"column 'b' row 3 holds -inf, not a finite number"),
     (["2024-01-01,1,2", "2024-01-01 12:00,1,2"], r"off the 'D' grid"),

@@ -136,9 +136,7 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
     if date_format == "unix":  # seconds since 1970-01-01 UTC
         seconds = pd.to_numeric(column, errors="coerce")
         if seconds.isna().any():
-            row = int(np.flatnonzero(seconds.isna().to_numpy())[0])
-            raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} is not a number of seconds "
-                            "(data.date_format = 'unix')")
+            raise _bad_date(path, column, seconds, "is not a number of seconds (data.date_format = 'unix')")
         return pd.to_datetime(seconds, unit="s")
     if pd.api.types.is_numeric_dtype(column):
         if not date_format:
@@ -162,9 +160,7 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
     if date_format:
         dates = pd.to_datetime(column, errors="coerce", format=date_format, utc=utc)
         if dates.isna().any():
-            row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-            raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} does not match data.date_format "
-                            f"{date_format!r}")
+            raise _bad_date(path, column, dates, f"does not match data.date_format {date_format!r}")
         return dates
     first = text[column.notna()].iloc[0] if column.notna().any() else ""
     with warnings.catch_warnings():  # pandas warns about day-first guesses and reading rows one by one
@@ -182,9 +178,17 @@ def parse_dates(path, column: pd.Series, date_format: str = "", actions: list[st
             rows, day_first, _ = numeric
             dates[rows] = pd.to_datetime(column[rows], errors="coerce", format="mixed", dayfirst=day_first, utc=utc)
     if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise DataError(f"{path}: row {row + 2}: date {column.iloc[row]!r} does not parse")
+        raise _bad_date(path, column, dates, "does not parse")
     return dates
+
+
+def _bad_date(path, column: pd.Series, parsed: pd.Series, problem: str) -> DataError:
+    """The error for the first row whose date did not parse (NaN in ``parsed``), naming the file's row."""
+    row = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+    cell = column.iloc[row]
+    if pd.isna(cell) or not str(cell).strip():
+        return DataError(f"{path}: row {row + 2}: the date cell is empty")
+    return DataError(f"{path}: row {row + 2}: date {cell!r} {problem}")
 
 
 def _regular(dates: pd.Series, freq: str) -> bool:

@@ -1,5 +1,6 @@
 """Mechanisms: generator statistics, the leaky-integrator bound, and each experiment's run and report."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -112,3 +113,33 @@ def test_quick_trigger_input_gate_peaks_at_the_trigger(tmp_path):
     m = claim.measured
     assert m["test_accuracy"] > 0.9
     assert m["key_unit"]["input_gate_at_trigger"] > m["key_unit"]["input_gate_elsewhere"], claim.summary
+
+
+@pytest.mark.parametrize("accuracy, decided", [(0.52, False), (1.0, True)])
+def test_trigger_gates_of_an_lstm_that_did_not_learn_the_task_decide_nothing(tmp_path, monkeypatch, accuracy,
+                                                                             decided):
+    """Before: the full profile's LSTM stayed at chance (test accuracy 0.52) and the claim was reported as 'did NOT
+    hold', from the gates of a model that had learned nothing."""
+    pytest.importorskip("keras")
+    from domains.mechanisms import exp_gates
+
+    monkeypatch.setattr(exp_gates, "binary_accuracy", lambda model, x, y: accuracy)
+    claim = exp_gates.run_trigger("smoke", tmp_path, seed=0)
+    assert (claim.held is not None) == decided
+    if not decided:
+        assert claim.summary.startswith("the LSTM did not learn the task (test accuracy 0.520 < 0.9), so its gates "
+                                        "cannot show the claim; "), claim.summary
+
+
+def test_truncation_is_undecided_when_even_full_backpropagation_does_not_learn(tmp_path, monkeypatch):
+    """Before: the full profile's LSTM stayed near chance at every window, full BPTT included (0.49 / 0.52 / 0.56 /
+    0.50), and the claim was reported as 'did NOT hold' although nothing had learned the task."""
+    pytest.importorskip("keras")
+    from domains.mechanisms import exp_truncation
+
+    chance = lambda x, y, k, units, epochs, seed: (lambda xt: np.full((len(xt), 1), 0.9 if k == 5 else 0.1))
+    monkeypatch.setattr(exp_truncation, "train_truncated", chance)
+    claim = exp_truncation.run("smoke", tmp_path, seed=0)
+    assert claim.held is None
+    assert re.match(r"full backpropagation through time \(k = T = 20\) did not learn the task either \(accuracy "
+                    r"0\.\d\d, not above 0\.9\): undecided; ", claim.summary), claim.summary

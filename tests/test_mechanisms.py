@@ -137,9 +137,23 @@ def test_truncation_is_undecided_when_even_full_backpropagation_does_not_learn(t
     pytest.importorskip("keras")
     from domains.mechanisms import exp_truncation
 
-    chance = lambda x, y, k, units, epochs, seed: (lambda xt: np.full((len(xt), 1), 0.9 if k == 5 else 0.1))
+    chance = lambda x, y, k, units, epochs, seed, lr: (lambda xt: np.full((len(xt), 1), 0.9 if k == 5 else 0.1))
     monkeypatch.setattr(exp_truncation, "train_truncated", chance)
     claim = exp_truncation.run("smoke", tmp_path, seed=0)
     assert claim.held is None
     assert re.match(r"full backpropagation through time \(k = T = 20\) did not learn the task either \(accuracy "
                     r"0\.\d\d, not above 0\.9\): undecided; ", claim.summary), claim.summary
+
+
+def test_gru_vs_lstm_is_undecided_when_the_lstm_it_is_measured_against_did_not_learn(tmp_path, monkeypatch):
+    """Before: the full profile's LSTM stayed at chance on the memory task (accuracy 0.49), the GRU reached 0.94, and
+    the claim 'similar performance' was reported as held against a reference that had learned nothing."""
+    pytest.importorskip("keras")
+    from domains.mechanisms import exp_gru
+
+    accuracies = iter([0.49, 0.94, 0.51])
+    monkeypatch.setattr(exp_gru, "binary_accuracy", lambda model, x, y: next(accuracies))
+    claim = exp_gru.run("smoke", tmp_path, seed=0)
+    assert claim.held is None
+    assert claim.summary.startswith("the LSTM did not learn the memory task (accuracy 0.49 < 0.9), so there is no "
+                                    "performance to match: undecided; "), claim.summary

@@ -10,7 +10,7 @@ from common.config import ModelSpec
 from common.gate_plots import plot_gate_heatmaps, plot_mean_gates
 from common.gates import trace_model, trace_recurrent_layer
 
-from .runner import Claim, binary_accuracy, fit, pick
+from .runner import Claim, binary_accuracy, fit, learning_rate, pick
 from .tasks import FlagKalman, ReliabilityWeighted, SensorAverage, long_range, sensor_fusion, trigger_task
 
 
@@ -23,9 +23,10 @@ def _ratio(a, b):
 
 def run_trigger(profile: str, out: Path, seed: int = 0) -> Claim:
     n, T, epochs, units = pick(profile, (512, 20, 2, 4), (2048, 30, 12, 8), (8192, 60, 30, 16))
+    lr = learning_rate(profile)
     train = trigger_task(n, T, seed=seed)
     test = trigger_task(1000, T, seed=seed + 999)
-    model = fit(ModelSpec(units=(units,), head="binary", learning_rate=1e-2), train.x, train.y, epochs=epochs, seed=seed,
+    model = fit(ModelSpec(units=(units,), head="binary", learning_rate=lr), train.x, train.y, epochs=epochs, seed=seed,
                 batch_size=32)
     acc = binary_accuracy(model, test.x, test.y)
     tr = trace_model(model, test.x)["lstm_0"]
@@ -87,6 +88,7 @@ def run_leaky(profile: str, out: Path, seed: int = 0) -> Claim:
     import keras
 
     T, n_train, epochs = pick(profile, (100, 256, 1), (500, 1024, 8), (2000, 4096, 15))
+    lr = learning_rate(profile)
     rng = np.random.default_rng(seed)
     f_values = np.array([0.5, 0.9, 0.99])
     layer = keras.layers.LSTM(3, return_sequences=True)
@@ -108,7 +110,7 @@ def run_leaky(profile: str, out: Path, seed: int = 0) -> Claim:
         constructed[name] = {"f": f_max.tolist(), "bound": bound.tolist(), "max_abs_c": c_max.tolist(),
                              "tightness": (c_max / bound).tolist(), "holds": bool((c_max <= bound * (1 + 1e-5)).all())}
     x, y = long_range(n_train, 50, seed=seed)
-    model = fit(ModelSpec(units=(8,), head="binary", learning_rate=1e-2), x, y, epochs=epochs, seed=seed, batch_size=32)
+    model = fit(ModelSpec(units=(8,), head="binary", learning_rate=lr), x, y, epochs=epochs, seed=seed, batch_size=32)
     tr = trace_model(model, long_range(256, 50, seed=seed + 1)[0])["lstm_0"]
     ig = np.abs(tr.gates["i"] * tr.gates["g"]).max(axis=(0, 1))
     f_max = tr.gates["f"].max(axis=(0, 1))
@@ -152,9 +154,10 @@ def _plot_leaky(layer, T, f_values, path):
 
 def run_reliability(profile: str, out: Path, seed: int = 0) -> Claim:
     n, T, epochs, units = pick(profile, (256, 40, 1, 4), (1024, 80, 15, 16), (4096, 150, 40, 32))
+    lr = learning_rate(profile)
     train = sensor_fusion(n, T, seed=seed)
     test = sensor_fusion(500, T, seed=seed + 999)
-    model = fit(ModelSpec(units=(units,), head="sequence", learning_rate=1e-2), train.x, train.y, epochs=epochs, seed=seed,
+    model = fit(ModelSpec(units=(units,), head="sequence", learning_rate=lr), train.x, train.y, epochs=epochs, seed=seed,
                 batch_size=32)
     pred = model.predict(test.x, verbose=0)
     rmse = {"LSTM": float(np.sqrt(np.mean((pred - test.y) ** 2)))}

@@ -8,7 +8,7 @@ import numpy as np
 
 from common.config import ModelSpec
 
-from .runner import Claim, binary_accuracy, fit, pick
+from .runner import Claim, binary_accuracy, fit, learning_rate, pick
 from .tasks import long_range, pulse_task
 
 
@@ -27,6 +27,7 @@ def gru_units_matching(lstm_units: int, n_in: int) -> int:
 def run(profile: str, out: Path, seed: int = 0) -> Claim:
     units, T_mem, n, epochs, T_track = pick(profile, (4, 20, 256, 1, 30), (16, 40, 1024, 10, 60),
                                             (32, 100, 4096, 20, 150))
+    lr = learning_rate(profile)
     g_eq = gru_units_matching(units, 2)
     variants = {f"LSTM {units}": ("lstm", units), f"GRU {units} (same size)": ("gru", units),
                 f"GRU {g_eq} (same parameters)": ("gru", g_eq)}
@@ -35,9 +36,9 @@ def run(profile: str, out: Path, seed: int = 0) -> Claim:
     tr, te = pulse_task(n, T_track, seed=seed), pulse_task(500, T_track, seed=seed + 999)
     rows = {}
     for name, (cell, u) in variants.items():
-        m = fit(ModelSpec(cell=cell, units=(u,), head="binary", learning_rate=1e-2), x, y, epochs=epochs, seed=seed,
+        m = fit(ModelSpec(cell=cell, units=(u,), head="binary", learning_rate=lr), x, y, epochs=epochs, seed=seed,
                 batch_size=32)
-        s = fit(ModelSpec(cell=cell, units=(u,), head="sequence", learning_rate=1e-2), tr.x, tr.y, epochs=epochs,
+        s = fit(ModelSpec(cell=cell, units=(u,), head="sequence", learning_rate=lr), tr.x, tr.y, epochs=epochs,
                 seed=seed, batch_size=32)
         rows[name] = {"recurrent_params": recurrent_params(cell, u, 2), "model_params": int(m.count_params()),
                       f"memory_accuracy_T{T_mem}": binary_accuracy(m, xt, yt),
@@ -50,11 +51,17 @@ def run(profile: str, out: Path, seed: int = 0) -> Claim:
     _plot(rows, acc_key, fig)
     summary = "; ".join(f"{k}: {v['recurrent_params']} params, accuracy {v[acc_key]:.2f}, tracking MSE "
                         f"{v['tracking_mse']:.4f}" for k, v in rows.items())
+    held = bool(lighter and close)
+    if lstm[acc_key] < 0.9:  # the reference learned nothing: matching it says nothing about the GRU
+        held = None
+        summary = (f"the LSTM did not learn the memory task (accuracy {lstm[acc_key]:.2f} < 0.9), so there is no "
+                   f"performance to match: undecided; {summary}")
     return Claim("gru_vs_lstm",
                  "A GRU is a lighter variant with similar performance in some settings (here: at the same hidden size "
-                 "it has fewer parameters, accuracy within 5 points and tracking MSE within 2x of the LSTM's).",
+                 "it has fewer parameters, accuracy within 5 points and tracking MSE within 2x of the LSTM's; "
+                 "undecided when the LSTM does not learn the memory task, accuracy < 0.9).",
                  {"units": units, "gru_units_same_params": g_eq, "T_memory": T_mem, "rows": rows},
-                 bool(lighter and close), summary, [str(fig)])
+                 held, summary, [str(fig)])
 
 
 def _plot(rows, acc_key, path):

@@ -8,7 +8,7 @@ import numpy as np
 
 from common.config import ModelSpec
 
-from .runner import Claim, binary_accuracy, fit, pick
+from .runner import Claim, binary_accuracy, fit, learning_rate, pick
 from .tasks import long_range
 
 CELLS = ("simple_rnn", "gru", "lstm")
@@ -18,6 +18,7 @@ TARGET = 0.95
 def run(profile: str, out: Path, seed: int = 0) -> Claim:
     lengths, budgets, epochs, units = pick(profile, ((10, 40), (256,), 2, 8), ((10, 50, 150), (256, 1024), 10, 16),
                                            ((10, 30, 100, 300, 1000), (256, 1024, 4096), 20, 32))
+    lr = learning_rate(profile)
     acc = {c: {} for c in CELLS}  # acc[cell][T][budget]
     for T in lengths:
         x_test, y_test = long_range(1000, T, seed=seed + 999)
@@ -27,7 +28,7 @@ def run(profile: str, out: Path, seed: int = 0) -> Claim:
             for budget in sorted(budgets, reverse=True):
                 x, y = long_range(budget, T, seed=seed)
                 same_updates = int(np.ceil(epochs * max(budgets) / budget))
-                model = fit(ModelSpec(cell=cell, units=(units,), head="binary", learning_rate=1e-2), x, y,
+                model = fit(ModelSpec(cell=cell, units=(units,), head="binary", learning_rate=lr), x, y,
                             epochs=same_updates, seed=seed, batch_size=32)
                 acc[cell].setdefault(T, {})[budget] = binary_accuracy(model, x_test, y_test)
                 if acc[cell][T][budget] < TARGET:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .runner import Claim, minibatch_epochs, pick
+from .runner import Claim, learning_rate, minibatch_epochs, pick
 from .tasks import pulse_task
 
 
@@ -73,7 +73,8 @@ def run(profile: str, out: Path, seed: int = 0) -> Claim:
     results, curves = {}, {}
     for label, lam, readout in (("with L1 penalty", penalty, "fixed"), ("control, no penalty", 0.0, "fixed"),
                                 ("with L1 penalty, learned readout", penalty, "dense")):
-        _, _, forward = train_penalised(train.x, train.y, units, lam, epochs, seed, readout=readout)
+        _, _, forward = train_penalised(train.x, train.y, units, lam, epochs, seed, readout=readout,
+                                         lr=learning_rate(profile))
         pred, i = forward(test.x)
         i_mean = np.asarray(i).mean(axis=-1)
         results[label] = {"penalty": lam, "readout": readout, "mse": float(np.mean((np.asarray(pred) - test.y) ** 2)),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .runner import Claim, minibatch_epochs, pick
+from .runner import Claim, learning_rate, minibatch_epochs, pick
 from .tasks import delayed_symbol
 
 
@@ -57,7 +57,7 @@ def run(profile: str, out: Path, seed: int = 0) -> Claim:
     xt, yt = delayed_symbol(1000, T, D, seed=seed + 999)
     acc = {}
     for k in windows:
-        predict = train_truncated(x, y, k, units, epochs, seed)
+        predict = train_truncated(x, y, k, units, epochs, seed, lr=learning_rate(profile))
         acc[k] = float(np.mean((predict(xt)[:, 0] >= 0.5) == (yt[:, 0] >= 0.5)))
     short = [acc[k] for k in windows if k < D]
     long_ = [acc[k] for k in windows if k >= D]

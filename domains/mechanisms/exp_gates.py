@@ -10,11 +10,8 @@ from common.config import ModelSpec
 from common.gate_plots import plot_gate_heatmaps, plot_mean_gates
 from common.gates import trace_model, trace_recurrent_layer
 
-from .runner import Claim, binary_accuracy, fit, learning_rate, pick
+from .runner import LEARNED, Claim, binary_accuracy, fit, learning_rate, pick
 from .tasks import FlagKalman, ReliabilityWeighted, SensorAverage, long_range, sensor_fusion, trigger_task
-
-
-LEARNED = 0.9  # test accuracy at which a model's gates are read as the way it solves the task
 
 
 def _ratio(a, b):

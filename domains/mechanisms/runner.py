@@ -6,6 +6,7 @@ import numpy as np
 from common.claims import Claim, run_claim, write_report  # noqa: F401  (re-exported for the experiments)
 
 PROFILES = ("smoke", "quick", "full")  # smoke: seconds, for tests; quick: < 2 min each; full: the real thing
+LEARNED = 0.9  # test accuracy from which a model counts as having learned a task (below: its gates decide nothing)
 
 
 def pick(profile: str, smoke, quick, full):

@@ -70,7 +70,7 @@ def run(profile: str, out: Path, seed: int = 0) -> Claim:
     if full is not None and full <= 0.9:  # the control: when no window learns the task, short ones show nothing
         held = None
         summary = (f"full backpropagation through time (k = T = {T}) did not learn the task either (accuracy "
-                   f"{full:.2f}, not above 0.9): undecided; {summary}")
+                   f"{full:.2f}, not above 0.9), so short windows cannot show the claim; {summary}")
     return Claim("truncated_bptt",
                  "Truncated BPTT cannot learn a dependency longer than its truncation window (accuracy < 0.6 for every "
                  "k < D) and learns it once the window covers it (> 0.9 for every k >= D); undecided when full "

@@ -41,7 +41,7 @@ def _series(cfg, opt, path: str, columns: list[str], lookback: int) -> tuple[pd.
                     "installed package (retrain on a CSV with --dataset csv to forecast your own series)")
 
 
-def _step_times(labels: pd.Index, horizon: int) -> list[str] | None:
+def _step_times(labels: pd.Index, horizon: int) -> pd.DatetimeIndex | None:
     """Dates of the forecast steps when the window's dates advance by one fixed step, else None."""
     from .ltsf import as_dates
 
@@ -53,8 +53,12 @@ def _step_times(labels: pd.Index, horizon: int) -> list[str] | None:
     if len(steps) != 1 or min(steps) <= pd.Timedelta(0):
         return None
     step = steps.pop()
-    future = pd.DatetimeIndex([dates[-1] + step * h for h in range(1, horizon + 1)])
-    return [str(t.date()) if t == t.normalize() else str(t) for t in future]
+    return pd.DatetimeIndex([dates[-1] + step * h for h in range(1, horizon + 1)])
+
+
+def _shown(stamps: pd.DatetimeIndex) -> list[str]:
+    """Forecast times as written in the CSV: the date alone at midnight."""
+    return [str(t.date()) if t == t.normalize() else str(t) for t in stamps]
 
 
 def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
@@ -78,11 +82,9 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
     scaler = Standardizer.from_dict(prep.scalers["channels"])
     X = scaler.transform(window.to_numpy(float))[None].astype(np.float32)
     last = frame.index[-1]
-    if isinstance(frame.index, pd.DatetimeIndex) and opt.freq:
-        times = [str(t.date()) if t == t.normalize() else str(t)
-                 for t in pd.date_range(last, periods=horizon + 1, freq=opt.freq)[1:]]
-    else:
-        times = _step_times(window.index, horizon) or [f"{last} +{h}" for h in range(1, horizon + 1)]
+    stamps = (pd.date_range(last, periods=horizon + 1, freq=opt.freq)[1:]
+              if isinstance(frame.index, pd.DatetimeIndex) and opt.freq else _step_times(window.index, horizon))
+    times = _shown(stamps) if stamps is not None else [f"{last} +{h}" for h in range(1, horizon + 1)]
 
     def table(outputs: dict[str, np.ndarray]) -> pd.DataFrame:
         out = {"step": np.repeat(np.arange(1, horizon + 1), len(columns)), "time": np.repeat(times, len(columns)),

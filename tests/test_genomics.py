@@ -117,8 +117,14 @@ def test_labels_from_file_csv_and_header_pattern(tmp_path):
     write(tmp_path / "partial.csv", "a,1\n")
     with pytest.raises(DataError, match="1 record has no label"):
         load_user_fasta((str(f),), (), str(tmp_path / "partial.csv"), "", "")
-    with pytest.raises(DataError, match="does not match pattern"):
+    with pytest.raises(DataError, match="does not match pattern") as err:
         load_user_fasta((str(f),), (), "", r"kind=(\w+)", "")
+    # the pattern as the user wrote it (its repr doubled each backslash: 'kind=(\\w+)')
+    assert "pattern 'kind=(\\w+)'" in str(err.value), str(err.value)
+    for pattern, problem in ((r"kind=\w+", "needs one capturing group"), (r"kind=(\w+", "not a valid regular")):
+        with pytest.raises(DataError, match=problem) as err:
+            load_user_fasta((str(f),), (), "", pattern, "")
+        assert f"pattern '{pattern}'" in str(err.value), str(err.value)
     with pytest.raises(DataError, match="exactly two label values"):
         load_user_fasta((str(f),), ("x",), "", "", "")
 

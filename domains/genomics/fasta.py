@@ -133,13 +133,13 @@ def label_records(records: list[Record], *, label: str | None = None, labels: di
     try:
         rx = re.compile(header_pattern)
     except re.error as err:
-        raise DataError(f"header pattern {header_pattern!r} is not a valid regular expression: {err}") from None
+        raise DataError(f"header pattern '{header_pattern}' is not a valid regular expression: {err}") from None
     if rx.groups < 1:
-        raise DataError(f"header pattern {header_pattern!r} needs one capturing group holding the label")
+        raise DataError(f"header pattern '{header_pattern}' needs one capturing group holding the label")
     out = []
     for r in records:
         m = rx.search(r.header or r.id)
         if not m:
-            raise DataError(f"{r.source}: header of record {r.id!r} does not match pattern {header_pattern!r}")
+            raise DataError(f"{r.source}: header of record {r.id!r} does not match pattern '{header_pattern}'")
         out.append(m.group(1))
     return out

@@ -94,3 +94,28 @@ def test_social_benchmark_horizons_that_a_chosen_dataset_lacks_are_refused():
                         "--horizons 7: not a horizon of ili (24, 36, 48, 60) or exchange (96, 192, 336, 720)")):
         run = subprocess.run([sys.executable, script, *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
         assert run.returncode == 2 and said in run.stderr, run.stderr[-500:]
+
+
+def test_social_benchmark_second_lookback_runs_ili_at_36_and_the_exchange_rate_at_336():
+    """The social issue names two look-backs per dataset (ILI 36 and 104, the exchange rate 96 and 336); the
+    benchmark ran only the first, so the published LSTM row (I = 36) had no like-for-like LSTM of ours."""
+    import argparse
+
+    from benchmarks.social import long_configs, lookbacks
+
+    def args(*more, sets=()):
+        return argparse.Namespace(second_lookback="second" in more, set=list(sets), horizons=[24, 96], out="o",
+                                  seeds=2)
+
+    assert lookbacks("ili", args()) == (104,) and lookbacks("exchange", args()) == (96,)
+    assert lookbacks("ili", args("second")) == (104, 36) and lookbacks("exchange", args("second")) == (96, 336)
+    assert lookbacks("ili", args(sets=["data.lookback=52"])) == (52,)
+    runs = long_configs("ili", args("second"))
+    assert sorted(runs) == [("ili", 24, 36), ("ili", 24, 104)]
+    assert [runs[k][0].data["lookback"] for k in sorted(runs)] == [36, 104]
+    assert [runs[k][1] for k in sorted(runs)] == ["bench-H24-L36", "bench-H24"]
+    assert runs[("ili", 24, 36)][0].training.seeds == 2 and runs[("ili", 24, 36)][0].data["horizon"] == 24
+    script = str(ROOT / "benchmarks" / "social.py")
+    run = subprocess.run([sys.executable, script, "--datasets", "ili", "--second-lookback", "--set", "data.lookback=52"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 2 and "--set data.lookback chooses one" in run.stderr, run.stderr[-500:]

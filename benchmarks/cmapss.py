@@ -50,9 +50,8 @@ def main(argv=None):
                    help="config overrides, as for lstm-suite train")
     args = p.parse_args(argv)
 
-    import pandas as pd
-
     from common.config import apply_overrides, parse_override
+    from common.evaluation import mean_sd, rows_table
     from common.experiment import run_experiment
     from domains.engineering.domain import DOMAIN
 
@@ -69,7 +68,7 @@ def main(argv=None):
         best_base = min(res.baselines.items(), key=lambda kv: kv[1]["rmse"])
         raw = unclipped(res.run_dir, subset, cfg.data.get("data_dir", ""))
         row = {"subset": subset, "test RUL": f"clipped at {cfg.data.get('rul_max', 125):g}" if clipped else "unclipped",
-               "LSTM RMSE": f"{s['mean']:.2f} ± {s['sd']:.2f}", "PHM08": f"{res.lstm['phm08']['mean']:.0f}",
+               "LSTM RMSE": mean_sd(s, ".2f"), "PHM08": f"{res.lstm['phm08']['mean']:.0f}",
                "target": TARGETS[subset], "met": s["mean"] <= TARGETS[subset] if clipped else "(clipped only)",
                "ensemble RMSE": f"{res.ensemble['rmse']:.2f}" if res.ensemble else "",
                "LSTM RMSE, unclipped true RUL": f"{raw:.2f}", "Zheng 2017 LSTM": ZHENG_2017[subset],
@@ -78,7 +77,7 @@ def main(argv=None):
         if subset == "FD001" and args.seeds == 5:
             row["time target"] = f"<= {FD001_MINUTES:g} min: {minutes <= FD001_MINUTES}"
         rows.append(row)
-    table = pd.DataFrame(rows).fillna("")
+    table = rows_table(rows)
     print("\n" + table.to_markdown(index=False))
 
 

@@ -94,6 +94,7 @@ def main(argv=None):
     import pandas as pd
 
     from common.config import apply_overrides, parse_override
+    from common.evaluation import rows_table
     from common.experiment import run_experiment
     from domains.environmental.domain import DOMAIN
 
@@ -130,9 +131,9 @@ def main(argv=None):
     minutes = (time.perf_counter() - start) / 60
     report = "# Environmental benchmark\n\n"
     if rows:
-        report += f"## CAMELS-US streamflow (test NSE)\n\n{pd.DataFrame(rows).fillna('').to_markdown(index=False)}\n\n"
+        report += f"## CAMELS-US streamflow (test NSE)\n\n{rows_table(rows).to_markdown(index=False)}\n\n"
     if air_rows:
-        report += f"## Beijing PM2.5 (test RMSE, ug/m3)\n\n{pd.DataFrame(air_rows).fillna('').to_markdown(index=False)}\n\n"
+        report += f"## Beijing PM2.5 (test RMSE, ug/m3)\n\n{rows_table(air_rows).to_markdown(index=False)}\n\n"
     report += f"Took {minutes:.1f} minutes (target: the whole environmental benchmark within 30).\n"
     out = Path(args.out) / "environmental-benchmark"
     out.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,7 @@ def main(argv=None):
 
     from common.config import apply_overrides, parse_override
     from common.download import dataset_dir
+    from common.evaluation import mean_sd
     from common.training import in_workers
     from domains.genomics.data import load_ienhancer
     from domains.genomics.domain import CANDIDATES, DOMAIN
@@ -75,7 +76,7 @@ def main(argv=None):
     for split, res in zip(splits, results):
         s = res.lstm
         rows.append({"split": split, "model": chosen,
-                     **{m: f"{s[m]['mean']:.4f} ± {s[m]['sd']:.4f}" for m in ("accuracy", "mcc", "auroc", "auprc")},
+                     **{m: mean_sd(s[m], ".4f") for m in ("accuracy", "mcc", "auroc", "auprc")},
                      "target met": all(s[m]["mean"] >= t for m, t in TARGET.items()) if split == "standard"
                      else "n/a (reported beside)",
                      "leakage audit": json.loads((res.run_dir / "leakage.json").read_text())["findings"] or "none"})

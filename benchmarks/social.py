@@ -43,6 +43,7 @@ def rolling_config(short: str, args):
 
 def rolling_rows(short: str, cfg, res) -> tuple[list[dict], str]:
     """A summary row per scored horizon of one rolling-origin run, and the run's comparison table."""
+    from common.evaluation import mean_sd
     from domains.social.rolling_sets import SETTINGS as ROLLING_SETTINGS
 
     H = cfg.data.get("horizon") or ROLLING_SETTINGS[ROLLING[short]].horizon
@@ -54,7 +55,7 @@ def rolling_rows(short: str, cfg, res) -> tuple[list[dict], str]:
         best_name = min(snaive, key=snaive.get) if snaive else None
         lstm = res.lstm[key("mase")]["mean"]
         row = {"dataset": short, "horizon": h or f"h{H} (all steps)",
-               "LSTM MASE": f"{lstm:.3f} ± {res.lstm[key('mase')]['sd']:.3f}",
+               "LSTM MASE": mean_sd(res.lstm[key("mase")], ".3f"),
                "LSTM MAE": f"{res.lstm[key('mae')]['mean']:.4g}", "LSTM sMAPE": f"{res.lstm[key('smape')]['mean']:.2f}",
                "best seasonal naive MASE": f"{snaive[best_name]:.3f} ({best_name})" if best_name else "",
                "GBM MASE": f"{res.baselines['gradient boosting on lags'][key('mase')]:.3f}",
@@ -181,9 +182,7 @@ def main(argv=None):
                 "of them")
     start = time.perf_counter()
 
-    import pandas as pd
-
-    from common.evaluation import load_published
+    from common.evaluation import load_published, mean_sd, rows_table
     from common.training import in_workers
     from domains.social.domain import PUBLISHED
 
@@ -226,7 +225,7 @@ def main(argv=None):
             if not first:
                 target = f"not judged (the targets are at L = {lookbacks(short, args)[0]})"
             rows.append({"dataset": short, "H": h, "L": lookback,
-                         "LSTM MSE": f"{lstm:.3f} ± {res.lstm['mse']['sd']:.3f}",
+                         "LSTM MSE": mean_sd(res.lstm["mse"], ".3f"),
                          "LSTM MAE": f"{res.lstm['mae']['mean']:.3f}",
                          "ensemble MSE": f"{res.ensemble['mse']:.3f}" if res.ensemble else "",
                          "Repeat": f"{repeat:.3f}",
@@ -245,10 +244,10 @@ def main(argv=None):
     minutes = (time.perf_counter() - start) / 60
     report = "# Social benchmark\n\n"
     if rows:
-        report += f"## Long-horizon protocol\n\n{pd.DataFrame(rows).fillna('').to_markdown(index=False)}\n\n"
+        report += f"## Long-horizon protocol\n\n{rows_table(rows).to_markdown(index=False)}\n\n"
     if rolling:
         report += (f"## Rolling origin (LSTM: mean ± sd over {args.rolling_seeds} seeds, and the ensemble: each quantile "
-                   f"averaged over the seeds; MASE against the in-sample seasonal difference)\n\n{pd.DataFrame(rolling).fillna('').to_markdown(index=False)}\n\n"
+                   f"averaged over the seeds; MASE against the in-sample seasonal difference)\n\n{rows_table(rolling).to_markdown(index=False)}\n\n"
                    + "\n".join(details))
     whole = set(args.datasets) == set(SETTINGS) | set(ROLLING) and args.horizons is None
     verdict = str(minutes <= MINUTES) if whole else "judged on the whole benchmark only"

@@ -39,6 +39,20 @@ def summarize_seeds(per_seed: list[Mapping[str, float]]) -> dict[str, dict[str, 
     return out
 
 
+def rows_table(rows: list[Mapping]) -> pd.DataFrame:
+    """A report table from row dicts, a cell a row lacks left blank (cast to object first: pandas refuses a
+    string fill in a float column)."""
+    return pd.DataFrame(rows).astype(object).fillna("")
+
+
+def mean_sd(stat: Mapping[str, float], spec: str) -> str:
+    """'mean ± sd' of one metric's ``summarize_seeds`` entry in the format ``spec``; 'mean (1 seed)' when a single
+    seed gives no sd."""
+    if stat.get("n", 0) > 1 and np.isfinite(stat["sd"]):
+        return f"{stat['mean']:{spec}} ± {stat['sd']:{spec}}"
+    return f"{stat['mean']:{spec}} ({stat.get('n', 1)} seed)"
+
+
 # --- leakage audit ------------------------------------------------------------------------------
 
 

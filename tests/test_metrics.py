@@ -100,3 +100,28 @@ def test_smape_of_a_missing_forecast_is_nan_not_zero():
 
     assert np.isnan(METRICS["smape"]([1.0, 2.0], [np.nan, np.nan]))
     assert METRICS["smape"]([0.0, 2.0], [0.0, 2.0]) == 0.0
+
+
+def test_mean_sd_leaves_out_the_sd_of_a_single_seed():
+    """Before: benchmark tables of a one-seed run read '1.909 ± nan' (the sample sd of one value)."""
+    from common.evaluation import mean_sd
+
+    assert mean_sd({"mean": 1.90912, "sd": float("nan"), "n": 1}, ".3f") == "1.909 (1 seed)"
+    assert mean_sd({"mean": 1.90912, "sd": 0.0512, "n": 5}, ".3f") == "1.909 ± 0.051"
+    assert mean_sd({"mean": 0.75, "sd": 0.0063, "n": 5}, ".4f") == "0.7500 ± 0.0063"
+
+
+def test_a_benchmark_table_with_blank_number_cells_raises_no_pandas_warning():
+    """Before: the social benchmark's report ended with pandas' Pandas4Warning ('str' is not supported as a fill
+    value for float64 dtype; a future pandas will raise), after an hour of runs, because its mean rows have no
+    'minutes'."""
+    import warnings
+
+    from common.evaluation import rows_table
+
+    rows = [{"H": 24, "LSTM MSE": "1.909 ± 0.111", "minutes": 4.0}, {"H": "mean", "LSTM MSE": "1.922"}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = rows_table(rows)
+    assert table["minutes"].tolist() == [4.0, ""] and list(table.columns) == ["H", "LSTM MSE", "minutes"]
+    assert "| mean | 1.922" in table.to_markdown(index=False).replace("  ", " ").replace("  ", " ")

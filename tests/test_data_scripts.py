@@ -116,6 +116,6 @@ def test_social_benchmark_second_lookback_runs_ili_at_36_and_the_exchange_rate_a
     assert [runs[k][1] for k in sorted(runs)] == ["bench-H24-L36", "bench-H24"]
     assert runs[("ili", 24, 36)][0].training.seeds == 2 and runs[("ili", 24, 36)][0].data["horizon"] == 24
     script = str(ROOT / "benchmarks" / "social.py")
-    run = subprocess.run([sys.executable, script, "--datasets", "ili", "--second-lookback", "--set", "data.lookback=52"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    run = subprocess.run([sys.executable, script, "--datasets", "ili", "--second-lookback", "--set",
+                          "data.lookback=52"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 2 and "--set data.lookback chooses one" in run.stderr, run.stderr[-500:]

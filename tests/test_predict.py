@@ -404,6 +404,24 @@ def test_a_run_refitted_on_folds_is_refused_as_such_not_as_unfinished(tmp_path):
         predict_run(run, [str(tmp_path / "u.csv")], tmp_path / "p.csv", log=lambda m: None)
 
 
+def test_a_rolling_origin_run_fitted_once_is_refused_with_the_reason_not_a_key_error(tmp_path):
+    """Before: KeyError: 'columns' from domains/social/forecast.py, for a rolling-origin run without refits (the
+    refusal looked for a missing look-back, which rolling runs record too)."""
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+    from domains.social.domain import DOMAIN
+
+    days = pd.date_range("2020-01-01", periods=200, freq="D")
+    pd.DataFrame({"day": days, "y": 10 + np.sin(np.arange(200) / 3)}).to_csv(tmp_path / "u.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path), model=ModelSpec(units=(4,), head="quantile"),
+                    training=TrainSpec(epochs=1, seeds=1),
+                    data={"path": str(tmp_path / "u.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
+                          "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 4})
+    run = run_experiment(cfg, DOMAIN, run_name="r", log=lambda s: None).run_dir
+    with pytest.raises(DataError, match=r"rolling-origin run's decoder also needs the covariates"):
+        predict_run(run, [str(tmp_path / "u.csv")], tmp_path / "p.csv", log=lambda m: None)
+
+
 @pytest.mark.realdata
 def test_fd002_engines_get_the_runs_predictions_and_training_engines_are_flagged(tmp_path):
     """Real C-MAPSS FD002 (6 operating conditions, short test engines left-padded and masked): predicting NASA's own

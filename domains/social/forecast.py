@@ -65,9 +65,10 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
     from common.predict import NewInputs
     from common.splits import Standardizer
 
-    if "lookback" not in prep.extra:
+    if prep.extra.get("protocol") == "rolling" or "columns" not in prep.extra:
         raise DataError("predict forecasts from a CSV for long-horizon runs (ILI, exchange rate, your CSV); a "
-                        "rolling-origin run's decoder also needs the covariates of the forecast steps")
+                        "rolling-origin run's decoder also needs the covariates of the forecast steps (calendar, "
+                        "and for bikes the weather), which predict does not build")
     if len(files) != 1:
         raise DataError(f"a forecast continues one series: give one CSV, not {len(files)}")
     path, columns = files[0], prep.extra["columns"]

@@ -76,6 +76,10 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
         log(f"[predict] note: {problem}")
     new = domain.new_inputs(prep, cfg, options, [str(f) for f in files])
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
+    # an instance-normalised model reads each window relative to its own level (and scale), not the raw range
+    outside = None if spec.instance_norm != "none" else extrapolation_note(prep.X_train, new.X)
+    if outside:
+        new.notes.append(outside)
     columns, kept = {}, []
     for k in range(cfg.training.seeds):
         est = LSTMEstimator.load(run_dir / f"seed{k}" / "model.keras", spec, cfg.training,
@@ -103,6 +107,51 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
         log(f"[predict] {note}")
     frame.to_csv(out, index=False)
     return out
+
+
+def _ranges(X: np.ndarray, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature (last axis) min and max over every real value of ``X``: padded steps (``PAD_VALUE`` in every
+    feature) and NaN left out, a chunk of samples at a time."""
+    from .windows import PAD_VALUE
+
+    lo, hi = np.full(X.shape[-1], np.inf), np.full(X.shape[-1], -np.inf)
+    for start in range(0, len(X), chunk):
+        part = np.asarray(X[start:start + chunk], dtype=float).reshape(-1, X.shape[-1])
+        part = part[~np.all(part == PAD_VALUE, axis=1)]
+        if len(part):
+            with np.errstate(invalid="ignore"):
+                lo, hi = np.fmin(lo, np.nanmin(part, axis=0)), np.fmax(hi, np.nanmax(part, axis=0))
+    return lo, hi
+
+
+def extrapolation_note(X_train, X_new, margin: float = 0.1) -> str | None:
+    """A note when new inputs lie beyond the per-feature range of the training inputs by more than ``margin`` of
+    its width (padded steps ignored; a dict of inputs is checked key by key); None when none do."""
+    from .windows import PAD_VALUE
+
+    keys = [k for k in X_new if k in X_train] if isinstance(X_new, dict) and isinstance(X_train, dict) else [None]
+    values = beyond = features = n_features = 0
+    samples = np.zeros(len(next(iter(X_new.values())) if isinstance(X_new, dict) else X_new), dtype=bool)
+    for key in keys:
+        train, new = (X_train, X_new) if key is None else (X_train[key], X_new[key])
+        if not isinstance(train, np.ndarray) or np.ndim(new) < 2 or np.shape(train)[-1] != np.shape(new)[-1]:
+            continue
+        lo, hi = _ranges(train)
+        new = np.asarray(new, dtype=float).reshape(len(new), -1, np.shape(new)[-1])
+        real = ~np.all(new == PAD_VALUE, axis=-1)
+        width = np.where(np.isfinite(hi - lo), hi - lo, 0.0)
+        out = ((new < lo - margin * width) | (new > hi + margin * width)) & real[..., None]
+        values += int(real.sum()) * new.shape[-1]
+        beyond += int(out.sum())
+        samples |= out.any(axis=(1, 2))
+        features += int(out.any(axis=(0, 1)).sum())
+        n_features += new.shape[-1]
+    if not beyond:
+        return None
+    return (f"{beyond} of {values} input values ({100 * beyond / values:.1f}%), in {int(samples.sum())} of "
+            f"{len(samples)} samples and {features} of {n_features} features, lie beyond the range of the training "
+            f"inputs (per feature, by more than {margin:g} of its width, after the run's scaling): the predictions "
+            "for them are extrapolations; check that the files are the kind of data the run was trained on")
 
 
 def _out_file(out: str | Path) -> Path:

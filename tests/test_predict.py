@@ -195,6 +195,24 @@ def test_cmapss_short_engines_are_refused_by_a_model_without_mask_and_training_p
         predict_run(run, [str(tmp_path / "short.txt")], tmp_path / "p.csv", log=lambda m: None)
 
 
+def test_engines_unlike_the_training_engines_are_said_to_be_extrapolations(cmapss_run, tmp_path):
+    """Before: a run on generated engines predicted NASA's FD002 file (RUL -51 cycles for engine 1) without a word."""
+    from common.predict import predict_run
+    from domains.engineering.cmapss import write_nasa_format
+
+    run, d, sub = cmapss_run
+    said = []
+    predict_run(run, [str(d / "test_FD001.txt")], tmp_path / "p.csv", log=said.append)
+    assert not any("beyond the range of the training inputs" in s for s in said), said
+    far = sub.train[sub.train["unit"].isin([1, 2])].copy()
+    far.loc[far["unit"] == 2, "s2"] *= 10  # one sensor of one engine far off its training range
+    write_nasa_format(far, tmp_path / "far.txt")
+    said = []
+    predict_run(run, [str(tmp_path / "far.txt")], tmp_path / "p.csv", log=said.append)
+    note = next(s for s in said if "beyond the range of the training inputs" in s)
+    assert "in 1 of 2 samples and 1 of 14 features" in note, note
+
+
 @pytest.fixture(scope="module")
 def csv_run(tmp_path_factory):
     """A two-seed long-horizon run on a user's daily CSV of two channels (look-back 7, horizon 2)."""

@@ -153,3 +153,28 @@ def test_the_audit_counts_shared_entities_in_agreement():
                 test_times=np.array([2]))
     assert one.findings == ["1 test sample also appears in training", "1 validation sample also appears in training",
                             "1 test target time also occurs in training"]
+
+
+def test_inputs_far_outside_the_training_range_are_counted_padding_ignored():
+    """predict applied a model trained on generated engines to NASA's FD002 file without a word (RUL -51 cycles):
+    new inputs far outside what the model saw must be said."""
+    from common.predict import extrapolation_note
+    from common.windows import PAD_VALUE
+
+    rng = np.random.default_rng(0)
+    train = rng.uniform(0, 1, size=(50, 6, 2))  # features range over [0, 1]
+    train[0, :2] = PAD_VALUE  # padded steps never widen the range
+    same = rng.uniform(0, 1, size=(4, 6, 2))
+    assert extrapolation_note(train, same) is None
+    near = same.copy()
+    near[0, 0, 0] = 1.05  # within a tenth of the range beyond it: ordinary new data
+    assert extrapolation_note(train, near) is None
+    far = same.copy()
+    far[1, :, 1] = 3.0  # 6 values of sample 2, feature 2
+    far[2, 0, 0] = -0.5
+    far[3, :3] = PAD_VALUE  # a padded new sample is not counted
+    note = extrapolation_note(train, far)
+    assert note.startswith("7 of 42 input values (16.7%), in 2 of 4 samples and 2 of 2 features, lie beyond the "
+                           "range of the training inputs"), note
+    assert extrapolation_note({"sequence": train, "static": np.zeros((50, 1))},
+                              {"sequence": far, "static": np.zeros((4, 1))}).startswith("7 of 46 input values")

@@ -213,6 +213,20 @@ def test_engines_unlike_the_training_engines_are_said_to_be_extrapolations(cmaps
     assert "in 1 of 2 samples and 1 of 14 features" in note, note
 
 
+def test_a_negative_rul_is_written_unchanged_and_said(cmapss_run, tmp_path, monkeypatch):
+    """Before: a predicted RUL below 0 cycles (an engine past its predicted failure) was written without a word,
+    while a PM2.5 forecast below 0 was said."""
+    from common.predict import predict_run
+    from common.training import LSTMEstimator
+
+    run, d, _ = cmapss_run
+    monkeypatch.setattr(LSTMEstimator, "predict", lambda self, X: np.where(np.arange(len(X)) == 0, -0.1, 0.5)[:, None])
+    said = []
+    got = pd.read_csv(predict_run(run, [str(d / "test_FD001.txt")], tmp_path / "p.csv", log=said.append))
+    assert got["lstm_ensemble"].iloc[0] < 0 and (got["lstm_ensemble"].iloc[1:] > 0).all()
+    assert any(f"1 of the {len(got)} engines has a predicted RUL below 0 cycles (engine 1;" in s for s in said), said
+
+
 @pytest.fixture(scope="module")
 def csv_run(tmp_path_factory):
     """A two-seed long-horizon run on a user's daily CSV of two channels (look-back 7, horizon 2)."""

@@ -55,4 +55,15 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
     keys["target"] = [prep.target_names[0]] * n
     notes = [f"{flagged} of the {count_of(n, 'engine')} {'is' if flagged == 1 else 'are'} the start of a training "
              "engine (column in_training): their predictions are fitted values, not forecasts"] if flagged else []
-    return NewInputs(X=np.concatenate(X), keys=keys, notes=notes)
+
+    def below_zero(mean: np.ndarray) -> dict:  # no column of its own: a note on the seeds' mean
+        rul = np.asarray(prep.to_report_units(mean) if prep.to_report_units else mean, dtype=float).reshape(n)
+        if (rul < 0).any():
+            which = [keys["engine"][i] for i in np.flatnonzero(rul < 0)]
+            notes.append(f"{int((rul < 0).sum())} of the {count_of(n, 'engine')} "
+                         f"{'has' if len(which) == 1 else 'have'} a predicted RUL below 0 cycles (engine "
+                         f"{', '.join(map(str, which[:5]))}{', ...' if len(which) > 5 else ''}; the model's output is "
+                         "not bounded, and the run's metrics score such values as they are), written unchanged")
+        return {}
+
+    return NewInputs(X=np.concatenate(X), keys=keys, notes=notes, label=below_zero)

@@ -8,6 +8,8 @@ a training engine is flagged: its prediction is a fitted value, not a forecast.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from common.domain import DataError, Prepared, count_of
@@ -58,12 +60,13 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
 
     def below_zero(mean: np.ndarray) -> dict:  # no column of its own: a note on the seeds' mean
         rul = np.asarray(prep.to_report_units(mean) if prep.to_report_units else mean, dtype=float).reshape(n)
-        if (rul < 0).any():
-            which = [keys["engine"][i] for i in np.flatnonzero(rul < 0)]
-            notes.append(f"{int((rul < 0).sum())} of the {count_of(n, 'engine')} "
-                         f"{'has' if len(which) == 1 else 'have'} a predicted RUL below 0 cycles (engine "
-                         f"{', '.join(map(str, which[:5]))}{', ...' if len(which) > 5 else ''}; the model's output is "
-                         "not bounded, and the run's metrics score such values as they are), written unchanged")
+        low = np.flatnonzero(rul < 0)
+        if len(low):
+            named = [f"{Path(keys['file'][i]).name} " * (len(files) > 1) + str(keys["engine"][i]) for i in low[:5]]
+            notes.append(f"{len(low)} of the {count_of(n, 'engine')} {'has' if len(low) == 1 else 'have'} a predicted "
+                         f"RUL below 0 cycles ({'engine' if len(low) == 1 else 'engines'} {', '.join(named)}"
+                         f"{', ...' if len(low) > 5 else ''}; the model's output is not bounded, and the run's metrics "
+                         "score such values as they are), written unchanged")
         return {}
 
     return NewInputs(X=np.concatenate(X), keys=keys, notes=notes, label=below_zero)

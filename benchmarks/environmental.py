@@ -48,12 +48,14 @@ def _overrides(part: str, args) -> dict:
     return regional
 
 
-def _air_row(part, res, seeds, seconds) -> dict:
+def _air_row(part, res, seconds) -> dict:
+    from common.evaluation import mean_sd
+
     persist = res.baselines["persistence"]
     row = {"part": part}
     for h, cut in ((1, None), (6, 0.15), (24, 0.25)):
         lstm = res.lstm[f"rmse@h{h}"]["mean"]
-        row[f"LSTM RMSE {h} h"] = f"{lstm:.2f}" + (f" ± {res.lstm[f'rmse@h{h}']['sd']:.2f}" if seeds > 1 else "")
+        row[f"LSTM RMSE {h} h"] = mean_sd(res.lstm[f"rmse@h{h}"], ".2f")
         row[f"persistence {h} h"] = f"{persist[f'rmse@h{h}']:.2f}"
         if cut:
             gain = 1 - lstm / persist[f"rmse@h{h}"]
@@ -105,7 +107,7 @@ def main(argv=None):
         t0 = time.perf_counter()
         res = run_experiment(cfg, DOMAIN, run_name=f"bench-{part}")
         if part in AIR_PARTS:
-            air_rows.append(_air_row(part, res, cfg.training.seeds, time.perf_counter() - t0))
+            air_rows.append(_air_row(part, res, time.perf_counter() - t0))
             continue
         per_basin = pd.read_csv(res.run_dir / "per_basin.csv", dtype={"basin": str})
         lstm_rows = per_basin[per_basin["model"].str.startswith("lstm_seed") & (per_basin["basin"] != "median")]

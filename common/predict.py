@@ -33,6 +33,9 @@ class NewInputs:
     # the CSV from each model column's raw outputs, for inputs that are not one row each (e.g. a forecast: a row per
     # step and channel); None: a row per sample, ``keys`` then the outputs in the domain's reporting units
     table: Callable[[dict[str, np.ndarray]], pd.DataFrame] | None = None
+    # with a quantile head: also every seed's quantiles and the ensemble's (each quantile averaged over the seeds),
+    # as columns ``lstm_seed<k>_q<q>`` and ``lstm_ensemble_q<q>`` beside the medians (only with ``table``)
+    bands: bool = False
 
 
 def domains_with_new_inputs() -> list[str]:
@@ -80,11 +83,13 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     outside = None if spec.instance_norm != "none" else extrapolation_note(prep.X_train, new.X)
     if outside:
         new.notes.append(outside)
-    columns, kept = {}, []
+    columns, kept, bands = {}, [], {}
     for k in range(cfg.training.seeds):
         est = LSTMEstimator.load(run_dir / f"seed{k}" / "model.keras", spec, cfg.training,
                                  fixed_length=prep.fixed_length)
         columns[f"lstm_seed{cfg.training.seed + k}"] = np.asarray(predict_views(prep, est, new.X), dtype=float)
+        if new.bands and spec.head == "quantile":
+            bands[f"lstm_seed{cfg.training.seed + k}"] = np.asarray(est.predict_quantiles(new.X), dtype=float)
         check = run_dir / f"seed{k}" / "reference_check.json"
         if check.is_file() and json.loads(check.read_text(encoding="utf-8"))["kept"].startswith("reference"):
             kept.append(f"lstm_seed{cfg.training.seed + k}")
@@ -96,8 +101,15 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     mean = np.mean(list(columns.values()), axis=0)
     if cfg.training.seeds > 1:
         columns["lstm_ensemble"] = mean
+    if bands and cfg.training.seeds > 1:
+        bands["lstm_ensemble"] = np.mean(list(bands.values()), axis=0)
     if new.table is not None:
-        frame = new.table(columns)
+        outputs = {}
+        for name, values in columns.items():  # each model's median, then its quantiles
+            outputs[name] = values
+            if name in bands:
+                outputs.update({f"{name}_q{q:g}": bands[name][..., j] for j, q in enumerate(spec.quantiles)})
+        frame = new.table(outputs)
     else:
         outputs = {}
         for name, values in columns.items():

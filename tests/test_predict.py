@@ -436,22 +436,66 @@ def test_a_run_refitted_on_folds_is_refused_as_such_not_as_unfinished(tmp_path):
         predict_run(run, [str(tmp_path / "u.csv")], tmp_path / "p.csv", log=lambda m: None)
 
 
-def test_a_rolling_origin_run_fitted_once_is_refused_with_the_reason_not_a_key_error(tmp_path):
-    """Before: KeyError: 'columns' from domains/social/forecast.py, for a rolling-origin run without refits (the
-    refusal looked for a missing look-back, which rolling runs record too)."""
+def test_a_rolling_origin_forecast_from_a_file_cut_at_an_origin_is_the_runs_forecast_there(tmp_path):
+    """Before: KeyError: 'columns' from domains/social/forecast.py for a rolling-origin run without refits (page
+    views, a rolling CSV). Now the forecast continues the series: cut at one of the run's origins, the file gives
+    the run's own median and (conformal) band there, in the series' units."""
     from common.experiment import run_experiment
     from common.predict import predict_run
     from domains.social.domain import DOMAIN
 
     days = pd.date_range("2020-01-01", periods=200, freq="D")
-    pd.DataFrame({"day": days, "y": 10 + np.sin(np.arange(200) / 3)}).to_csv(tmp_path / "u.csv", index=False)
+    y = 10 + np.sin(np.arange(200) / 3) + np.random.default_rng(0).normal(0, 0.2, 200)
+    frame = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "y": y})
+    frame.loc[190, "y"] = np.nan  # a gap inside the last window: carried forward and flagged, as in training
+    frame.to_csv(tmp_path / "u.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path), model=ModelSpec(units=(4,), head="quantile"),
+                    training=TrainSpec(epochs=2, seeds=2, conformal=True),
+                    data={"path": str(tmp_path / "u.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
+                          "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 4,
+                          "transform": "log"})
+    run = run_experiment(cfg, DOMAIN, run_name="r", log=lambda s: None).run_dir
+    saved = pd.read_csv(run / "predictions.csv")
+    origin = saved["origin"].iloc[-1]  # the last origin: its forecast ends with the series
+    frame[pd.to_datetime(frame["day"]) <= pd.Timestamp(origin)].to_csv(tmp_path / "cut.csv", index=False)
+    said = []
+    got = pd.read_csv(predict_run(run, [str(tmp_path / "cut.csv")], tmp_path / "p.csv", log=said.append))
+    there = saved[saved["origin"] == origin]
+    assert list(got["time"]) == [str(d.date()) for d in pd.date_range(pd.Timestamp(origin), periods=8)[1:]]
+    for col in ("lstm_seed0", "lstm_seed0_q0.1", "lstm_seed0_q0.9", "lstm_ensemble"):
+        np.testing.assert_allclose(got[col], there[col], rtol=1e-5)
+    assert list(got.columns) == ["step", "time", "last_observed", "lstm_seed0", "lstm_seed0_q0.1", "lstm_seed0_q0.5",
+                                 "lstm_seed0_q0.9", "lstm_seed1", "lstm_seed1_q0.1", "lstm_seed1_q0.5",
+                                 "lstm_seed1_q0.9", "lstm_ensemble", "lstm_ensemble_q0.1", "lstm_ensemble_q0.5",
+                                 "lstm_ensemble_q0.9"]
+    assert (got["lstm_ensemble_q0.1"] <= got["lstm_ensemble"]).all()
+    assert (got["lstm_ensemble"] <= got["lstm_ensemble_q0.9"]).all()
+    assert any("forecast of y, 7 steps after the last row" in s for s in said), said
+    # a window without any observed value, and a value the run's log transform cannot take
+    frame.assign(y=np.where(np.arange(200) >= 170, np.nan, y)).to_csv(tmp_path / "empty.csv", index=False)
+    with pytest.raises(DataError, match=r"empty.csv: the last 21 rows, which the forecast reads, hold no observed"):
+        predict_run(run, [str(tmp_path / "empty.csv")], tmp_path / "p.csv", log=lambda m: None)
+    frame.assign(y=np.where(np.arange(200) == 195, 0.0, y)).to_csv(tmp_path / "zero.csv", index=False)
+    with pytest.raises(DataError, match=r"zero.csv: value 0.0 at 2020-07-14 00:00:00 is out of range for the run's "
+                                        r"log"):
+        predict_run(run, [str(tmp_path / "zero.csv")], tmp_path / "p.csv", log=lambda m: None)
+
+
+def test_a_rolling_run_whose_calendar_is_in_local_time_is_refused_with_the_reason(tmp_path):
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+    from domains.social.domain import DOMAIN
+
+    stamps = pd.date_range("2021-03-25 00:00", periods=200, freq="h", tz="Europe/Berlin")  # +01:00, then +02:00
+    pd.DataFrame({"t": stamps.strftime("%Y-%m-%d %H:%M:%S%z"), "y": 10 + np.sin(np.arange(200) / 3)}).to_csv(
+        tmp_path / "local.csv", index=False)
     cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path), model=ModelSpec(units=(4,), head="quantile"),
                     training=TrainSpec(epochs=1, seeds=1),
-                    data={"path": str(tmp_path / "u.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
+                    data={"path": str(tmp_path / "local.csv"), "date_column": "t", "columns": ["y"], "freq": "h",
                           "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 4})
     run = run_experiment(cfg, DOMAIN, run_name="r", log=lambda s: None).run_dir
-    with pytest.raises(DataError, match=r"rolling-origin run's decoder also needs the covariates"):
-        predict_run(run, [str(tmp_path / "u.csv")], tmp_path / "p.csv", log=lambda m: None)
+    with pytest.raises(DataError, match=r"its calendar was taken in each row's local time"):
+        predict_run(run, [str(tmp_path / "local.csv")], tmp_path / "p.csv", log=lambda m: None)
 
 
 @pytest.mark.realdata

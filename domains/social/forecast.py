@@ -1,4 +1,5 @@
-"""A forecast beyond the end of a series from a finished long-horizon run (``lstm-suite predict RUN_DIR FILE``).
+"""A forecast beyond the end of a series from a finished long-horizon run (``lstm-suite predict RUN_DIR FILE``; a
+rolling-origin run goes to ``rolling_forecast``).
 
 The file is read as the run read its data (your CSV with the run's ``data.*`` reading options; a benchmark file
 with its ``date`` column), the run's channels are taken by name, and the last ``lookback`` rows, scaled with the
@@ -65,10 +66,10 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
     from common.predict import NewInputs
     from common.splits import Standardizer
 
-    if prep.extra.get("protocol") == "rolling" or "columns" not in prep.extra:
-        raise DataError("predict forecasts from a CSV for long-horizon runs (ILI, exchange rate, your CSV); a "
-                        "rolling-origin run's decoder also needs the covariates of the forecast steps (calendar, "
-                        "and for bikes the weather), which predict does not build")
+    if prep.extra.get("protocol") == "rolling":
+        from .rolling_forecast import rolling_new_inputs
+
+        return rolling_new_inputs(prep, cfg, opt, files)
     if len(files) != 1:
         raise DataError(f"a forecast continues one series: give one CSV, not {len(files)}")
     path, columns = files[0], prep.extra["columns"]

@@ -43,6 +43,9 @@ class RollingData:
     sub_horizons: tuple[int, ...] = ()  # also score the first h steps (e.g. 24 of 168 hours)
     key: tuple[str, str] = ("", "")
     notes: list[str] = field(default_factory=list)
+    # how the covariates of steps after the series can be built (``lstm-suite predict``): the pandas step of the
+    # series when they are calendar features at ``sources.calendar_resolution(freq)``, "" when they are not
+    calendar_freq: str = ""
 
 
 def origin_positions(n: int, lookback: int, horizon: int, count: int, step: int, label: str = "") -> np.ndarray:
@@ -188,8 +191,8 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
         test_keys={"origin": pd.Index(index[origins]).astype(str).to_numpy()},
         target_names=tuple(f"{data.target.name or 'target'} +{h}" for h in ahead), published_key=data.key,
         extra={"protocol": "rolling", "index": index, "origins": origins, "lookback": lookback, "horizon": horizon,
-               "seasons": data.seasons, "series": y_raw, "transform": data.transform,
-               "covariates": list(data.covariates.columns)})
+               "seasons": data.seasons, "series": y_raw, "transform": data.transform, "fill": data.fill,
+               "covariates": list(data.covariates.columns), "calendar_freq": data.calendar_freq})
     if folds:  # one Prepared per block: its own training and validation windows, its origins as test windows
         prep.folds = [dataclasses.replace(prep, X_train=f[0]["train"][0], y_train=f[0]["train"][1], X_val=f[0]["val"][0],
                                           y_val=f[0]["val"][1], X_test=f[0]["test"][0], y_test=f[0]["test"][1],

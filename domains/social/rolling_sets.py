@@ -45,10 +45,10 @@ SETTINGS = {
 }
 
 
-def _bikes(opt) -> RollingData:
+def _bikes(opt, path=None) -> RollingData:
     from common.download import dataset_dir
 
-    path = dataset_dir("bike_sharing_uci") / "hour.csv"
+    path = path or dataset_dir("bike_sharing_uci") / "hour.csv"
     frame, note = read_bike_hourly(path)
     absent = frame["cnt"].isna()
     by_day = frame[list(BIKE_CALENDAR)].groupby(frame.index.normalize()).transform(lambda s: s.ffill().bfill())
@@ -68,27 +68,27 @@ def _bikes(opt) -> RollingData:
                        notes=[f"{int(absent.sum())} absent hours: weather carried forward, targets unobserved"])
 
 
-def _pageviews(opt) -> RollingData:
+def _pageviews(opt, path=None) -> RollingData:
     from common.download import dataset_dir
 
-    path = dataset_dir("wikipedia_pageviews_peyton_manning") / "example_wp_peyton_manning.csv"
+    path = path or dataset_dir("wikipedia_pageviews_peyton_manning") / "example_wp_peyton_manning.csv"
     frame, note = read_daily_or_weekly(path, "ds", "y", "D")
     label = (f"Wikipedia daily page views of 'Peyton Manning', 2007-12..2016-01 (real; {note}: unobserved "
              "targets, last value carried forward in the inputs); modelled on the log scale")
-    return RollingData(frame["y"], calendar_features(frame.index, "D"), label, 0, ())
+    return RollingData(frame["y"], calendar_features(frame.index, "D"), label, 0, (), calendar_freq="D")
 
 
-def _ilinet(opt) -> RollingData:
+def _ilinet(opt, path=None) -> RollingData:
     from common.download import dataset_dir
 
-    path = dataset_dir("cdc_ilinet") / "ILINet.csv"
+    path = path or dataset_dir("cdc_ilinet") / "ILINet.csv"
     frame, note = read_daily_or_weekly(path, "DATE", ["% WEIGHTED ILI", "NUM. OF PROVIDERS"], "W-SUN")
     y = frame["% WEIGHTED ILI"].where(frame["NUM. OF PROVIDERS"] != 0)  # no provider reported: not an observation
     silent = int((frame["NUM. OF PROVIDERS"] == 0).sum())
     label = (f"CDC ILINet national % weighted ILI, weekly 1997-10..2022-10 with real dates (real; {note}, and "
              f"{silent} off-season weeks of 1998-2002 with 0 reporting providers and ILI 0: all unobserved targets, "
              "last value carried forward in the inputs); modelled on the log scale")
-    return RollingData(y, calendar_features(frame.index, "W"), label, 0, ())
+    return RollingData(y, calendar_features(frame.index, "W"), label, 0, (), calendar_freq="W-SUN")
 
 
 def _csv(opt) -> RollingData:
@@ -111,20 +111,28 @@ def _csv(opt) -> RollingData:
         actions.append("calendar features in each row's local time")
     actions.append("calendar features: " + ", ".join(sorted({c.rsplit("_", 1)[0] for c in calendar.columns})))
     label = f"user CSV {opt.path}, target {target}" + (f" ({'; '.join(actions)})" if actions else "")
-    return RollingData(frame[target], calendar, label, opt.season,
-                       (opt.season,) if opt.season > 1 else (), past=past)
+    return RollingData(frame[target], calendar, label, opt.season, (opt.season,) if opt.season > 1 else (),
+                       past=past, calendar_freq="" if rep.local_times is not None else opt.freq)
 
 
 READERS = {"bike_sharing_uci": _bikes, "wikipedia_pageviews_peyton_manning": _pageviews, "cdc_ilinet": _ilinet}
 
 
+def rolling_series(dataset: str, opt, path=None) -> RollingData:
+    """The series of ``dataset`` as read from its registered file (a CSV: ``data.path``), or from ``path`` in the
+    same layout; the setting's rules (season, transform, fill) are applied by ``rolling_data``."""
+    if dataset == "csv":
+        return _csv(dataclasses.replace(opt, path=str(path)) if path is not None else opt)
+    return READERS[dataset](opt, path)
+
+
 def rolling_data(dataset: str, opt) -> tuple[RollingData, RollingSetting]:
     """The series of ``dataset`` (or the user's CSV) with its setting, options applied."""
     if dataset == "csv":
-        data = _csv(opt)
+        data = rolling_series(dataset, opt)
         base = RollingSetting(4 * max(opt.season, 7), 12, (), 10, 1, 1, 0, "none", "ffill", opt.season, data.seasons)
     else:
-        data, base = READERS[dataset](opt), SETTINGS[dataset]
+        data, base = rolling_series(dataset, opt), SETTINGS[dataset]
         data.season, data.seasons, data.key = base.season, base.seasons, (dataset, "rolling")
     data.transform = opt.transform or base.transform
     data.fill = opt.fill or base.fill

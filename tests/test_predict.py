@@ -1,5 +1,6 @@
 """``lstm-suite predict RUN_DIR FILE...``: a finished run's saved models applied to new inputs, with the run's own
 input rules (length, cropping, padding) and every seed's prediction beside their mean."""
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -496,6 +497,33 @@ def test_a_rolling_run_whose_calendar_is_in_local_time_is_refused_with_the_reaso
     run = run_experiment(cfg, DOMAIN, run_name="r", log=lambda s: None).run_dir
     with pytest.raises(DataError, match=r"its calendar was taken in each row's local time"):
         predict_run(run, [str(tmp_path / "local.csv")], tmp_path / "p.csv", log=lambda m: None)
+
+
+@pytest.mark.realdata
+def test_page_views_forecast_from_the_file_cut_at_the_last_origin_is_the_runs_forecast_there(tmp_path):
+    """Real page views (59 absent days, log scale, one model): the registered file cut at the run's last origin
+    gives the run's own forecast and band there."""
+    from common.download import dataset_dir
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+    from domains.social.domain import DOMAIN, rolling_config
+    from tests.conftest import real_data_or_skip
+
+    real_data_or_skip("wikipedia_pageviews_peyton_manning")
+    cfg = rolling_config("wikipedia_pageviews_peyton_manning", seeds=1)
+    cfg = dataclasses.replace(cfg, out=str(tmp_path), model=dataclasses.replace(cfg.model, units=(8,)),
+                              training=dataclasses.replace(cfg.training, epochs=1))
+    run = run_experiment(cfg, DOMAIN, run_name="pv", log=lambda m: None).run_dir
+    saved = pd.read_csv(run / "predictions.csv")
+    origin = pd.Timestamp(saved["origin"].iloc[-1])
+    source = dataset_dir("wikipedia_pageviews_peyton_manning") / "example_wp_peyton_manning.csv"
+    rows = pd.read_csv(source)
+    rows[pd.to_datetime(rows["ds"]) <= origin].to_csv(tmp_path / "cut.csv", index=False)
+    got = pd.read_csv(predict_run(run, [str(tmp_path / "cut.csv")], tmp_path / "p.csv", log=lambda m: None))
+    there = saved[pd.to_datetime(saved["origin"]) == origin]
+    assert len(got) == len(there) == 64
+    for col in ("lstm_seed0", "lstm_seed0_q0.1", "lstm_seed0_q0.9"):
+        np.testing.assert_allclose(got[col], there[col], rtol=1e-4)
 
 
 @pytest.mark.realdata

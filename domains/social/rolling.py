@@ -86,6 +86,18 @@ def _check_values(data: RollingData) -> np.ndarray:
     return y
 
 
+def input_rows(z: np.ndarray, missing: np.ndarray, cov_z: np.ndarray, n_past: int, fill: str,
+               target_scaler: Standardizer, fwd) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: what the encoder reads (the scaled target with its missing values filled by ``fill``, the missing
+    flag, every scaled covariate) and what the decoder reads (the known-future covariates, after the ``n_past``
+    past-only ones). ``fwd`` is the target transform, for the value 0 that ``fill = "zero"`` stands in."""
+    if fill == "zero":
+        z_in = np.where(missing, target_scaler.transform(np.array([[fwd(0.0)]]))[0, 0], z)
+    else:
+        z_in = pd.Series(z).ffill().fillna(0.0).to_numpy()  # leading gaps: the training mean
+    return np.c_[z_in, missing.astype(float), cov_z].astype(np.float32), cov_z[:, n_past:].astype(np.float32)
+
+
 def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, step: int,
                     val_fraction: float = 0.2, train_stride: int = 1, refit_every: int = 0) -> Prepared:
     y_raw = _check_values(data)
@@ -116,14 +128,9 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
     cov_scaler = Standardizer().fit(cov[:val_start], names=cov_names, label=data.label)
     z = target_scaler.transform(yt[:, None])[:, 0]
     float32_or_error(z, yt, target_name, data.target.index, data.label)  # a check only: z stays float64
-    if data.fill == "zero":
-        z_in = np.where(missing, target_scaler.transform(np.array([[fwd(0.0)]]))[0, 0], z)
-    else:
-        z_in = pd.Series(z).ffill().fillna(0.0).to_numpy()  # leading gaps: the training mean
     cov_z = cov_scaler.transform(cov)
     float32_or_error(cov_z, cov, cov_names, data.target.index, data.label)
-    seq_rows = np.c_[z_in, missing.astype(float), cov_z].astype(np.float32)
-    fut_rows = cov_z[:, past.shape[1]:].astype(np.float32)
+    seq_rows, fut_rows = input_rows(z, missing, cov_z, past.shape[1], data.fill, target_scaler, fwd)
     back, ahead = np.arange(-lookback + 1, 1), np.arange(1, horizon + 1)
 
     def windows(ends):

@@ -20,7 +20,7 @@ def rolling_new_inputs(prep: Prepared, cfg, opt, files: list[str]):
     from common.splits import Standardizer
 
     from .forecast import _shown
-    from .rolling import TRANSFORMS
+    from .rolling import TRANSFORMS, input_rows
     from .rolling_sets import rolling_series
     from .sources import calendar_features, calendar_resolution
 
@@ -56,19 +56,14 @@ def rolling_new_inputs(prep: Prepared, cfg, opt, files: list[str]):
         bad = data.target.index[np.flatnonzero(~np.isfinite(yt) & ~np.isnan(y))[0]]
         raise DataError(f"{path}: value {data.target[bad]} at {bad} is out of range for the run's {ex['transform']} "
                         "transform")
-    missing = np.isnan(yt)
     z = target_scaler.transform(yt[:, None])[:, 0]
-    if ex["fill"] == "zero":
-        z_in = np.where(missing, target_scaler.transform(np.array([[fwd(0.0)]]))[0, 0], z)
-    else:
-        z_in = pd.Series(z).ffill().fillna(0.0).to_numpy()
-    cov = np.c_[past.to_numpy(float), data.covariates.to_numpy(float)]
-    sequence = np.c_[z_in, missing.astype(float), cov_scaler.transform(cov)][window]
+    cov_z = cov_scaler.transform(np.c_[past.to_numpy(float), data.covariates.to_numpy(float)])
+    sequence = input_rows(z, np.isnan(yt), cov_z, past.shape[1], ex["fill"], target_scaler, fwd)[0][window]
     last = data.target.index[-1]
     steps = pd.date_range(last, periods=horizon + 1, freq=ex["calendar_freq"])[1:]
     future = calendar_features(steps, calendar_resolution(ex["calendar_freq"]))
     padded = np.c_[np.zeros((horizon, past.shape[1])), future.to_numpy(float)]  # past-only columns: not read
-    X = {"sequence": sequence[None].astype(np.float32),
+    X = {"sequence": sequence[None],
          "future": cov_scaler.transform(padded)[:, past.shape[1]:][None].astype(np.float32)}
     notes = [f"forecast of {data.target.name or 'the target'}, {horizon} steps after the last row ({last}) of {path}"]
     if seen[-1] != lookback - 1:

@@ -36,6 +36,9 @@ class NewInputs:
     # with a quantile head: also every seed's quantiles and the ensemble's (each quantile averaged over the seeds),
     # as columns ``lstm_seed<k>_q<q>`` and ``lstm_ensemble_q<q>`` beside the medians (only with ``table``)
     bands: bool = False
+    # a run refitted on folds in time order (rolling origin with refits): each seed's last fold's model, fitted last
+    # and on the most rows, makes the prediction; otherwise such a run is refused (a model per fold and seed)
+    last_fold: bool = False
 
 
 def domains_with_new_inputs() -> list[str]:
@@ -65,10 +68,7 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     check_finished(run_dir, cfg.training.seeds, None)  # before preparing the data, which can take a while
     options = validate_options(domain.options, cfg.data, domain.name)
     prep = domain.prepare(cfg, options)
-    if prep.folds:
-        raise ConfigError(f"{run_dir}: a run refitted on several folds has a model per fold and seed; predict takes "
-                          "runs with one model per seed")
-    check_finished(run_dir, cfg.training.seeds, 1)
+    check_finished(run_dir, cfg.training.seeds, len(prep.folds) if prep.folds else 1)
     differ = compare_scalers(json.loads((run_dir / "scalers.json").read_text(encoding="utf-8")), prep.scalers)
     if differ:
         raise ConfigError(f"{run_dir}: its data no longer prepare as they did for the run ({differ[0]}), so the "
@@ -78,14 +78,22 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     for problem in check_data_files(json.loads(used.read_text(encoding="utf-8"))) if used.is_file() else []:
         log(f"[predict] note: {problem}")
     new = domain.new_inputs(prep, cfg, options, [str(f) for f in files])
+    if prep.folds and not new.last_fold:
+        raise ConfigError(f"{run_dir}: a run refitted on several folds has a model per fold and seed; predict takes "
+                          "runs with one model per seed")
+    fold = f"fold{len(prep.folds) - 1}" if prep.folds else ""
+    if fold:
+        new.notes.append(f"the run refitted its models on {len(prep.folds)} folds; the prediction uses each seed's "
+                         f"last ({fold}), fitted last and on the most rows")
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     # an instance-normalised model reads each window relative to its own level (and scale), not the raw range
-    outside = None if spec.instance_norm != "none" else extrapolation_note(prep.X_train, new.X)
+    trained = prep.folds[-1] if prep.folds else prep
+    outside = None if spec.instance_norm != "none" else extrapolation_note(trained.X_train, new.X)
     if outside:
         new.notes.append(outside)
     columns, kept, bands = {}, [], {}
     for k in range(cfg.training.seeds):
-        est = LSTMEstimator.load(run_dir / f"seed{k}" / "model.keras", spec, cfg.training,
+        est = LSTMEstimator.load(run_dir / f"seed{k}" / fold / "model.keras", spec, cfg.training,
                                  fixed_length=prep.fixed_length)
         columns[f"lstm_seed{cfg.training.seed + k}"] = np.asarray(predict_views(prep, est, new.X), dtype=float)
         if new.bands and spec.head == "quantile":

@@ -418,23 +418,34 @@ def test_camels_a_basin_the_run_never_saw_takes_its_attributes_from_the_runs_fol
         predict_run(run, [str(tmp_path / "my_forcing.txt")], tmp_path / "p.csv", log=lambda m: None)
 
 
-def test_a_run_refitted_on_folds_is_refused_as_such_not_as_unfinished(tmp_path):
-    """Before: "not a finished run directory (missing seed0/model.keras)", for a finished run whose models sit in
-    seed0/fold*/ (rolling origin with refits)."""
+def test_a_run_refitted_on_folds_forecasts_with_each_seeds_last_models(tmp_path):
+    """Before: refused ("a run refitted on several folds has a model per fold and seed"), and earlier still "not a
+    finished run directory (missing seed0/model.keras)". The last block's models (seed*/fold1, fitted on the most
+    rows) forecast: cut at the run's last origin, the file gives the run's own forecast there."""
     from common.experiment import run_experiment
     from common.predict import predict_run
     from domains.social.domain import DOMAIN
 
     days = pd.date_range("2020-01-01", periods=200, freq="D")
-    pd.DataFrame({"day": days, "y": 10 + np.sin(np.arange(200) / 3)}).to_csv(tmp_path / "u.csv", index=False)
+    frame = pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "y": 10 + np.sin(np.arange(200) / 3)})
+    frame.to_csv(tmp_path / "u.csv", index=False)
     cfg = RunConfig(domain="social", dataset="csv", out=str(tmp_path), model=ModelSpec(units=(4,), head="quantile"),
-                    training=TrainSpec(epochs=1, seeds=1),
+                    training=TrainSpec(epochs=1, seeds=2),
                     data={"path": str(tmp_path / "u.csv"), "date_column": "day", "columns": ["y"], "freq": "D",
                           "protocol": "rolling", "season": 7, "lookback": 21, "horizon": 7, "origins": 4,
                           "refit_every": 2})
     run = run_experiment(cfg, DOMAIN, run_name="r", log=lambda s: None).run_dir
-    with pytest.raises(ConfigError, match=r"a run refitted on several folds has a model per fold and seed"):
-        predict_run(run, [str(tmp_path / "u.csv")], tmp_path / "p.csv", log=lambda m: None)
+    assert (run / "seed1" / "fold1" / "model.keras").is_file()
+    saved = pd.read_csv(run / "predictions.csv")
+    origin = saved["origin"].iloc[-1]
+    frame[pd.to_datetime(frame["day"]) <= pd.Timestamp(origin)].to_csv(tmp_path / "cut.csv", index=False)
+    said = []
+    got = pd.read_csv(predict_run(run, [str(tmp_path / "cut.csv")], tmp_path / "p.csv", log=said.append))
+    there = saved[saved["origin"] == origin]
+    for col in ("lstm_seed0", "lstm_seed1", "lstm_ensemble", "lstm_seed0_q0.9"):
+        np.testing.assert_allclose(got[col], there[col], rtol=1e-5)
+    assert any("the run refitted its models on 2 folds; the prediction uses each seed's last (fold1)" in s
+               for s in said), said
 
 
 def test_a_rolling_origin_forecast_from_a_file_cut_at_an_origin_is_the_runs_forecast_there(tmp_path):

@@ -3,7 +3,8 @@
 The file is read as the run read its data (page views and ILINet in their registered layouts, a CSV with the run's
 ``data.*`` options). Its last ``lookback`` rows become the encoder's window exactly as in training (target
 transformed and scaled with the run's scalers, a missing value filled by the run's rule and flagged); the decoder
-reads the calendar of the ``horizon`` steps after the last row. Only runs whose forecast-step covariates are
+reads the calendar of the ``horizon`` steps after the last row. A run refitted before each block of origins
+forecasts with each seed's last models (fitted on the most rows). Only runs whose forecast-step covariates are
 calendar features can be continued: bikes read the holiday flags and weather of the forecast hours, and a CSV read
 in UTC (changing UTC offsets) takes its calendar in local time, which offsets alone do not give for future dates.
 """
@@ -79,4 +80,4 @@ def rolling_new_inputs(prep: Prepared, cfg, opt, files: list[str]):
             out[name] = inv(scaled * target_scaler.scale[0] + target_scaler.mean[0])
         return pd.DataFrame(out)
 
-    return NewInputs(X=X, table=table, notes=notes, bands=True)
+    return NewInputs(X=X, table=table, notes=notes, bands=True, last_fold=True)

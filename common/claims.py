@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from .config import new_run_dir
 from .download import record_fetches, user_files
 from .training import json_text, write_json
 
@@ -93,7 +94,8 @@ def run_named(registry: dict[str, Callable], names: list[str], profile: str, out
         from .domain import UnknownDomain
 
         raise UnknownDomain(f"unknown experiment(s) {unknown} for {domain}; known: {', '.join(registry)}")
-    folder = Path(out) / f"{domain}-experiments-{run_name or time.strftime('%Y%m%d-%H%M%S')}"
+    prefix = f"{domain}-experiments"
+    folder = Path(out) / f"{prefix}-{run_name}" if run_name else new_run_dir(Path(out), prefix)
     claims = []
     with record_fetches() as data_files:
         for name in names:

@@ -275,6 +275,19 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def _reserve_summary(out: Path) -> tuple[str, Path]:
+    """The main job's stamp (it names every run directory of the job) and its summary file, made here so that a
+    second job started in the same second takes ``<stamp>-2`` instead of sharing the first one's directories."""
+    from .config import first_free, make_out_folder
+
+    out = make_out_folder(out)
+    stamp = first_free(time.strftime("%Y%m%d-%H%M%S"), lambda n: (out / f"summary-{n}.md").open("x").close())
+    path = out / f"summary-{stamp}.md"
+    path.write_text("# lstm-suite run\n\n(not finished: the job is still running or was stopped; this table is written "
+                    "when every domain has finished)\n", encoding="utf-8")
+    return stamp, path
+
+
 def cmd_run(args) -> int:
     import pandas as pd
 
@@ -282,7 +295,8 @@ def cmd_run(args) -> int:
 
     from .experiment import run_experiment
 
-    start, rows, stamp = time.perf_counter(), [], time.strftime("%Y%m%d-%H%M%S")
+    start, rows = time.perf_counter(), []
+    stamp, path = _reserve_summary(Path(args.out))
     for name in DOMAINS:
         domain = get_domain(name)
         from .config import apply_overrides
@@ -305,8 +319,6 @@ def cmd_run(args) -> int:
                              "seconds": f"{c.seconds:.0f}", "run directory": str(folder / "report.md")})
     summary = pd.DataFrame(rows)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"summary-{stamp}.md"
     path.write_text("# lstm-suite run\n\n" + summary.to_markdown(index=False) + "\n", encoding="utf-8")
     print("\n" + summary.drop(columns=["run directory"]).to_string(index=False))
     print(f"\nAll done in {time.perf_counter() - start:.0f}s. Summary: {path}; run directories under {out}/")

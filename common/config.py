@@ -21,7 +21,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 Cell = Literal["lstm", "gru", "simple_rnn"]
 Head = Literal["regression", "forecast", "binary", "multiclass", "sequence", "quantile"]
@@ -269,6 +269,28 @@ def make_out_folder(out: str | Path, what: str = "out") -> Path:
     except OSError as err:
         raise ConfigError(f"{what} {out}: cannot write in this folder ({err.strerror})") from None
     return path
+
+
+def first_free(stamp: str, take: Callable[[str], Any]) -> str:
+    """The first of ``stamp``, ``stamp-2``, ``stamp-3``, ... that ``take`` (an exclusive mkdir or open) can claim;
+    ``take`` raises FileExistsError for a name already claimed, so two processes never get the same one."""
+    for k in range(1, 10_000):
+        name = stamp if k == 1 else f"{stamp}-{k}"
+        try:
+            take(name)
+            return name
+        except FileExistsError:
+            continue
+    raise ConfigError(f"{stamp} and 9998 numbered variants are all taken; choose a --run-name")
+
+
+def new_run_dir(parent: str | Path, prefix: str) -> Path:
+    """A new directory ``parent/prefix-<time stamp>``, made here; runs started in the same second (a sweep launched
+    in parallel) get ``-2``, ``-3``, ..., so no run shares or overwrites another's directory."""
+    import time
+
+    parent = Path(parent)
+    return parent / first_free(f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}", lambda n: (parent / n).mkdir(parents=True))
 
 
 def load_config(path: str | Path, overrides: Mapping[str, Any] | None = None) -> RunConfig:

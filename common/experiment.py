@@ -19,7 +19,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .config import ConfigError, RunConfig, check_run_name, make_out_folder, save_config, validate_options
+from .config import (ConfigError, RunConfig, check_run_name, make_out_folder, new_run_dir, save_config,
+                     validate_options)
 from .domain import Domain, Prepared
 from .download import record_fetches, user_files
 from .evaluation import comparison_table, load_published, summarize_seeds, write_table
@@ -174,13 +175,15 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
     start = time.perf_counter()
     options = validate_options(domain.options, cfg.data, domain.name)
     dataset = cfg.dataset or "default"
+    out = make_out_folder(cfg.out)
     if run_name is not None:
-        check_run_name(run_name)
-    run_dir = make_out_folder(cfg.out) / f"{domain.name}-{dataset}-{run_name or time.strftime('%Y%m%d-%H%M%S')}"
-    _same_config_or_new(cfg, run_dir)  # before preparing the data, which can take a while
+        run_dir = out / f"{domain.name}-{dataset}-{check_run_name(run_name)}"
+        _same_config_or_new(cfg, run_dir)  # before preparing the data, which can take a while
     with record_fetches() as data_files:
         prep = domain.prepare(cfg, options)
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
+    if run_name is None:
+        run_dir = new_run_dir(out, f"{domain.name}-{dataset}")
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         with run_lock(run_dir):

@@ -318,3 +318,16 @@ def test_a_folder_given_where_a_file_is_read_is_called_a_folder_not_missing(tmp_
         with pytest.raises(DataError) as err:
             read(folder)
         assert str(err.value) == f"{folder}: a folder, not a {what}"
+
+
+def test_main_jobs_started_in_the_same_second_get_their_own_stamp(tmp_path, monkeypatch):
+    """Before: `lstm-suite run` named every run directory and its summary by the second it started, so two main jobs
+    started together (a loop over --out folders that are the same, a retry) shared the directories and summary."""
+    import time
+
+    from common.cli import _reserve_summary
+
+    monkeypatch.setattr(time, "strftime", lambda fmt, *a: "20260101-000000")
+    first, second = _reserve_summary(tmp_path), _reserve_summary(tmp_path)
+    assert (first[0], second[0]) == ("20260101-000000", "20260101-000000-2")
+    assert first[1].is_file() and second[1] == tmp_path / "summary-20260101-000000-2.md"

@@ -252,3 +252,23 @@ def test_every_named_dataset_prepares_and_builds_its_model_under_both_profiles(n
                         timesteps if prep.fixed_length else None, n_static, n_future=n_future)
     out = model.predict(fold.X_test, verbose=0, batch_size=4096)
     assert len(out) == len(fold.y_test)
+
+
+def test_unnamed_runs_started_in_the_same_second_get_their_own_directories(tmp_path, monkeypatch):
+    """Before: the directory was <domain>-<dataset>-<second>, so a sweep launched in parallel (or two quick runs in
+    one process) shared it: the second run overwrote the first's files or stopped on its lock."""
+    pytest.importorskip("keras")
+    import time
+
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    monkeypatch.setattr(time, "strftime", lambda fmt, *a: "20260101-000000")
+    cfg = apply_overrides(demo_domain.DOMAIN.smoke_config(), {"out": str(tmp_path), "training.epochs": 1})
+    first = run_experiment(cfg, demo_domain.DOMAIN, log=lambda m: None)
+    before = (first.run_dir / "comparison.md").read_text(encoding="utf-8")
+    second = run_experiment(apply_overrides(cfg, {"training.epochs": 2}), demo_domain.DOMAIN, log=lambda m: None)
+    assert first.run_dir.name == "demo-generated-20260101-000000"
+    assert second.run_dir.name == "demo-generated-20260101-000000-2"
+    assert (first.run_dir / "comparison.md").read_text(encoding="utf-8") == before
+    assert 'epochs = 1' in (first.run_dir / "config.toml").read_text(encoding="utf-8")

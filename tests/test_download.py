@@ -251,3 +251,21 @@ def test_every_read_of_a_cached_file_checks_its_sha256_once_per_version(mirror, 
     with pytest.raises(DatasetUnavailable, match=r"The cached copy .*sub/a.csv did not match its sha256 and was "
                                                  r"removed"):
         fetch_dataset("tiny", registry())
+
+
+def test_named_experiments_started_in_the_same_second_keep_their_own_folders(tmp_path, monkeypatch):
+    """Before: the folder was <domain>-experiments-<second>, so a second unnamed call in the same second wrote its
+    report over the first's."""
+    import time
+
+    from common.claims import Claim, run_named
+
+    monkeypatch.setattr(time, "strftime", lambda fmt, *a: "20260101-000000")
+
+    def claim(summary):
+        return lambda profile, out, seed: Claim("c", "prediction", {}, True, summary)
+
+    one, _ = run_named({"c": claim("first")}, ["all"], "quick", tmp_path, domain="demo", title="t", log=lambda m: None)
+    two, _ = run_named({"c": claim("second")}, ["all"], "quick", tmp_path, domain="demo", title="t", log=lambda m: None)
+    assert (one.name, two.name) == ("demo-experiments-20260101-000000", "demo-experiments-20260101-000000-2")
+    assert "first" in (one / "report.md").read_text() and "second" in (two / "report.md").read_text()

@@ -31,8 +31,10 @@ def summarize_seeds(per_seed: list[Mapping[str, float]]) -> dict[str, dict[str, 
     for name in per_seed[0] if per_seed else []:
         vals = np.asarray([m[name] for m in per_seed], dtype=float)
         n = len(vals)
-        mean = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
-        sd = float(np.nanstd(vals, ddof=1)) if n > 1 else float("nan")
+        defined = ~np.isnan(vals)  # an infinite metric (a diverged seed) stays in: the mean is then inf
+        mean = float(np.mean(vals[defined])) if defined.any() else float("nan")
+        spread = defined.sum() > 1 and np.isfinite(vals[defined]).all()
+        sd = float(np.std(vals[defined], ddof=1)) if spread else float("nan")
         half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
         out[name] = {"mean": mean, "sd": sd, "ci95_low": mean - half, "ci95_high": mean + half, "n": n,
                      "values": vals.tolist()}
@@ -165,7 +167,7 @@ def comparison_table(lstm: Mapping[str, dict], baselines: Mapping[str, Mapping[s
 
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "" if v is None else "nan"
+        return "" if v is None else str(v)  # "nan" (undefined) or "inf" / "-inf" (e.g. a diverged model)
     v = float(v)
     return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.4e}"
 

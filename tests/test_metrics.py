@@ -125,3 +125,30 @@ def test_a_benchmark_table_with_blank_number_cells_raises_no_pandas_warning():
         table = rows_table(rows)
     assert table["minutes"].tolist() == [4.0, ""] and list(table.columns) == ["H", "LSTM MSE", "minutes"]
     assert "| mean | 1.922" in table.to_markdown(index=False).replace("  ", " ").replace("  ", " ")
+
+
+def test_seed_summary_keeps_an_infinite_metric_infinite():
+    """Before: a diverged seed's PHM08 score (exp overflows to inf) was summarised as NaN, "undefined", in the
+    comparison table; a mean over seeds that includes inf is inf."""
+    import warnings
+
+    import pandas as pd
+
+    from common.evaluation import comparison_table, summarize_seeds
+
+    assert summarize_seeds([{"phm08": float("inf")}])["phm08"]["mean"] == float("inf")
+    table = comparison_table(summarize_seeds([{"phm08": float("inf")}]), {"ridge": {"phm08": float("-inf")}},
+                             pd.DataFrame(columns=["model", "citation", "metric", "value"]), ["phm08"])
+    assert list(table["phm08"]) == ["inf", "-inf"]
+    assert summarize_seeds([{"phm08": 3.0}, {"phm08": float("inf")}])["phm08"]["mean"] == float("inf")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # all seeds undefined: NaN, without numpy's "mean of empty slice" warning
+        assert np.isnan(summarize_seeds([{"mcc": float("nan")}, {"mcc": float("nan")}])["mcc"]["mean"])
+
+
+def test_phm08_of_a_diverged_prediction_is_inf_without_a_numpy_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert METRICS["phm08"](np.array([10.0, 20.0]), np.array([1e5, 20.0])) == float("inf")

@@ -149,6 +149,8 @@ class Prepared:
     test_keys: Mapping[str, Any] = field(default_factory=dict)  # columns that identify each test sample in
     # predictions.csv (e.g. "id" of a sequence, "engine", "basin", "origin": the time of the last input row)
     target_names: tuple[str, ...] = ()  # a name per position of one test sample's y (flattened), e.g. "OT +3"
+    feature_names: Any = ()  # a name per input feature (the last axis of X), or a dict of them per key of a dict X;
+    # predict's note on inputs beyond the training range names them
     folds: list | None = None  # refitting evaluation (e.g. rolling origin with refit): Prepared objects whose test
     # sets, concatenated in order, are this one's; every model is fitted on each fold's training data in turn
 

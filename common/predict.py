@@ -88,7 +88,7 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     # an instance-normalised model reads each window relative to its own level (and scale), not the raw range
     trained = prep.folds[-1] if prep.folds else prep
-    outside = None if spec.instance_norm != "none" else extrapolation_note(trained.X_train, new.X)
+    outside = None if spec.instance_norm != "none" else extrapolation_note(trained.X_train, new.X, names=prep.feature_names)
     if outside:
         new.notes.append(outside)
     columns, kept, bands = {}, [], {}
@@ -144,14 +144,17 @@ def _ranges(X: np.ndarray, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def extrapolation_note(X_train, X_new, margin: float = 0.1) -> str | None:
+def extrapolation_note(X_train, X_new, margin: float = 0.1, names=()) -> str | None:
     """A note when new inputs lie beyond the per-feature range of the training inputs by more than ``margin`` of
-    its width (padded steps ignored; a dict of inputs is checked key by key); None when none do."""
+    its width (padded steps ignored; a dict of inputs is checked key by key); None when none do. ``names`` (the
+    run's ``Prepared.feature_names``: a name per feature, or a dict of them per input key) lets the note name the
+    features most often beyond their range."""
     from .windows import PAD_VALUE
 
     keys = [k for k in X_new if k in X_train] if isinstance(X_new, dict) and isinstance(X_train, dict) else [None]
     values = beyond = features = n_features = 0
     samples = np.zeros(len(next(iter(X_new.values())) if isinstance(X_new, dict) else X_new), dtype=bool)
+    shares = []  # (share of the feature's values beyond its range, name)
     for key in keys:
         train, new = (X_train, X_new) if key is None else (X_train[key], X_new[key])
         if not isinstance(train, np.ndarray) or np.ndim(new) < 2 or np.shape(train)[-1] != np.shape(new)[-1]:
@@ -166,12 +169,21 @@ def extrapolation_note(X_train, X_new, margin: float = 0.1) -> str | None:
         samples |= out.any(axis=(1, 2))
         features += int(out.any(axis=(0, 1)).sum())
         n_features += new.shape[-1]
+        named = names.get(key, ()) if isinstance(names, dict) else names if key is None else ()
+        if len(named) == new.shape[-1] and real.any():
+            shares += [(n / real.sum(), name) for n, name in zip(out.sum(axis=(0, 1)), named) if n]
     if not beyond:
         return None
+    shares.sort(key=lambda t: -t[0])  # stable: ties keep the order of the inputs
+    most = ", ".join(f"{name} ({100 * share:.1f}%{' of its values' if i == 0 else ''})"
+                     for i, (share, name) in enumerate(shares[:5]))
     return (f"{beyond} of {values} input values ({100 * beyond / values:.1f}%), in {int(samples.sum())} of "
             f"{len(samples)} samples and {features} of {n_features} features, lie beyond the range of the training "
-            f"inputs (per feature, by more than {margin:g} of its width, after the run's scaling): the predictions "
-            "for them are extrapolations; check that the files are the kind of data the run was trained on")
+            f"inputs (per feature, by more than {margin:g} of its width, after the run's scaling"
+            + (f"; most often beyond: {most}" + (f" and {len(shares) - 5} more" if len(shares) > 5 else "")
+               if shares else "")
+            + "): the predictions for them are extrapolations; check that the files are the kind of data the run was "
+            "trained on")
 
 
 def _out_file(out: str | Path) -> Path:

@@ -272,3 +272,15 @@ def test_unnamed_runs_started_in_the_same_second_get_their_own_directories(tmp_p
     assert second.run_dir.name == "demo-generated-20260101-000000-2"
     assert (first.run_dir / "comparison.md").read_text(encoding="utf-8") == before
     assert 'epochs = 1' in (first.run_dir / "config.toml").read_text(encoding="utf-8")
+
+
+def test_feature_names_when_given_match_the_inputs(smoke):
+    """A domain may name its input features (predict's range note uses them); a name list of another length than
+    the inputs' last axis would name the wrong features."""
+    _, prep = smoke
+    names = prep.feature_names
+    if not names:
+        pytest.skip("this domain's default data name no features")
+    X = prep.X_train
+    for key, named in (names.items() if isinstance(names, dict) else [(None, names)]):
+        assert len(named) == np.shape(X if key is None else X[key])[-1], key

@@ -606,3 +606,17 @@ def test_camels_periods_can_be_set_and_must_not_overlap(tmp_path):
     with pytest.raises(DataError, match=r"data.test_period = 'long' picks one of the release's test periods; "
                                         r"with data.periods the test period is its last two dates"):
         _prepare(tmp_path, basins=["01000001"], periods=periods, test_period="long")
+
+
+def test_streamflow_and_pm25_name_every_input_feature(tmp_path):
+    """predict's note on inputs beyond the training range names features: each name must match its input column."""
+    make_camels(tmp_path / "camels")
+    plain, _ = _prepare(tmp_path / "camels")
+    assert len(plain.feature_names) == plain.X_train.shape[-1] and plain.feature_names[0] == "prcp"
+    regional, _ = _prepare(tmp_path / "camels", static=True)
+    for key in ("sequence", "static"):
+        assert len(regional.feature_names[key]) == regional.X_train[key].shape[-1]
+    assert "area_gages2" in regional.feature_names["static"]
+    (tmp_path / "air").mkdir()
+    air, _ = _air(tmp_path / "air")
+    assert len(air.feature_names) == air.X_train.shape[-1] and air.feature_names[0] == "PM2.5"

@@ -211,7 +211,7 @@ def test_engines_unlike_the_training_engines_are_said_to_be_extrapolations(cmaps
     said = []
     predict_run(run, [str(tmp_path / "far.txt")], tmp_path / "p.csv", log=said.append)
     note = next(s for s in said if "beyond the range of the training inputs" in s)
-    assert "in 1 of 2 samples and 1 of 14 features" in note, note
+    assert "in 1 of 2 samples and 1 of 14 features" in note and "most often beyond: s2 (" in note, note
 
 
 def test_a_negative_rul_is_written_unchanged_and_said(cmapss_run, tmp_path, monkeypatch):

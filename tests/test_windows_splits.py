@@ -178,3 +178,21 @@ def test_inputs_far_outside_the_training_range_are_counted_padding_ignored():
                            "range of the training inputs"), note
     assert extrapolation_note({"sequence": train, "static": np.zeros((50, 1))},
                               {"sequence": far, "static": np.zeros((4, 1))}).startswith("7 of 46 input values")
+
+
+def test_the_extrapolation_note_names_the_features_most_beyond_the_training_range():
+    """Before: the note gave counts only ("2 of 14 features"), so the user could not tell which inputs to check."""
+    from common.predict import extrapolation_note
+
+    rng = np.random.default_rng(0)
+    train = rng.uniform(0, 1, size=(50, 6, 3))
+    far = rng.uniform(0, 1, size=(4, 6, 3))
+    far[:, :, 2] = 5.0  # every value of the third feature
+    far[0, 0, 0] = -1.0  # one value of the first
+    note = extrapolation_note(train, far, names=("temp", "flow", "pressure"))
+    assert "most often beyond: pressure (100.0% of its values), temp (4.2%)" in note, note
+    assert "flow" not in note
+    names = {"sequence": ("temp", "flow", "pressure"), "static": ("area",)}
+    note = extrapolation_note({"sequence": train, "static": np.zeros((50, 1))},
+                              {"sequence": far, "static": np.full((4, 1), 9.0)}, names=names)
+    assert "pressure (100.0% of its values), area (100.0%), temp (4.2%)" in note, note

@@ -154,5 +154,6 @@ def prepare_rul(data: Subset, *, sensors, window: int, rul_max: float, clip_test
                "conditions": k, "test_rul_clipped": clip_test_rul, "rul_max": rul_max},
         audit=rep, to_report_units=lambda a: np.asarray(a) * rul_max, published_key=(data.name, ""),
         test_keys={"engine": test_w.groups.astype(int)}, target_names=("RUL (cycles)",),
+        feature_names=(*sensors, *([f"condition {j}" for j in range(k)] if condition_inputs and k > 1 else [])),
         extra={"life": life, "rul_max": rul_max, "test_units": np.unique(test_units), "last_windows": last_windows,
                "window": window, "padding": "repeat" if repeat else "mask" if short else "none", "train_frame": train})

@@ -200,7 +200,7 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
         audit=rep, to_report_units=lambda a: np.asarray(a, float) * scale + mean,
         step_labels={f"h{h}": i for i, h in enumerate(HORIZONS)},
         test_keys={"station": meta["test"][0], "origin": pd.DatetimeIndex(meta["test"][1]).astype(str).to_numpy()},
-        target_names=tuple(f"PM2.5 +{h}h" for h in HORIZONS),
+        target_names=tuple(f"PM2.5 +{h}h" for h in HORIZONS), feature_names=tuple(feature_names),
         extra={"index": index, "features": feature_names, "horizons": HORIZONS, "lookback": lookback,
                "test_times": meta["test"][1], "test_stations": meta["test"][0], "stations": stations,
                "scaler": scaler})

@@ -194,6 +194,8 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         published_key=published_key, metric_groups=meta["test"][0],
         test_keys={"basin": meta["test"][0], "date": pd.DatetimeIndex(meta["test"][1]).strftime("%Y-%m-%d").to_numpy()},
         target_names=("streamflow (mm/day)",),
+        feature_names={"sequence": tuple(input_names), "static": tuple(map(str, statics.columns))}
+        if static_z is not None else tuple(input_names),
         sample_weight=(sets["train"][2], sets["val"][2]) if loss == "nse" else None,
         extra={"index": index, "test_basins": meta["test"][0], "test_dates": meta["test"][1],
                "reference": test_ref, "inputs_scaler": xs, "has_static": static_z is not None})

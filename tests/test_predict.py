@@ -258,7 +258,9 @@ def test_a_forecast_from_the_end_of_a_csv_continues_the_series_in_its_own_units(
     run, d = csv_run
     frame = pd.read_csv(d / "d.csv")
     frame.iloc[:-2].to_csv(tmp_path / "cut.csv", index=False)
-    got = pd.read_csv(predict_run(run, [str(tmp_path / "cut.csv")], tmp_path / "p.csv", log=lambda m: None))
+    said = []
+    got = pd.read_csv(predict_run(run, [str(tmp_path / "cut.csv")], tmp_path / "p.csv", log=said.append))
+    assert any("2 steps after the last row (2020-04-27) of" in s for s in said), said  # the date, as in the CSV
     assert list(got["step"]) == [1, 1, 2, 2] and list(got["channel"]) == ["y", "z", "y", "z"]
     assert list(got["time"]) == ["2020-04-28", "2020-04-28", "2020-04-29", "2020-04-29"]  # the two rows cut off
     saved = pd.read_csv(run / "predictions.csv")
@@ -482,7 +484,7 @@ def test_a_rolling_origin_forecast_from_a_file_cut_at_an_origin_is_the_runs_fore
                                  "lstm_ensemble_q0.9"]
     assert (got["lstm_ensemble_q0.1"] <= got["lstm_ensemble"]).all()
     assert (got["lstm_ensemble"] <= got["lstm_ensemble_q0.9"]).all()
-    assert any("forecast of y, 7 steps after the last row" in s for s in said), said
+    assert any(f"forecast of y, 7 steps after the last row ({pd.Timestamp(origin).date()}) of" in s for s in said), said
     # a window without any observed value, and a value the run's log transform cannot take
     frame.assign(y=np.where(np.arange(200) >= 170, np.nan, y)).to_csv(tmp_path / "empty.csv", index=False)
     with pytest.raises(DataError, match=r"empty.csv: the last 21 rows, which the forecast reads, hold no observed"):

@@ -96,5 +96,6 @@ def new_inputs(prep: Prepared, cfg, opt, files: list[str]):
             out[name] = scaler.inverse_transform(np.asarray(values, dtype=float).reshape(horizon, len(columns))).ravel()
         return pd.DataFrame(out)
 
-    notes.append(f"forecast of {len(columns)} channel(s), {horizon} steps after the last row ({last}) of {path}")
+    shown = _shown(pd.DatetimeIndex([last]))[0] if isinstance(last, pd.Timestamp) else last
+    notes.append(f"forecast of {len(columns)} channel(s), {horizon} steps after the last row ({shown}) of {path}")
     return NewInputs(X=X, table=table, notes=notes)

@@ -66,7 +66,8 @@ def rolling_new_inputs(prep: Prepared, cfg, opt, files: list[str]):
     padded = np.c_[np.zeros((horizon, past.shape[1])), future.to_numpy(float)]  # past-only columns: not read
     X = {"sequence": sequence[None],
          "future": cov_scaler.transform(padded)[:, past.shape[1]:][None].astype(np.float32)}
-    notes = [f"forecast of {data.target.name or 'the target'}, {horizon} steps after the last row ({last}) of {path}"]
+    shown = _shown(pd.DatetimeIndex([last]))[0]
+    notes = [f"forecast of {data.target.name or 'the target'}, {horizon} steps after the last row ({shown}) of {path}"]
     if seen[-1] != lookback - 1:
         at = data.target.index[window][seen[-1]]
         notes.append(f"{path}: the target was last observed at {at}; the "

@@ -380,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
                     "to resume")
         else:
             said = f" ({run_dir} holds the unfinished run)"
+        print(flush=True)  # end the line of a progress bar Ctrl-C cut short, so the message starts its own
         print(f"lstm-suite: interrupted{said}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader went away (`lstm-suite list | head`): stop quietly, as other tools do

@@ -9,6 +9,7 @@ Running again with the same ``run_name`` resumes interrupted seeds from their pe
 from __future__ import annotations
 
 import contextlib
+import json
 import dataclasses
 import os
 import time
@@ -187,10 +188,31 @@ def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = Non
     run_dir.mkdir(parents=True, exist_ok=True)
     try:
         with run_lock(run_dir):
+            resuming = _fresh_or_resumed(run_dir)
             write_json(run_dir / "data_files.json", data_files + user_files(cfg.data))
-            return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log)
+            return _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log, resuming)
     except KeyboardInterrupt:
         raise RunInterrupted(run_dir, run_dir.name.removeprefix(f"{domain.name}-{dataset}-")) from None
+
+
+def _has_backups(run_dir: Path) -> bool:
+    """True when a seed of the run in ``run_dir`` was interrupted: its per-epoch backup is still there."""
+    return any(p.is_dir() and any(p.iterdir()) for p in Path(run_dir).glob("seed*/**/backup"))
+
+
+def _fresh_or_resumed(run_dir: Path) -> bool:
+    """Whether the run in ``run_dir`` resumes an interrupted one (True) or starts afresh. Afresh, the seed folders
+    of an earlier run of that name are removed first, so a later resume can take every saved model it finds for
+    one this run trained."""
+    import re
+    import shutil
+
+    if _has_backups(run_dir):
+        return True
+    for old in run_dir.glob("seed*"):
+        if old.is_dir() and re.fullmatch(r"seed\d+", old.name):
+            shutil.rmtree(old)
+    return False
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -206,7 +228,7 @@ def _same_config_or_new(cfg: RunConfig, run_dir: Path) -> None:
     same experiment: any difference but the number of seeds is then an error naming the first differing key.
     Without backups (every seed finished) a rerun trains afresh and overwrites, as before."""
     old_file = run_dir / "config.toml"
-    if not old_file.is_file() or not any(p.is_dir() and any(p.iterdir()) for p in run_dir.glob("seed*/**/backup")):
+    if not old_file.is_file() or not _has_backups(run_dir):
         return
     import tomllib
 
@@ -228,7 +250,7 @@ def _same_config_or_new(cfg: RunConfig, run_dir: Path) -> None:
                           f"{new.get(k, '(unset)')} now); choose another run name or remove the folder")
 
 
-def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> ExperimentResult:
+def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log, resuming: bool = False) -> ExperimentResult:
     save_config(cfg, run_dir / "config.toml")
     write_json(run_dir / "scalers.json", prep.scalers)
     write_json(run_dir / "leakage.json", prep.audit.to_dict())
@@ -249,13 +271,23 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log) -> Experiment
         preds, quants = [], []
         for f, fold in enumerate(folds):  # one fold unless the protocol refits (e.g. rolling origin with refit)
             fold_dir = run_dir / f"seed{k}" / (f"fold{f}" if len(folds) > 1 else "")
-            est = LSTMEstimator(spec, cfg.training, run_dir=fold_dir, seed=seed, fixed_length=prep.fixed_length)
-            X_fit, y_fit = fold.augment(fold.X_train, fold.y_train) if fold.augment else (fold.X_train, fold.y_train)
-            est.fit(X_fit, y_fit, fold.X_val, fold.y_val, sample_weight=weights[0], val_sample_weight=weights[1])
+            which = f"[{domain.name}] seed {seed}" + (f" fold {f}" if len(folds) > 1 else "")
+            if resuming and (fold_dir / "model.keras").is_file() and not (fold_dir / "backup").exists():
+                log(f"{which}: finished before the interruption; its saved model is used")
+                est = LSTMEstimator.load(fold_dir / "model.keras", spec, cfg.training, fixed_length=prep.fixed_length)
+            else:
+                backup = fold_dir / "backup" / "training_metadata.json"
+                if backup.is_file():
+                    log(f"{which}: resumes from its backup after epoch "
+                        f"{json.loads(backup.read_text(encoding='utf-8'))['epoch']}")
+                est = LSTMEstimator(spec, cfg.training, run_dir=fold_dir, seed=seed, fixed_length=prep.fixed_length)
+                X_fit, y_fit = fold.augment(fold.X_train, fold.y_train) if fold.augment else (fold.X_train,
+                                                                                            fold.y_train)
+                est.fit(X_fit, y_fit, fold.X_val, fold.y_val, sample_weight=weights[0], val_sample_weight=weights[1])
+                est.save(fold_dir / "model.keras")
             preds.append(predict_views(fold, est, fold.X_test))
             if spec.head == "quantile":
                 quants.append(est.predict_quantiles(fold.X_test))
-            est.save(fold_dir / "model.keras")
             first_est = first_est or est
         pred = np.concatenate(preds)
         quant = np.concatenate(quants) if quants else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
@@ -81,6 +82,7 @@ class LSTMEstimator:
         import keras
 
         from .builder import build_model
+        from .resume import ResumableEarlyStopping, ResumableReduceLROnPlateau
 
         set_seed(self.seed, self.train.deterministic)
         self.conformal_offsets = None
@@ -101,11 +103,14 @@ class LSTMEstimator:
         if self.spec.ema > 0:  # validation and the stopper see the averaged weights (swapped in at epoch end); the
             # stopper's restore runs after fit() has written the optimizer's averages into the model
             callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
-        callbacks.append(keras.callbacks.EarlyStopping(monitor=monitor, patience=self.train.patience,
-                                                       restore_best_weights=True))
+        # with a backup, the stopper and the schedule keep their state in it too, so a resumed fit continues them
+        stopper = (partial(ResumableEarlyStopping, self.run_dir / "backup") if self.run_dir
+                   else keras.callbacks.EarlyStopping)
+        callbacks.append(stopper(monitor=monitor, patience=self.train.patience, restore_best_weights=True))
         if self.train.lr_schedule == "plateau":
-            callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
-                                                               patience=max(1, self.train.patience // 2)))
+            plateau = (partial(ResumableReduceLROnPlateau, self.run_dir / "backup") if self.run_dir
+                       else keras.callbacks.ReduceLROnPlateau)
+            callbacks.append(plateau(monitor=monitor, factor=0.5, patience=max(1, self.train.patience // 2)))
         elif self.train.lr_schedule == "cosine":
             base, epochs = self.spec.learning_rate, self.train.epochs
             callbacks.append(keras.callbacks.LearningRateScheduler(

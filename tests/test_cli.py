@@ -265,6 +265,14 @@ def test_an_interrupted_run_says_how_to_resume_it(tmp_path, capsys, monkeypatch)
     assert main(["list"]) == 130
     assert capsys.readouterr().err == "lstm-suite: interrupted\n"
 
+    def stop_in_a_progress_bar(*args, **kwargs):
+        print("12/61 ━━━━ 0s 9ms/step - loss: 0.0019", end="")  # Keras' bar: its line is not ended yet
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(common.cli.COMMANDS, "list", stop_in_a_progress_bar)
+    assert main(["list"]) == 130
+    assert capsys.readouterr().out.endswith("loss: 0.0019\n")  # so the message does not run on after the bar
+
 
 def test_a_relative_path_that_is_not_found_names_the_folder_it_was_read_from(tmp_path, monkeypatch, capsys):
     """Before: "data/d.csv: file not found", with no word that a relative path (from the command line or a config

@@ -284,3 +284,42 @@ def test_feature_names_when_given_match_the_inputs(smoke):
     X = prep.X_train
     for key, named in (names.items() if isinstance(names, dict) else [(None, names)]):
         assert len(named) == np.shape(X if key is None else X[key])[-1], key
+
+
+def test_a_resumed_run_reuses_the_seeds_that_had_finished(tmp_path, monkeypatch):
+    """Before: resuming an interrupted run trained every finished seed again from scratch (the same result, at the
+    cost of their whole training time); only the interrupted seed resumed from its backup. A rerun that starts
+    afresh removes the earlier run's seed folders, so no resume can take an earlier run's model for its own."""
+    keras = pytest.importorskip("keras")
+    from common.config import apply_overrides
+    from common.experiment import run_experiment
+
+    domain = demo_domain.DOMAIN
+    cfg = apply_overrides(domain.smoke_config(), {"out": str(tmp_path), "training.epochs": 3, "training.seeds": 2})
+    done = run_experiment(cfg, domain, run_name="whole", log=lambda m: None)
+    fits, original_fit = [], keras.Model.fit
+
+    class StopInSecondSeed(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if len(fits) == 2 and epoch == 1:
+                raise KeyboardInterrupt
+
+    def counted_fit(self, *a, **kw):
+        fits.append(kw.get("initial_epoch", 0))
+        kw["callbacks"] = [*kw["callbacks"], StopInSecondSeed()]
+        return original_fit(self, *a, **kw)
+
+    monkeypatch.setattr(keras.Model, "fit", counted_fit)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(cfg, domain, run_name="cut", log=lambda m: None)
+    assert len(fits) == 2  # seed 0 finished, seed 1 stopped after its second epoch
+    said = []
+    res = run_experiment(cfg, domain, run_name="cut", log=said.append)
+    assert len(fits) == 3, "only the interrupted seed trains again"
+    assert any("seed 0: finished before the interruption; its saved model is used" in s for s in said), said
+    assert any("seed 1: resumes from its backup after epoch 2" in s for s in said), said
+    assert res.lstm["rmse"]["values"][0] == pytest.approx(done.lstm["rmse"]["values"][0], rel=1e-6)
+    again = run_experiment(cfg, domain, run_name="cut", log=lambda m: None)  # nothing interrupted: trains afresh
+    assert len(fits) == 5 and again.lstm["rmse"]["values"] == pytest.approx(res.lstm["rmse"]["values"], rel=1e-5)
+    fewer = run_experiment(apply_overrides(cfg, {"training.seeds": 1}), domain, run_name="cut", log=lambda m: None)
+    assert not (fewer.run_dir / "seed1").exists(), "a fresh rerun leaves no seed folder of the earlier run"

@@ -102,6 +102,50 @@ def test_interrupted_run_resumes_from_its_backup(tmp_path):
     assert epochs == ["0", "1", "2", "3"]
 
 
+def test_a_resumed_run_keeps_the_best_epoch_found_before_the_interruption(tmp_path):
+    """Before: Keras keeps EarlyStopping's best value, patience count and best weights in memory only, so a run
+    resumed from its backup restarted them: it could stop later than patience allows and ended on the best epoch
+    after the resume, discarding a better epoch found before Ctrl-C."""
+    import keras
+
+    rng = np.random.default_rng(0)  # noise targets: validation loss is best within the first epochs, then rises
+    X, y = rng.normal(size=(96, 5, 2)).astype("float32"), rng.normal(size=(96, 1)).astype("float32")
+    spec, train = ModelSpec(units=(16,), learning_rate=0.02), TrainSpec(epochs=30, patience=3, batch_size=16,
+                                                                         lr_schedule="plateau")
+    run_dir = tmp_path / "seed0"
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 6:
+                raise KeyboardInterrupt
+
+    original_fit = keras.Model.fit
+
+    def fit_with_interrupt(self, *a, **kw):
+        kw["callbacks"] = [*kw["callbacks"], Interrupt()]
+        return original_fit(self, *a, **kw)
+
+    def val_losses():
+        rows = [r.split(",") for r in (run_dir / "history.csv").read_text().splitlines()]
+        return [float(r[rows[0].index("val_loss")]) for r in rows[1:]]
+
+    keras.Model.fit = fit_with_interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            LSTMEstimator(spec, train, run_dir=run_dir).fit(X[:64], y[:64], X[64:], y[64:])
+    finally:
+        keras.Model.fit = original_fit
+    before = val_losses()
+    best_before = int(np.argmin(before))
+    assert best_before < 6, before  # the premise: the best epoch lies before the interruption
+    resumed = LSTMEstimator(spec, train, run_dir=run_dir).fit(X[:64], y[:64], X[64:], y[64:])
+    val = val_losses()
+    assert len(val) <= best_before + 1 + train.patience, "patience counts the epochs before the interruption too"
+    final = float(np.mean((resumed.predict(X[64:]) - y[64:]) ** 2))
+    assert final == pytest.approx(min(val), rel=1e-4) and min(val) == pytest.approx(min(before), rel=1e-6)
+    assert not (run_dir / "backup").exists()
+
+
 def test_quantile_head_predicts_median_and_all_quantiles():
     X, y = data()
     est = LSTMEstimator(ModelSpec(units=(4,), head="quantile", quantiles=(0.1, 0.5, 0.9)), TrainSpec(epochs=1))

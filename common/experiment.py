@@ -9,8 +9,8 @@ Running again with the same ``run_name`` resumes interrupted seeds from their pe
 from __future__ import annotations
 
 import contextlib
-import json
 import dataclasses
+import json
 import os
 import time
 from dataclasses import dataclass

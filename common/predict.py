@@ -88,7 +88,8 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     spec = dataclasses.replace(cfg.model, **prep.model_overrides)
     # an instance-normalised model reads each window relative to its own level (and scale), not the raw range
     trained = prep.folds[-1] if prep.folds else prep
-    outside = None if spec.instance_norm != "none" else extrapolation_note(trained.X_train, new.X, names=prep.feature_names)
+    outside = (None if spec.instance_norm != "none"
+               else extrapolation_note(trained.X_train, new.X, names=prep.feature_names))
     if outside:
         new.notes.append(outside)
     columns, kept, bands = {}, [], {}

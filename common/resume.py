@@ -17,36 +17,52 @@ import keras
 import numpy as np
 
 
-def _resumed(backup_dir: Path) -> bool:
-    """True when ``BackupAndRestore`` found a backup to resume from (its metadata file is written per epoch)."""
-    return (backup_dir / "training_metadata.json").is_file()
+class _StateInBackup:
+    """Mixin: the attributes named in ``_kept`` are written to ``<backup_dir>/<state_name>.json`` at every epoch end
+    and read back at the start of a fit that ``BackupAndRestore`` resumes (its metadata file is there). A best
+    value that is unset or infinite is stored as null and left at the callback's own reset value."""
+
+    _kept: tuple[str, ...] = ()
+    state_name = ""
+
+    def _state_file(self) -> Path:
+        return self.backup_dir / f"{self.state_name}.json"
+
+    def _resumed(self) -> bool:
+        return (self.backup_dir / "training_metadata.json").is_file() and self._state_file().is_file()
+
+    def _restore_state(self) -> None:
+        for key, value in json.loads(self._state_file().read_text(encoding="utf-8")).items():
+            if value is not None:
+                setattr(self, key, value)
+
+    def _keep_state(self) -> None:
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        state = {}
+        for key in self._kept:
+            value = getattr(self, key)
+            state[key] = (None if value is None or not math.isfinite(float(value)) else float(value) if key == "best"
+                          else int(value))
+        tmp = self._state_file().with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        tmp.replace(self._state_file())  # a Ctrl-C while writing leaves the previous state whole
 
 
-def _save(path: Path, state: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({k: (None if v is None else float(v) if k == "best" else int(v))
-                               for k, v in state.items()}), encoding="utf-8")
-    tmp.replace(path)  # a Ctrl-C while writing leaves the previous state whole
-
-
-def _load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+class ResumableEarlyStopping(_StateInBackup, keras.callbacks.EarlyStopping):
     """``keras.callbacks.EarlyStopping`` that continues its best value, patience count and best weights across
     an interruption (``backup_dir``: the ``BackupAndRestore`` folder of the same fit)."""
+
+    _kept, state_name = ("wait", "best_epoch", "best"), "early_stopping"
 
     def __init__(self, backup_dir: str | Path, **kwargs):
         super().__init__(**kwargs)
         self.backup_dir = Path(backup_dir)
-        self._state, self._weights = self.backup_dir / "early_stopping.json", self.backup_dir / "early_stopping.npz"
+        self._weights = self.backup_dir / "early_stopping.npz"
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        if _resumed(self.backup_dir) and self._state.is_file():
-            state = _load(self._state)
-            self.wait, self.best_epoch, self.best = state["wait"], state["best_epoch"], state["best"]
+        if self._resumed():
+            self._restore_state()
             if self.restore_best_weights and self._weights.is_file():
                 with np.load(self._weights) as saved:
                     self.best_weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
@@ -54,34 +70,29 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     def on_epoch_end(self, epoch, logs=None):
         best_before = self.best_epoch if self.best_weights is not None else None
         super().on_epoch_end(epoch, logs)
-        self.backup_dir.mkdir(parents=True, exist_ok=True)
         if self.restore_best_weights and self.best_weights is not None and self.best_epoch != best_before:
+            self.backup_dir.mkdir(parents=True, exist_ok=True)
             tmp = self.backup_dir / "early_stopping.tmp.npz"
             np.savez(tmp, *self.best_weights)
             tmp.replace(self._weights)
-        best = self.best if self.best is None or math.isfinite(float(self.best)) else None
-        _save(self._state, {"wait": self.wait, "best_epoch": self.best_epoch, "best": best})
+        self._keep_state()  # after the weights: the state names the best epoch they hold
 
 
-class ResumableReduceLROnPlateau(keras.callbacks.ReduceLROnPlateau):
+class ResumableReduceLROnPlateau(_StateInBackup, keras.callbacks.ReduceLROnPlateau):
     """``keras.callbacks.ReduceLROnPlateau`` that continues its best value and counters across an interruption
     (the learning rate itself is an optimizer variable, restored with the backup's weights)."""
+
+    _kept, state_name = ("wait", "cooldown_counter", "best"), "reduce_lr_on_plateau"
 
     def __init__(self, backup_dir: str | Path, **kwargs):
         super().__init__(**kwargs)
         self.backup_dir = Path(backup_dir)
-        self._state = self.backup_dir / "reduce_lr_on_plateau.json"
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
-        if _resumed(self.backup_dir) and self._state.is_file():
-            state = _load(self._state)
-            self.wait, self.cooldown_counter = state["wait"], state["cooldown_counter"]
-            if state["best"] is not None:
-                self.best = state["best"]
+        if self._resumed():
+            self._restore_state()
 
     def on_epoch_end(self, epoch, logs=None):
         super().on_epoch_end(epoch, logs)
-        self.backup_dir.mkdir(parents=True, exist_ok=True)
-        best = float(self.best) if math.isfinite(float(self.best)) else None
-        _save(self._state, {"wait": self.wait, "cooldown_counter": self.cooldown_counter, "best": best})
+        self._keep_state()

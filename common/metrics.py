@@ -41,20 +41,29 @@ def _pairs(y_true, y_pred):
 
 @metric("mse", greater_is_better=False)
 def mse(y_true, y_pred, **_) -> float:
-    """Mean squared error: mean((y - yhat)^2)."""
+    """Mean squared error: mean((y - yhat)^2).
+
+    Reference: Hyndman & Koehler (2006), Int. J. Forecasting 22(4), 679-688 (scale-dependent measures).
+    """
     t, p = _pairs(y_true, y_pred)
     return float(np.mean((t - p) ** 2))
 
 
 @metric("rmse", greater_is_better=False)
 def rmse(y_true, y_pred, **_) -> float:
-    """Root mean squared error: sqrt(mean((y - yhat)^2))."""
+    """Root mean squared error: sqrt(mean((y - yhat)^2)).
+
+    Reference: Hyndman & Koehler (2006), Int. J. Forecasting 22(4), 679-688 (scale-dependent measures).
+    """
     return float(np.sqrt(mse(y_true, y_pred)))
 
 
 @metric("mae", greater_is_better=False)
 def mae(y_true, y_pred, **_) -> float:
-    """Mean absolute error: mean(|y - yhat|)."""
+    """Mean absolute error: mean(|y - yhat|).
+
+    Reference: Hyndman & Koehler (2006), Int. J. Forecasting 22(4), 679-688 (scale-dependent measures).
+    """
     t, p = _pairs(y_true, y_pred)
     return float(np.mean(np.abs(t - p)))
 
@@ -115,13 +124,19 @@ def naive_scale(y_train, season: int = 1) -> float:
 @metric("mse_target", greater_is_better=False)
 def mse_target(y_true, y_pred, *, target_index: int = -1, **_) -> float:
     """MSE on one channel only: mean over windows and steps of (y[..., k] - yhat[..., k])^2, k = ``target_index``
-    (e.g. ``OT``, the target column of the long-horizon benchmark files)."""
+    (e.g. ``OT``, the target column of the long-horizon benchmark files).
+
+    Reference: Zhou et al. (2021), Informer, AAAI 35(12), 11106-11115 (MSE / MAE on the target 'OT' alone).
+    """
     return mse(np.asarray(y_true)[..., target_index], np.asarray(y_pred)[..., target_index])
 
 
 @metric("mae_target", greater_is_better=False)
 def mae_target(y_true, y_pred, *, target_index: int = -1, **_) -> float:
-    """MAE on one channel only: mean |y[..., k] - yhat[..., k]|, k = ``target_index``."""
+    """MAE on one channel only: mean |y[..., k] - yhat[..., k]|, k = ``target_index``.
+
+    Reference: Zhou et al. (2021), Informer, AAAI 35(12), 11106-11115 (MSE / MAE on the target 'OT' alone).
+    """
     return mae(np.asarray(y_true)[..., target_index], np.asarray(y_pred)[..., target_index])
 
 
@@ -266,21 +281,30 @@ def _confusion(y_true, y_pred, threshold):
 
 @metric("accuracy", greater_is_better=True)
 def accuracy(y_true, y_pred, *, threshold: float = 0.5, **_) -> float:
-    """Accuracy: (TP + TN) / N (multiclass: fraction of argmax equal to the label)."""
+    """Accuracy: (TP + TN) / N (multiclass: fraction of argmax equal to the label).
+
+    Reference: Fawcett (2006), Pattern Recognition Letters 27(8), 861-874 (ROC analysis; its Fig. 1 gives the formulas).
+    """
     t, p = _labels(y_true, y_pred, threshold)
     return float(np.mean(t == p))
 
 
 @metric("sensitivity", greater_is_better=True)
 def sensitivity(y_true, y_pred, *, threshold: float = 0.5, **_) -> float:
-    """Sensitivity (recall, true-positive rate): TP / (TP + FN)."""
+    """Sensitivity (recall, true-positive rate): TP / (TP + FN).
+
+    Reference: Fawcett (2006), Pattern Recognition Letters 27(8), 861-874 (ROC analysis; its Fig. 1 gives the formulas).
+    """
     tp, _, _, fn = _confusion(y_true, y_pred, threshold)
     return float(tp / (tp + fn)) if tp + fn else float("nan")
 
 
 @metric("specificity", greater_is_better=True)
 def specificity(y_true, y_pred, *, threshold: float = 0.5, **_) -> float:
-    """Specificity (true-negative rate): TN / (TN + FP)."""
+    """Specificity (true-negative rate): TN / (TN + FP) = 1 - false-positive rate.
+
+    Reference: Fawcett (2006), Pattern Recognition Letters 27(8), 861-874 (ROC analysis; its Fig. 1 gives the formulas).
+    """
     _, tn, fp, _ = _confusion(y_true, y_pred, threshold)
     return float(tn / (tn + fp)) if tn + fp else float("nan")
 
@@ -298,7 +322,10 @@ def mcc(y_true, y_pred, *, threshold: float = 0.5, **_) -> float:
 
 @metric("f1", greater_is_better=True)
 def f1(y_true, y_pred, *, threshold: float = 0.5, **_) -> float:
-    """F1 score: 2 TP / (2 TP + FP + FN)."""
+    """F1 score: 2 TP / (2 TP + FP + FN), the harmonic mean of precision and recall.
+
+    Reference: van Rijsbergen (1979), Information Retrieval, 2nd ed., ch. 7 (the F measure with beta = 1).
+    """
     tp, _, fp, fn = _confusion(y_true, y_pred, threshold)
     return float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else float("nan")
 
@@ -324,7 +351,9 @@ def auprc(y_true, y_pred, **_) -> float:
     from sklearn.metrics import average_precision_score
 
     t = np.asarray(y_true).ravel()
-    return float(average_precision_score(t, np.asarray(y_pred, dtype=float).ravel())) if len(np.unique(t)) == 2 else float("nan")
+    if len(np.unique(t)) != 2:
+        return float("nan")
+    return float(average_precision_score(t, np.asarray(y_pred, dtype=float).ravel()))
 
 
 def compute(names, y_true, y_pred, **context) -> dict[str, float]:

@@ -15,6 +15,7 @@ def test_registry_is_complete_and_documented():
     assert expected <= set(METRICS) and set(METRICS) == set(GREATER_IS_BETTER)
     for name, fn in METRICS.items():
         assert fn.__doc__ and ":" in fn.__doc__, f"{name} needs a docstring with its formula"
+        assert "Reference:" in fn.__doc__, f"{name} needs a docstring with a reference"
 
 
 @pytest.mark.parametrize("name, value", [

@@ -23,12 +23,12 @@ def unclipped(run_dir, subset: str, data_dir: str = "") -> float:
     from pathlib import Path
 
     import numpy as np
-    import pandas as pd
 
     from common.download import dataset_dir
+    from common.experiment import read_predictions
     from domains.engineering.cmapss import read_rul
 
-    preds = pd.read_csv(Path(run_dir) / "predictions.csv")
+    preds = read_predictions(run_dir)
     rul = read_rul(Path(data_dir or dataset_dir("cmapss")) / f"RUL_{subset}.txt", len(preds))
     seeds = [c for c in preds if c.startswith("lstm_seed")]
     return float(np.mean([np.sqrt(np.mean((preds[c] - rul) ** 2)) for c in seeds]))

@@ -85,11 +85,10 @@ def published_windows_mse(run_dir: Path, batch: int = 32) -> dict[str, float]:
     windows a test loader of batch 32 with ``drop_last=True`` scores, as the code behind the published rows does
     (their Repeat rows come out exactly so: tests/test_social.py). The protocol keeps every window; this is the
     like-for-like view beside the published figures."""
-    import pandas as pd
-
+    from common.experiment import read_predictions
     from common.metrics import mse
 
-    frame = pd.read_csv(run_dir / "predictions.csv")
+    frame = read_predictions(run_dir)
     kept = frame[frame["sample"] < (frame["sample"].max() + 1) // batch * batch]
     models = frame.columns[frame.columns.get_loc("y_true") + 1:]  # the sample's keys and the target come before
     return {c: mse(kept["y_true"].to_numpy(), kept[c].to_numpy()) for c in models}

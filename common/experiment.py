@@ -2,7 +2,7 @@
 
 The run directory holds: ``config.toml`` (resolved), ``data_files.json`` (the registered files read, with their
 sha256), ``scalers.json``, ``leakage.json``,
-``environment.json``, ``metrics.json`` (per seed, summary, baselines), ``predictions.csv``,
+``environment.json``, ``metrics.json`` (per seed, summary, baselines), ``predictions.csv`` (``.csv.gz`` when large),
 ``comparison.md`` / ``comparison.csv``, and per seed ``seed<k>/model.keras`` and ``seed<k>/history.csv``.
 Running again with the same ``run_name`` resumes interrupted seeds from their per-epoch backups.
 """
@@ -28,6 +28,8 @@ from .evaluation import comparison_table, load_published, summarize_seeds, write
 from .metrics import compute
 from .training import LSTMEstimator, environment_record, write_json
 
+PLAIN_CSV_MAX_ROWS = 1_000_000  # a larger predictions table is written gzip-compressed (predictions.csv.gz)
+PREDICTION_FILES = ("predictions.csv", "predictions.csv.gz")
 REQUIRED_RUN_FILES = ("config.toml", "scalers.json", "leakage.json", "environment.json", "metrics.json",
                       "predictions.csv", "comparison.md", "comparison.csv", "data_files.json")
 
@@ -169,6 +171,29 @@ def _predictions_frame(prep: Prepared, columns: dict[str, np.ndarray]) -> pd.Dat
     for name, pred in columns.items():
         frame[name] = _report_units(prep, np.asarray(pred, dtype=float)).reshape(n, -1).ravel()
     return pd.DataFrame(frame)
+
+
+def write_predictions(frame: pd.DataFrame, run_dir: Path) -> Path:
+    """Write the predictions table with nine significant digits (the recurrent model's outputs are float32, about
+    seven); above ``PLAIN_CSV_MAX_ROWS`` rows as ``predictions.csv.gz`` (gzip level 1: about half the size for a
+    few seconds more; pandas and ``zcat`` read it as it is). The other name, left by an earlier run of the same
+    name, is removed, so a run directory holds one table."""
+    name = PREDICTION_FILES[len(frame) > PLAIN_CSV_MAX_ROWS]
+    path = Path(run_dir) / name
+    compression = {"method": "gzip", "compresslevel": 1} if name.endswith(".gz") else None
+    frame.to_csv(path, index=False, float_format="%.9g", compression=compression)
+    for other in PREDICTION_FILES:
+        if other != name:
+            (Path(run_dir) / other).unlink(missing_ok=True)
+    return path
+
+
+def read_predictions(run_dir: Path, **kwargs) -> pd.DataFrame:
+    """The predictions table of a run directory, plain or compressed (``kwargs`` go to ``pandas.read_csv``)."""
+    for name in PREDICTION_FILES:
+        if (Path(run_dir) / name).is_file():
+            return pd.read_csv(Path(run_dir) / name, **kwargs)
+    raise FileNotFoundError(f"{run_dir}: no predictions.csv (or predictions.csv.gz); not a finished run directory")
 
 
 def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = None,
@@ -322,7 +347,7 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log, resuming: boo
                                           "seconds": time.perf_counter() - start})
     if seed_quantiles:  # the first seed's quantiles beside its median
         columns.update({f"lstm_seed{cfg.training.seed}_q{q:g}": seed_quantiles[0][..., j] for j, q in enumerate(spec.quantiles)})
-    _predictions_frame(prep, columns).to_csv(run_dir / "predictions.csv", index=False)
+    write_predictions(_predictions_frame(prep, columns), run_dir)
     header = (f"# {domain.name}: {dataset}\n\nData: {prep.data_label}. Test-set metrics. "
               f"Leakage audit: {prep.audit.summary()}.")
     if prep.audit.notes:  # what the data preparation did or found (crops, gaps, held-out entities, flat channels)

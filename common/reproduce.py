@@ -110,7 +110,11 @@ def check_data_files(used: list[dict]) -> list[str]:
 
 def check_finished(run_dir: Path, seeds: int, folds: int | None) -> None:
     """Refuse a run directory without the files a finished run leaves (``folds=None``: not known yet)."""
-    files = [run_dir / n for n in ("metrics.json", "predictions.csv", "scalers.json")]
+    from .experiment import PREDICTION_FILES
+
+    files = [run_dir / n for n in ("metrics.json", "scalers.json")]
+    if not any((run_dir / n).is_file() for n in PREDICTION_FILES):
+        files.append(run_dir / PREDICTION_FILES[0])
     for k in range(seeds):
         if folds is None and any((run_dir / f"seed{k}").glob("fold*/model.keras")):
             continue  # the number of folds is known once the data are prepared
@@ -235,9 +239,9 @@ def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] =
 
 def _prediction_difference(run_dir: Path, prep, columns: dict, problems: list[str]) -> float:
     """Largest absolute difference between ``predictions.csv`` and the predictions made now (reporting units)."""
-    from .experiment import _predictions_frame
+    from .experiment import _predictions_frame, read_predictions
 
-    saved = pd.read_csv(run_dir / "predictions.csv")
+    saved = read_predictions(run_dir)
     now = _predictions_frame(prep, columns)
     if len(saved) != len(now):
         problems.append(f"predictions.csv has {len(saved)} rows, the data prepared now give {len(now)}")

@@ -88,9 +88,12 @@ def _parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fetch", help="fetch a dataset (or all) into the cache, verifying sha256")
     f.add_argument("dataset", help="dataset id or 'all'")
 
+    from domains import DOMAINS  # names only: importing the domains does not import TensorFlow
+
     def experiment_args(sp, many: bool = False):
-        sp.add_argument("domain", help="domain name" + (" or 'all'" if many else ""))
-        sp.add_argument("--dataset", help="dataset id (default: the domain's default)")
+        sp.add_argument("domain", help=", ".join(DOMAINS) + (", or 'all'" if many else ""))
+        sp.add_argument("--dataset", help="dataset id (default: the domain's default; `lstm-suite list` shows each "
+                        "domain's datasets)")
         sp.add_argument("--config", help="TOML run config; flags below override it")
         sp.add_argument("--profile", choices=["smoke", "quick", "full"],
                         help="default config profile (default quick; smoke only with --experiment)")

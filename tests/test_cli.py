@@ -339,3 +339,13 @@ def test_main_jobs_started_in_the_same_second_get_their_own_stamp(tmp_path, monk
     first, second = _reserve_summary(tmp_path), _reserve_summary(tmp_path)
     assert (first[0], second[0]) == ("20260101-000000", "20260101-000000-2")
     assert first[1].is_file() and second[1] == tmp_path / "summary-20260101-000000-2.md"
+
+
+def test_train_help_names_the_domains_and_where_dataset_ids_are_listed(capsys):
+    from domains import DOMAINS
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert all(name in out for name in DOMAINS), out
+    assert "lstm-suite list" in out

@@ -100,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--seeds", type=int, help="number of seeds (training.seeds)")
         sp.add_argument("--epochs", type=int, help="maximum epochs (training.epochs)")
         sp.add_argument("--out", help="folder for run directories (default runs)")
-        sp.add_argument("--run-name", type=_run_name, help="run directory suffix; reuse it to resume an interrupted run")
+        sp.add_argument("--run-name", type=_run_name,
+                        help="run directory suffix; reuse it to resume an interrupted run")
         sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key, e.g. --set model.units=[32,32] (repeatable)")
 
@@ -120,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
                     "the series to continue (long-horizon social), station files (Beijing), forcing files (CAMELS)")
     pr.add_argument("--out", help="the CSV to write (default: predictions-<run directory name>.csv in the current "
                     "folder)")
+    tb = sub.add_parser("tabulate", help="finished runs side by side, a table per domain and dataset: the config keys "
+                        "that differ between them and each run's scores (mean and sd over seeds), best first")
+    tb.add_argument("paths", nargs="+", metavar="RUN_DIR_OR_FOLDER", help="run directories, or folders of them "
+                    "(e.g. runs)")
+    tb.add_argument("--csv", help="also write every row to this CSV (numbers unrounded)")
     r = sub.add_parser("run", help="the main job: every domain's default experiment (quick profile) and a summary")
     r.add_argument("--out", default="runs", help="folder for run directories (default runs)")
     r.add_argument("--profile", choices=["smoke", "quick", "full"], default="quick",
@@ -255,7 +261,8 @@ def _run_named_experiments(domain, args):
 def _latest_run(out: Path, name: str) -> Path | None:
     """The newest run directory of a domain with a comparison table; newer ones whose table is empty (a run stopped
     while writing it) are named and passed over."""
-    runs = sorted((p for p in out.glob(f"{name}-*") if (p / "comparison.md").is_file()), key=lambda p: p.stat().st_mtime)
+    runs = sorted((p for p in out.glob(f"{name}-*") if (p / "comparison.md").is_file()),
+                  key=lambda p: p.stat().st_mtime)
     while runs and not runs[-1].joinpath("comparison.md").read_text(encoding="utf-8").strip():
         print(f"{runs.pop()}: comparison.md is empty (the run stopped while writing it?); skipped")
     return runs[-1] if runs else None
@@ -317,7 +324,8 @@ def cmd_run(args) -> int:
             folder, claims = domain.run_experiments(["all"], args.profile, args.out, run_name=stamp)
             verdict = {True: "held", False: "did NOT hold", None: "undecided"}
             for c in claims:
-                rows.append({"domain": f"{name}/{c.experiment}", "dataset": "generated", "data": "generated (simulated)",
+                rows.append({"domain": f"{name}/{c.experiment}", "dataset": "generated",
+                             "data": "generated (simulated)",
                              "metric": "claim", "LSTM": verdict[c.held], "best baseline": "",
                              "seconds": f"{c.seconds:.0f}", "run directory": str(folder / "report.md")})
     summary = pd.DataFrame(rows)
@@ -355,8 +363,31 @@ def _best_baseline(rows, metric: str) -> str:
     return f"{m}: {v:.4g}"
 
 
+def cmd_tabulate(args) -> int:
+    import pandas as pd
+
+    from .tabulate import tabulate
+
+    tables, skipped = tabulate(args.paths)
+    if args.csv:  # before printing: a path that cannot be written is an error, not a note after the tables
+        try:
+            pd.concat([t.frame for t in tables], ignore_index=True).to_csv(args.csv, index=False)
+        except OSError as err:
+            from .config import ConfigError
+
+            raise ConfigError(f"--csv {args.csv}: cannot write it ({err.strerror or err})") from None
+    for t in tables:
+        print(f"## {t.title}\n\n{t.printable().to_markdown(index=False)}\n")
+    if skipped:
+        print(f"skipped {len(skipped)} folder{'s' * (len(skipped) != 1)} without a finished run's metrics.json "
+              f"(unfinished runs, named experiments): {', '.join(p.name for p in skipped)}")
+    if args.csv:
+        print(f"wrote {args.csv} (every row, numbers unrounded)")
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare, "run": cmd_run,
-            "reproduce": cmd_reproduce, "predict": cmd_predict}
+            "reproduce": cmd_reproduce, "predict": cmd_predict, "tabulate": cmd_tabulate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,120 @@
+"""``lstm-suite tabulate``: finished runs side by side, read from their ``config.toml`` and ``metrics.json``.
+
+One table per domain and dataset (metrics of different datasets do not compare): a row per run, the config keys
+whose values differ between the runs of the table, the LSTM's mean and sd over seeds for every metric the runs
+recorded, the seed ensemble and the best baseline on the first metric, best run first. Nothing is recomputed:
+``lstm-suite reproduce`` checks a run's figures against its saved models.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .config import ConfigError
+from .evaluation import _fmt
+from .metrics import GREATER_IS_BETTER
+
+NOT_COMPARED = ("domain", "dataset", "out")  # the table's own key, and where the run was written
+
+
+@dataclass
+class RunsTable:
+    title: str
+    frame: pd.DataFrame  # numbers as numbers: the CSV
+    metrics: list[str]
+
+    def printable(self) -> pd.DataFrame:
+        """Mean and sd joined as "mean ± sd", numbers to four significant digits."""
+        out = self.frame.drop(columns=["domain", "dataset", *(f"{m} sd" for m in self.metrics)])  # in the title
+        for m in self.metrics:
+            out[m] = [_fmt(v) + (f" ± {_fmt(s)}" if pd.notna(s) else "")
+                      for v, s in zip(self.frame[m], self.frame[f"{m} sd"])]
+        first = f"ensemble {self.metrics[0]}"
+        out[first] = [_fmt(v) if pd.notna(v) else "" for v in self.frame[first]]
+        return out
+
+
+def _flat(tree: dict, prefix: str = "") -> dict[str, str]:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = json.dumps(value) if isinstance(value, list) else str(value)
+    return out
+
+
+def _read(run: Path) -> tuple[dict, dict]:
+    try:
+        config = tomllib.loads((run / "config.toml").read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{run / 'config.toml'}: cannot be read ({err})") from None
+    try:
+        metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+        metrics["lstm_summary"].items()
+    except (OSError, ValueError, KeyError, AttributeError, TypeError) as err:
+        raise ConfigError(f"{run / 'metrics.json'}: not a run's metrics file ({type(err).__name__}: {err})") from None
+    return config, metrics
+
+
+def find_runs(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
+    """Finished run directories among ``paths`` (a run directory, or a folder of them) and the folders skipped for
+    want of a ``metrics.json`` (an unfinished run, a named experiment's folder)."""
+    runs, skipped = [], []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            raise ConfigError(f"{path}: no such run directory or folder")
+        if (path / "config.toml").is_file():
+            if not (path / "metrics.json").is_file():
+                raise ConfigError(f"{path}: no finished run (no metrics.json: stopped before the end?)")
+            runs.append(path)
+            continue
+        for child in sorted(p for p in path.iterdir() if p.is_dir()):
+            finished = (child / "metrics.json").is_file() and (child / "config.toml").is_file()
+            (runs if finished else skipped).append(child)
+        if not any(r.parent == path for r in runs):
+            raise ConfigError(f"{path}: no finished run directory in it (none holds config.toml and metrics.json)")
+    return list(dict.fromkeys(runs)), skipped
+
+
+def _table(rows: list[tuple[Path, dict, dict]]) -> RunsTable:
+    metrics = list(dict.fromkeys(m for _, _, met in rows for m in met["lstm_summary"]))
+    first = metrics[0]
+    flat = [_flat(cfg) for _, cfg, _ in rows]
+    keys = sorted({k for f in flat for k in f} - set(NOT_COMPARED))
+    differing = [k for k in keys if len({f.get(k, "") for f in flat}) > 1]
+    records = []
+    for (run, cfg, met), f in zip(rows, flat):
+        rec = {"run": run.name, "domain": cfg.get("domain", ""), "dataset": cfg.get("dataset", ""),
+               "data": met.get("data", "")}
+        rec.update({k: f.get(k, "") for k in differing})
+        for m in metrics:
+            s = met["lstm_summary"].get(m) or {}
+            rec[m], rec[f"{m} sd"] = s.get("mean"), s.get("sd")
+        rec["seeds"] = (met["lstm_summary"].get(first) or {}).get("n")
+        rec[f"ensemble {first}"] = (met.get("lstm_ensemble") or {}).get(first)
+        scored = [(v[first], name) for name, v in (met.get("baselines") or {}).items()
+                  if isinstance(v, dict) and v.get(first) is not None]
+        best = (max if GREATER_IS_BETTER.get(first, False) else min)(scored) if scored else None
+        rec[f"best baseline ({first})"] = f"{best[1]}: {_fmt(best[0])}" if best else ""
+        records.append(rec)
+    frame = pd.DataFrame(records)
+    if frame["data"].nunique() == 1:
+        frame = frame.drop(columns="data")
+    frame = frame.sort_values(first, ascending=not GREATER_IS_BETTER.get(first, False), na_position="last",
+                              kind="stable").reset_index(drop=True)
+    domain, dataset = records[0]["domain"], records[0]["dataset"]
+    return RunsTable(f"{domain}: {dataset} ({len(rows)} run{'s' * (len(rows) != 1)})", frame, metrics)
+
+
+def tabulate(paths: list[str | Path]) -> tuple[list[RunsTable], list[Path]]:
+    runs, skipped = find_runs(paths)
+    groups: dict[tuple[str, str], list] = {}
+    for run in runs:
+        cfg, met = _read(run)
+        groups.setdefault((str(cfg.get("domain", "")), str(cfg.get("dataset", ""))), []).append((run, cfg, met))
+    return [_table(groups[key]) for key in sorted(groups)], skipped

@@ -2,7 +2,7 @@
 
 One table per domain and dataset (metrics of different datasets do not compare): a row per run, the config keys
 whose values differ between the runs of the table, the LSTM's mean and sd over seeds for every metric the runs
-recorded, the seed ensemble and the best baseline on the first metric, best run first. Nothing is recomputed:
+recorded, the seed ensemble and the best baseline on the first metric, and the run's time, best run first. Nothing is recomputed:
 ``lstm-suite reproduce`` checks a run's figures against its saved models.
 """
 from __future__ import annotations
@@ -35,6 +35,7 @@ class RunsTable:
                       for v, s in zip(self.frame[m], self.frame[f"{m} sd"])]
         first = f"ensemble {self.metrics[0]}"
         out[first] = [_fmt(v) if pd.notna(v) else "" for v in self.frame[first]]
+        out["seconds"] = [f"{v:.0f}" if pd.notna(v) else "" for v in self.frame["seconds"]]
         return out
 
 
@@ -101,6 +102,7 @@ def _table(rows: list[tuple[Path, dict, dict]]) -> RunsTable:
                   if isinstance(v, dict) and v.get(first) is not None]
         best = (max if GREATER_IS_BETTER.get(first, False) else min)(scored) if scored else None
         rec[f"best baseline ({first})"] = f"{best[1]}: {_fmt(best[0])}" if best else ""
+        rec["seconds"] = met.get("seconds")
         records.append(rec)
     frame = pd.DataFrame(records)
     if frame["data"].nunique() == 1:

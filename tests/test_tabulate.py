@@ -22,7 +22,8 @@ def _run(folder, name, *, domain="engineering", dataset="cmapss", units=(64,), r
         "lstm_summary": {"rmse": {"mean": mean, "sd": 0.7071 if len(rmse) > 1 else None, "n": len(rmse)},
                          "phm08": {"mean": 300.0, "sd": None, "n": len(rmse)}},
         "lstm_ensemble": {"rmse": ensemble, "phm08": 290.0} if ensemble else None,
-        "baselines": {"last value": {"rmse": 40.0, "phm08": 1e4}, "GBM": {"rmse": 12.65, "phm08": 250.0}}}))
+        "baselines": {"last value": {"rmse": 40.0, "phm08": 1e4}, "GBM": {"rmse": 12.65, "phm08": 250.0}},
+        "seconds": 61.4}))
     return run
 
 
@@ -42,6 +43,7 @@ def test_runs_of_one_dataset_share_a_table_that_shows_what_differs_sorted_best_f
     assert list(eng["rmse"]) == [13.5, 14.5] and list(eng["rmse sd"]) == [0.7071, 0.7071]
     assert list(eng["seeds"]) == [2, 2] and list(eng["ensemble rmse"]) == [13.9, 13.9]
     assert list(eng["best baseline (rmse)"]) == ["GBM: 12.65", "GBM: 12.65"]
+    assert list(eng["seconds"]) == [61.4, 61.4]  # what each run cost, for a sweep
     assert tables[1].frame["ensemble rmse"].isna().all()
 
 

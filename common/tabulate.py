@@ -79,7 +79,10 @@ def find_runs(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
             (runs if finished else skipped).append(child)
         if not any(r.parent == path for r in runs):
             raise ConfigError(f"{path}: no finished run directory in it (none holds config.toml and metrics.json)")
-    return list(dict.fromkeys(runs)), skipped
+    unique: dict[Path, Path] = {}
+    for run in runs:  # one row per run, however it was named
+        unique.setdefault(run.resolve(), run)
+    return list(unique.values()), skipped
 
 
 def _table(rows: list[tuple[Path, dict, dict]]) -> RunsTable:

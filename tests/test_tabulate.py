@@ -83,3 +83,12 @@ def test_a_csv_path_that_cannot_be_written_is_an_error_before_any_table(tmp_path
     assert main(["tabulate", str(tmp_path), "--csv", str(tmp_path / "no" / "such" / "x.csv")]) == 2
     captured = capsys.readouterr()
     assert "cannot write" in captured.err and "engineering: cmapss" not in captured.out
+
+
+def test_a_run_named_twice_is_one_row(tmp_path, monkeypatch):
+    from common.tabulate import tabulate
+
+    _run(tmp_path, "engineering-cmapss-a")
+    monkeypatch.chdir(tmp_path)
+    tables, _ = tabulate([tmp_path, "engineering-cmapss-a", tmp_path / "." / "engineering-cmapss-a"])
+    assert len(tables) == 1 and len(tables[0].frame) == 1

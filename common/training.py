@@ -26,6 +26,16 @@ def quiet() -> bool:
     return bool(os.environ.get("CI"))
 
 
+def fit_verbosity() -> int | str:
+    """Keras ``fit`` verbosity: silent under CI; the live progress bar on a terminal; one plain line per epoch when
+    the output goes to a file or a pipe (Keras' bar writes colour codes and a line per update there)."""
+    import sys
+
+    if quiet():
+        return 0
+    return "auto" if getattr(sys.stdout, "isatty", lambda: False)() else 2
+
+
 def set_seed(seed: int, deterministic: bool = True) -> None:
     """Seed Python, NumPy and the backend (``keras.utils.set_random_seed``) and enable TF op determinism."""
     import logging
@@ -132,7 +142,7 @@ class LSTMEstimator:
             source = {"x": _inputs(X), "y": y, "sample_weight": weights, "batch_size": self.train.batch_size,
                       "shuffle": True}
         hist = self.model.fit(**source, validation_data=validation, epochs=self.train.epochs, callbacks=callbacks,
-                              verbose=0 if quiet() else "auto")
+                              verbose=fit_verbosity())
         self.history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
         losses = self.history.get("loss", [])
         if losses and not np.isfinite(losses[-1]):

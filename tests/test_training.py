@@ -272,3 +272,13 @@ def test_written_json_is_strict_with_undefined_values_as_null(tmp_path):
     back = json.loads((tmp_path / "m.json").read_text(), parse_constant=lambda c: pytest.fail(f"holds {c}"))
     assert back == {"sd": None, "inf": None, "f32": None, "arr": [1.5, None], "nested": [{"x": [None, 2]}], "ok": 3,
                     "path": str(tmp_path)}
+
+
+def test_progress_written_to_a_file_or_pipe_is_one_plain_line_per_epoch(monkeypatch, capsys):
+    """Before: Keras' progress bar (ANSI colour codes, a line per update) went into logs such as `... > train.log`."""
+    monkeypatch.delenv("CI", raising=False)  # the tests set it to silence training; a user's shell does not
+    X, y = data()
+    LSTMEstimator(ModelSpec(units=(4,)), TrainSpec(epochs=2, batch_size=16), seed=0).fit(X, y, X[:16], y[:16])
+    out = capsys.readouterr().out  # captured: not a terminal
+    assert "\x1b[" not in out and "━" not in out, out[:300]
+    assert out.count(" - val_loss:") == 2 and out.count("\n") == 4 and "Epoch 2/2" in out

@@ -41,7 +41,7 @@ class CNN1D(Baseline):
     def fit(self, X, y, **_):
         import keras
 
-        from common.training import quiet, set_seed
+        from common.training import fit_verbosity, set_seed
 
         y = self._remember(y)
         seq = sequence_of(X).astype("float32")
@@ -56,7 +56,7 @@ class CNN1D(Baseline):
             keras.layers.Dense(int(np.prod(self.target_shape_)))])
         self.model_.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
         self.model_.fit(seq, y.reshape(len(y), -1), epochs=self.epochs, batch_size=self.batch_size,
-                        validation_split=0.1, verbose=0 if quiet() else 2,
+                        validation_split=0.1, verbose=fit_verbosity(),
                         callbacks=[keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)])
         return self
 

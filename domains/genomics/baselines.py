@@ -83,7 +83,7 @@ class PlainCNN(BaseEstimator):
     def fit(self, X, y):
         import keras
 
-        from common.training import quiet, set_seed
+        from common.training import fit_verbosity, set_seed
 
         set_seed(self.seed)
         X = np.where(np.asarray(X) < 0, 0.0, X).astype(np.float32)  # mask padding -> zero rows
@@ -97,7 +97,7 @@ class PlainCNN(BaseEstimator):
         self.model_ = self._build(X.shape[1])
         self.model_.fit(Xtr, ytr, validation_data=(X[val], y[val]), epochs=self.epochs, batch_size=self.batch_size,
                         callbacks=[keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)],
-                        verbose=0 if quiet() else 2)
+                        verbose=fit_verbosity())
         return self
 
     def predict(self, X):

@@ -620,3 +620,16 @@ def test_streamflow_and_pm25_name_every_input_feature(tmp_path):
     (tmp_path / "air").mkdir()
     air, _ = _air(tmp_path / "air")
     assert len(air.feature_names) == air.X_train.shape[-1] and air.feature_names[0] == "PM2.5"
+
+
+def test_no_observed_flow_in_any_test_basin_is_a_data_error(tmp_path):
+    """Before: the run trained, then scored every model NaN, and numpy warned 'All-NaN slice encountered'."""
+    make_camels(tmp_path, missing=pd.date_range("1994-10-01", "1999-09-30"))  # the test period of this record
+    with pytest.raises(DataError, match=r"no test basin has observed flow in its test period.*01000001: "
+                                        r"1994-10-01\.\.1999-09-30"):
+        _prepare(tmp_path)
+    dates = make_camels(tmp_path / "one")  # one basin without test flow beside a scored one: a note, as before
+    q = np.where((dates >= "1994-10-01") & (dates <= "1999-09-30"), -999.0, 1.0)
+    write_flow(tmp_path / "one" / "usgs_streamflow" / "01" / "01000001_streamflow_qc.txt", "01000001", dates, q)
+    prep, _ = _prepare(tmp_path / "one")
+    assert "01000001: no observed flow in the test period: not scored" in prep.audit.notes

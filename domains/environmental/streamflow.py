@@ -144,7 +144,8 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
     if statics is not None:
         ss = Standardizer().fit(statics.loc[[s.basin for s in train_series]].to_numpy(float))
         static_z = pd.DataFrame(ss.transform(statics.to_numpy(float)), index=statics.index).astype(np.float32)
-        scalers["static"], fit_rows["static"] = ss.to_dict(), statics.loc[[s.basin for s in train_series]].to_numpy(float)
+        scalers["static"] = ss.to_dict()
+        fit_rows["static"] = statics.loc[[s.basin for s in train_series]].to_numpy(float)
     index, sets, meta = SampleIndex(), {}, {}
     scaled = {s.basin: (xs.transform(s.x).astype(np.float32), qs.transform(s.q[:, None])[:, 0]) for s in series}
     for split, by_basin in rows.items():
@@ -171,6 +172,11 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         sets[split] = (X, np.concatenate(ys)[:, None], np.concatenate(ws))
         meta[split] = (basins, np.concatenate(ds))
         index.register(X, *meta[split])
+    if np.isnan(sets["test"][1]).all():  # nothing to score: say so before training, not after
+        spans = ", ".join(f"{s.basin}: {'..'.join(_test_period(s, seq_length, test, periods))}"
+                          for s in series if s.basin in rows["test"])
+        raise DataError(f"{label}: no test basin has observed flow in its test period ({spans}); every metric would "
+                        "be undefined. Choose the test years with data.periods or data.test_period, or other basins")
     key = {k: np.char.add(np.char.add(meta[k][0].astype(str), "|"), np.datetime_as_string(meta[k][1], "D"))
            for k in meta}
     rep = audit(train_times=key["train"], test_times=key["test"], train_groups=meta["train"][0],

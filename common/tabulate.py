@@ -2,8 +2,9 @@
 
 One table per domain and dataset (metrics of different datasets do not compare): a row per run, the config keys
 whose values differ between the runs of the table, the LSTM's mean and sd over seeds for every metric the runs
-recorded, the seed ensemble and the best baseline on the first metric, and the run's time, best run first. Nothing is recomputed:
-``lstm-suite reproduce`` checks a run's figures against its saved models.
+recorded, the seed ensemble and the best baseline on the first metric, and the run's time, best run first; where
+the runs differ in them, the data label, the git commit of the code and the versions of the packages. Nothing is
+recomputed: ``lstm-suite reproduce`` checks a run's figures against its saved models.
 """
 from __future__ import annotations
 
@@ -49,6 +50,21 @@ def _flat(tree: dict, prefix: str = "") -> dict[str, str]:
     return out
 
 
+def _environment(run: Path) -> dict:
+    """The run's ``environment.json`` (``{}`` for a run directory written before it existed)."""
+    path = run / "environment.json"
+    if not path.is_file():
+        return {}
+    try:
+        env = json.loads(path.read_text(encoding="utf-8"))
+        code = env.get("code") or {}
+        commit = (code.get("commit") or "")[:12]
+        return {"code": commit + (" + changes" if commit and code.get("uncommitted_changes") else ""),
+                "packages": dict(env.get("packages") or {})}
+    except (OSError, ValueError, AttributeError, TypeError) as err:
+        raise ConfigError(f"{path}: not a run's environment record ({type(err).__name__}: {err})") from None
+
+
 def _read(run: Path) -> tuple[dict, dict]:
     try:
         config = tomllib.loads((run / "config.toml").read_text(encoding="utf-8"))
@@ -59,6 +75,7 @@ def _read(run: Path) -> tuple[dict, dict]:
         metrics["lstm_summary"].items()
     except (OSError, ValueError, KeyError, AttributeError, TypeError) as err:
         raise ConfigError(f"{run / 'metrics.json'}: not a run's metrics file ({type(err).__name__}: {err})") from None
+    metrics["environment"] = _environment(run)
     return config, metrics
 
 
@@ -91,11 +108,19 @@ def _table(rows: list[tuple[Path, dict, dict]]) -> RunsTable:
     flat = [_flat(cfg) for _, cfg, _ in rows]
     keys = sorted({k for f in flat for k in f} - set(NOT_COMPARED))
     differing = [k for k in keys if len({f.get(k, "") for f in flat}) > 1]
+    envs = [met["environment"] for _, _, met in rows]
+    packages = sorted({p for e in envs for p in e.get("packages", {})})
+    known = [e["packages"] for e in envs if e.get("packages")]  # a run without environment.json: not known, not moved
+    moved = [p for p in packages if len({k.get(p, "") for k in known}) > 1]
     records = []
     for (run, cfg, met), f in zip(rows, flat):
         rec = {"run": run.name, "domain": cfg.get("domain", ""), "dataset": cfg.get("dataset", ""),
                "data": met.get("data", "")}
         rec.update({k: f.get(k, "") for k in differing})
+        env = met["environment"]
+        rec["code"] = env.get("code", "")
+        if moved:  # only the packages whose version differs between the runs
+            rec["packages"] = ", ".join(f"{p} {env['packages'][p]}" for p in moved if p in env.get("packages", {}))
         for m in metrics:
             s = met["lstm_summary"].get(m) or {}
             rec[m], rec[f"{m} sd"] = s.get("mean"), s.get("sd")
@@ -108,8 +133,9 @@ def _table(rows: list[tuple[Path, dict, dict]]) -> RunsTable:
         rec["seconds"] = met.get("seconds")
         records.append(rec)
     frame = pd.DataFrame(records)
-    if frame["data"].nunique() == 1:
-        frame = frame.drop(columns="data")
+    for same in ("data", "code"):  # shown only where the runs differ in it
+        if frame[same].nunique() == 1:
+            frame = frame.drop(columns=same)
     frame = frame.sort_values(first, ascending=not GREATER_IS_BETTER.get(first, False), na_position="last",
                               kind="stable").reset_index(drop=True)
     domain, dataset = records[0]["domain"], records[0]["dataset"]

@@ -85,6 +85,26 @@ def test_a_csv_path_that_cannot_be_written_is_an_error_before_any_table(tmp_path
     assert "cannot write" in captured.err and "engineering: cmapss" not in captured.out
 
 
+def test_runs_made_with_other_code_or_package_versions_say_so(tmp_path):
+    from common.tabulate import tabulate
+
+    for name, commit, dirty, keras in [("a", "1" * 40, False, "3.15.1"), ("b", "2" * 40, True, "3.15.1"),
+                                       ("c", "1" * 40, False, "3.16.0")]:
+        run = _run(tmp_path, f"engineering-cmapss-{name}")
+        (run / "environment.json").write_text(json.dumps({
+            "packages": {"keras": keras, "tensorflow": "2.21.0"},
+            "code": {"commit": commit, "uncommitted_changes": dirty}}))
+    _run(tmp_path, "engineering-cmapss-d")  # an older run directory without environment.json
+    frame = tabulate([tmp_path])[0][0].frame.set_index("run")
+    assert frame.loc["engineering-cmapss-a", "code"] == "111111111111"
+    assert frame.loc["engineering-cmapss-b", "code"] == "222222222222 + changes"
+    assert frame.loc["engineering-cmapss-d", "code"] == ""
+    assert frame.loc["engineering-cmapss-c", "packages"] == "keras 3.16.0"
+    assert frame.loc["engineering-cmapss-a", "packages"] == "keras 3.15.1"  # only the packages whose version differs
+    one = tabulate([tmp_path / "engineering-cmapss-a"])[0][0].frame
+    assert "code" not in one and "packages" not in one  # nothing differs
+
+
 def test_a_run_named_twice_is_one_row(tmp_path, monkeypatch):
     from common.tabulate import tabulate
 

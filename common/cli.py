@@ -151,6 +151,19 @@ def _one_value_each(given: list[tuple[str, object, str]]) -> dict:
     return out
 
 
+def _known_dataset(dataset: str | None, domain, where: str = "") -> None:
+    """A ``--dataset`` (or a config file's ``dataset``) that the domain does not take: an error with the nearest
+    names, before anything is prepared."""
+    from domains import DOMAINS
+
+    from .config import ConfigError, nearest_names
+
+    known = DOMAINS.get(domain.name, ("", "", ()))[2]
+    if dataset and known and dataset not in known:
+        raise ConfigError(f"{where}dataset {dataset!r} is not one of {domain.name}'s: {', '.join(known)}"
+                          f"{nearest_names(dataset, known)}")
+
+
 def _config(args, domain):
     from .config import ConfigError, apply_overrides, load_config, options_outside_dataset, validate_options
 
@@ -158,10 +171,12 @@ def _config(args, domain):
              (("seeds", "training.seeds"), ("epochs", "training.epochs"), ("out", "out"), ("dataset", "dataset"))
              if getattr(args, flag, None) is not None]
     overrides = _one_value_each(_set_values(args) + flags)
+    _known_dataset(args.dataset, domain)
     if args.config:
         cfg = load_config(args.config, overrides)
         if cfg.domain != domain.name:
             raise ConfigError(f"{args.config}: config is for domain {cfg.domain!r}, not {domain.name!r}")
+        _known_dataset(cfg.dataset, domain, f"{args.config}: ")
         given = set(cfg.data)  # the file's [data] table and the --set keys: all the user's
     else:
         profile = args.profile or "quick"

@@ -243,6 +243,15 @@ def from_mapping(cls: type, mapping: Mapping[str, Any], prefix: str = "") -> Any
         raise ConfigError(f"{prefix or 'config'}: {err}") from None
 
 
+def nearest_names(word: str, choices) -> str:
+    """' (did you mean X?)' naming the choices that start with ``word`` (up to three), else those containing it,
+    else a close spelling; '' when none is near."""
+    w, choices = str(word).lower(), list(choices)
+    hits = ([c for c in choices if c.lower().startswith(w)] or [c for c in choices if w in c.lower()]) if w else []
+    hits = hits or difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    return f" (did you mean {' or '.join(hits[:3])}?)" if hits else ""
+
+
 def check_run_name(name: str) -> str:
     """A run name becomes part of one folder's name, so it may not hold a path: letters, digits, '.', '_', '-',
     starting with a letter or digit."""

@@ -92,7 +92,10 @@ def get_dataset(dataset_id: str, registry: Mapping[str, Dataset] | None = None) 
     try:
         return registry[dataset_id]
     except KeyError:
-        raise UnknownDataset(f"unknown dataset id {dataset_id!r}; registered: {', '.join(sorted(registry))}") from None
+        from .config import nearest_names
+
+        raise UnknownDataset(f"unknown dataset id {dataset_id!r}{nearest_names(dataset_id, sorted(registry))}; "
+                             f"registered: {', '.join(sorted(registry))}") from None
 
 
 def cache_root() -> Path:

@@ -21,8 +21,9 @@ DOMAINS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 
 def get_domain(name: str):
+    from common.config import nearest_names
     from common.domain import UnknownDomain, load_domain
 
     if name not in DOMAINS:
-        raise UnknownDomain(f"unknown domain {name!r}; registered: {', '.join(DOMAINS)}")
+        raise UnknownDomain(f"unknown domain {name!r}{nearest_names(name, DOMAINS)}; registered: {', '.join(DOMAINS)}")
     return load_domain(DOMAINS[name][0])

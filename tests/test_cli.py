@@ -349,3 +349,26 @@ def test_train_help_names_the_domains_and_where_dataset_ids_are_listed(capsys):
     out = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     assert all(name in out for name in DOMAINS), out
     assert "lstm-suite list" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "enginering"], "unknown domain 'enginering' (did you mean engineering?)"),
+    (["train", "social", "--dataset", "ili"], "did you mean ili_national_illness?"),
+    (["train", "environmental", "--dataset", "beijing"], "did you mean beijing_pm25 or beijing_multisite?"),
+    (["train", "engineering", "--dataset", "cmapps"], "did you mean cmapss?"),
+    (["train", "genomics", "--dataset", "cmapss"], "dataset 'cmapss' is not one of genomics's: generated, ienhancer2l"),
+    (["fetch", "exchange"], "unknown dataset id 'exchange' (did you mean exchange_rate?)"),
+])
+def test_a_misspelt_domain_or_dataset_gets_the_nearest_name(argv, message, capsys):
+    """Before: only the list of names (a misspelt config key already got 'did you mean')."""
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code in (1, 2) and message in captured.err + captured.out, captured.err + captured.out
+
+
+def test_a_config_files_unknown_dataset_names_the_file(tmp_path, capsys):
+    path = tmp_path / "run.toml"
+    path.write_text('domain = "social"\ndataset = "exchange"\n')
+    assert main(["train", "social", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: dataset 'exchange' is not one of social's" in err and "did you mean exchange_rate?" in err

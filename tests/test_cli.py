@@ -372,3 +372,33 @@ def test_a_config_files_unknown_dataset_names_the_file(tmp_path, capsys):
     assert main(["train", "social", "--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}: dataset 'exchange' is not one of social's" in err and "did you mean exchange_rate?" in err
+
+
+@pytest.mark.parametrize("errno_name", ["ENOSPC", "EACCES", "EROFS"])
+def test_a_full_or_read_only_disk_is_one_line_naming_the_file(errno_name, tmp_path, monkeypatch, capsys):
+    """Before: a traceback from deep inside the run (disk full while writing a run file)."""
+    import errno
+
+    import common.experiment as experiment
+
+    def full(*_args, **_kw):
+        code = getattr(errno, errno_name)
+        raise OSError(code, os.strerror(code), str(tmp_path / "runs" / "x" / "scalers.json"))
+
+    monkeypatch.setattr(experiment, "write_json", full)
+    code = main(["train", "engineering", "--out", str(tmp_path / "runs"), "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    path = tmp_path / "runs" / "x" / "scalers.json"
+    assert f"lstm-suite: error: {path}: {os.strerror(getattr(errno, errno_name))}" in err
+
+
+def test_other_os_errors_still_raise(monkeypatch, tmp_path):
+    import common.experiment as experiment
+
+    def broken(*_args, **_kw):
+        raise OSError(5, "Input/output error", "somewhere")
+
+    monkeypatch.setattr(experiment, "write_json", broken)
+    with pytest.raises(OSError, match="Input/output error"):
+        main(["train", "engineering", "--epochs", "1", "--out", str(tmp_path)])

@@ -188,12 +188,17 @@ def write_predictions(frame: pd.DataFrame, run_dir: Path) -> Path:
     return path
 
 
-def read_predictions(run_dir: Path, **kwargs) -> pd.DataFrame:
-    """The predictions table of a run directory, plain or compressed (``kwargs`` go to ``pandas.read_csv``)."""
+def predictions_path(run_dir: Path) -> Path:
+    """The run directory's predictions table, plain or compressed."""
     for name in PREDICTION_FILES:
         if (Path(run_dir) / name).is_file():
-            return pd.read_csv(Path(run_dir) / name, **kwargs)
+            return Path(run_dir) / name
     raise FileNotFoundError(f"{run_dir}: no predictions.csv (or predictions.csv.gz); not a finished run directory")
+
+
+def read_predictions(run_dir: Path, **kwargs) -> pd.DataFrame:
+    """The predictions table of a run directory, plain or compressed (``kwargs`` go to ``pandas.read_csv``)."""
+    return pd.read_csv(predictions_path(run_dir), **kwargs)
 
 
 def run_experiment(cfg: RunConfig, domain: Domain, *, run_name: str | None = None,

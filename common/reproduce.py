@@ -238,18 +238,20 @@ def reproduce_run(run_dir: str | Path, domain=None, log: Callable[[str], None] =
 
 
 def _prediction_difference(run_dir: Path, prep, columns: dict, problems: list[str]) -> float:
-    """Largest absolute difference between ``predictions.csv`` and the predictions made now (reporting units)."""
-    from .experiment import _predictions_frame, read_predictions
+    """Largest absolute difference between the saved predictions table (``predictions.csv`` or ``.csv.gz``) and the
+    predictions made now (reporting units)."""
+    from .experiment import _predictions_frame, predictions_path
 
-    saved = read_predictions(run_dir)
+    path = predictions_path(run_dir)
+    saved = pd.read_csv(path)
     now = _predictions_frame(prep, columns)
     if len(saved) != len(now):
-        problems.append(f"predictions.csv has {len(saved)} rows, the data prepared now give {len(now)}")
+        problems.append(f"{path.name} has {len(saved)} rows, the data prepared now give {len(now)}")
         return float("inf")
     worst = 0.0
     for name in ["y_true", *columns]:
         if name not in saved:
-            problems.append(f"predictions.csv has no column {name}")
+            problems.append(f"{path.name} has no column {name}")
             continue
         a, b = saved[name].to_numpy(float), now[name].to_numpy(float)
         scale = np.nanmax(np.abs(a)) if np.isfinite(a).any() else 1.0
@@ -259,7 +261,7 @@ def _prediction_difference(run_dir: Path, prep, columns: dict, problems: list[st
         d = np.inf if np.isnan(d) else d
         worst = max(worst, d)
         if d > RTOL * max(scale, 1.0):
-            problems.append(f"predictions.csv column {name}: largest difference {d:.3g}")
+            problems.append(f"{path.name} column {name}: largest difference {d:.3g}")
     return worst
 
 

@@ -46,6 +46,10 @@ def test_a_large_table_is_written_gzip_compressed_and_a_rerun_leaves_one_file(tm
     assert len(frame) > 10 and {"y_true", "lstm_seed0", "lstm_seed1", "lstm_ensemble"} <= set(frame)
     res = reproduce_run(run, domain=demo_domain.DOMAIN, log=lambda m: None)
     assert res.reproduced, res.problems
+    edited = frame.assign(lstm_seed1=frame["lstm_seed1"] + 1.0)  # as if the file had been edited since
+    edited.to_csv(run / "predictions.csv.gz", index=False)
+    res = reproduce_run(run, domain=demo_domain.DOMAIN, log=lambda m: None)
+    assert not res.reproduced and any(p.startswith("predictions.csv.gz column lstm_seed1") for p in res.problems)
     monkeypatch.setattr(experiment, "PLAIN_CSV_MAX_ROWS", 10**9)
     again = experiment.run_experiment(cfg, demo_domain.DOMAIN, run_name="big", log=lambda m: None).run_dir
     assert again == run and (run / "predictions.csv").is_file() and not (run / "predictions.csv.gz").exists()

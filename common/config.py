@@ -243,6 +243,18 @@ def from_mapping(cls: type, mapping: Mapping[str, Any], prefix: str = "") -> Any
         raise ConfigError(f"{prefix or 'config'}: {err}") from None
 
 
+def dotted_keys(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested config table as ``{"model.units": [64], ...}``.
+
+    >>> dotted_keys({"domain": "social", "model": {"units": [8]}})
+    {'domain': 'social', 'model.units': [8]}
+    """
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        out.update(dotted_keys(value, f"{prefix}{key}.") if isinstance(value, Mapping) else {f"{prefix}{key}": value})
+    return out
+
+
 def nearest_names(word: str, choices) -> str:
     """' (did you mean X?)' naming the choices that start with ``word`` (up to three), else those containing it,
     else a close spelling; '' when none is near."""

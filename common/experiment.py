@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .config import (ConfigError, RunConfig, check_run_name, make_out_folder, new_run_dir, save_config,
+from .config import (ConfigError, RunConfig, check_run_name, dotted_keys, make_out_folder, new_run_dir, save_config,
                      validate_options)
 from .domain import Domain, Prepared
 from .download import record_fetches, user_files
@@ -264,14 +264,8 @@ def _same_config_or_new(cfg: RunConfig, run_dir: Path) -> None:
 
     import tomli_w
 
-    def flat(tree, prefix=""):
-        out = {}
-        for k, v in tree.items():
-            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
-        return out
-
-    old = flat(tomllib.loads(old_file.read_text(encoding="utf-8")))
-    new = flat(tomllib.loads(tomli_w.dumps(cfg.to_dict())))
+    old = dotted_keys(tomllib.loads(old_file.read_text(encoding="utf-8")))
+    new = dotted_keys(tomllib.loads(tomli_w.dumps(cfg.to_dict())))
     free = {"training.seeds", "out"}  # more seeds carry the experiment on; out may name the folder another way
     differ = sorted(k for k in old.keys() | new.keys() if k not in free and old.get(k) != new.get(k))
     if differ:

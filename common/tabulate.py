@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import ConfigError
+from .config import ConfigError, dotted_keys
 from .evaluation import _fmt
 from .metrics import GREATER_IS_BETTER
 
@@ -38,16 +38,6 @@ class RunsTable:
         out[first] = [_fmt(v) if pd.notna(v) else "" for v in self.frame[first]]
         out["seconds"] = [f"{v:.0f}" if pd.notna(v) else "" for v in self.frame["seconds"]]
         return out
-
-
-def _flat(tree: dict, prefix: str = "") -> dict[str, str]:
-    out = {}
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = json.dumps(value) if isinstance(value, list) else str(value)
-    return out
 
 
 def _environment(run: Path) -> dict:
@@ -105,7 +95,8 @@ def find_runs(paths: list[str | Path]) -> tuple[list[Path], list[Path]]:
 def _table(rows: list[tuple[Path, dict, dict]]) -> RunsTable:
     metrics = list(dict.fromkeys(m for _, _, met in rows for m in met["lstm_summary"]))
     first = metrics[0]
-    flat = [_flat(cfg) for _, cfg, _ in rows]
+    flat = [{k: json.dumps(v) if isinstance(v, list) else str(v) for k, v in dotted_keys(cfg).items()}
+            for _, cfg, _ in rows]
     keys = sorted({k for f in flat for k in f} - set(NOT_COMPARED))
     differing = [k for k in keys if len({f.get(k, "") for f in flat}) > 1]
     envs = [met["environment"] for _, _, met in rows]

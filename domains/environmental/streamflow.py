@@ -172,9 +172,9 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         sets[split] = (X, np.concatenate(ys)[:, None], np.concatenate(ws))
         meta[split] = (basins, np.concatenate(ds))
         index.register(X, *meta[split])
+    tested = {s.basin: _test_period(s, seq_length, test, periods) for s in series if s.basin in rows["test"]}
     if np.isnan(sets["test"][1]).all():  # nothing to score: say so before training, not after
-        spans = ", ".join(f"{s.basin}: {'..'.join(_test_period(s, seq_length, test, periods))}"
-                          for s in series if s.basin in rows["test"])
+        spans = ", ".join(f"{basin}: {'..'.join(span)}" for basin, span in tested.items())
         raise DataError(f"{label}: no test basin has observed flow in its test period ({spans}); every metric would "
                         "be undefined. Choose the test years with data.periods or data.test_period, or other basins")
     key = {k: np.char.add(np.char.add(meta[k][0].astype(str), "|"), np.datetime_as_string(meta[k][1], "D"))
@@ -186,7 +186,6 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
     if reference:
         test_ref = np.array([reference[b].get(d, np.nan) if b in reference else np.nan
                              for b, d in zip(*meta["test"])], dtype=float)
-    tested = {s.basin: _test_period(s, seq_length, test, periods) for s in series if s.basin in rows["test"]}
     split_info = {"kind": "grouped" if test_basins else "periods", "seq_length": seq_length,
                   "periods": {**own, "test_per_basin": tested},
                   "train_basins": [s.basin for s in train_series], "test_basins": sorted(rows["test"]),

@@ -1,9 +1,10 @@
 """GPU path check: are the builder's default recurrent layers on the fused cuDNN kernel, how much faster
 is that than the generic kernel, and does mixed precision train? Prints one JSON report.
 
-    python benchmarks/gpu_check.py [--out report.json]
+    python benchmarks/gpu_check.py [--out report.json] [--n 8192] [--steps 100]
 
-Needs a GPU. Runs on the Keras backend named by KERAS_BACKEND (the suite uses tensorflow; the check is
+Needs a GPU for its verdicts (on a CPU every cuDNN check is refused; the per-precision timing still runs).
+Runs on the Keras backend named by KERAS_BACKEND (the suite uses tensorflow; the check is
 backend-agnostic Keras, so it can also run where only the torch backend is installed, and says which).
 Every verdict comes from Keras itself: ``cudnn="require"`` makes Keras raise instead of falling back.
 """
@@ -107,17 +108,16 @@ def main(argv=None):
         sec, _ = _timed_fit(build_model(spec, 16, args.steps, n_future=4, cudnn="require"), Xd, X[:, -24:, :1], 1)
         return {"s_per_epoch": round(sec, 3)}
 
-    def mixed_precision():
-        keras.mixed_precision.set_global_policy("mixed_float16")
-        try:
-            model = build_model(ModelSpec(units=(128, 128)), 16, args.steps, cudnn="require")
+    def precision(name, cudnn):  # the suite's own switch, model.precision
+        def check():
+            model = build_model(ModelSpec(units=(128, 128), precision=name), 16, args.steps, cudnn=cudnn)
             sec, loss = _timed_fit(model, X, y)
             out = model.predict(X[:8], verbose=0)
             assert np.isfinite(loss) and out.dtype == np.float32, (loss, out.dtype)
             return {"s_per_epoch": round(sec, 3), "loss": loss, "output_dtype": str(out.dtype),
-                    "lstm_compute_dtype": model.get_layer("lstm_0").compute_dtype}
-        finally:
-            keras.mixed_precision.set_global_policy("float32")
+                    "lstm_compute_dtype": model.get_layer("lstm_0").compute_dtype,
+                    "optimizer": type(model.optimizer).__name__}
+        return check
 
     report["bidirectional_cudnn_required"] = _try(bidirectional)
     report["right_padded_mask_cudnn_required"] = _try(right_padded_mask)
@@ -126,7 +126,12 @@ def main(argv=None):
     report["danq_style_conv_bilstm_cudnn_required"] = _try(danq_style_genomics)
     report["channel_independent_instance_norm_cudnn_required"] = _try(channel_independent_instance_norm)
     report["encoder_decoder_quantile_cudnn_required"] = _try(encoder_decoder_quantile)
-    report["mixed_float16"] = _try(mixed_precision)
+    for name in ("mixed_float16", "mixed_bfloat16"):
+        report[f"model.precision = {name}, cudnn required"] = _try(precision(name, "require"))
+    # the same default with the kernel Keras picks (cuDNN on a GPU, the generic one on a CPU): what each precision
+    # costs per epoch on this machine; runs on a CPU too (python benchmarks/gpu_check.py --n 4096 --steps 30)
+    report["precision s_per_epoch (cudnn auto)"] = {name: _try(precision(name, "auto")).get("s_per_epoch")
+                                                    for name in ("float32", "mixed_float16", "mixed_bfloat16")}
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

@@ -209,6 +209,12 @@ class UnfoldChannels(layers.Layer):
         return {**super().get_config(), "channels": self.channels}
 
 
+def _compute(spec: ModelSpec) -> dict:
+    """The dtype policy of the layers ``model.precision`` covers (none given for float32, so a global Keras policy
+    set by the caller still applies)."""
+    return {} if spec.precision == "float32" else {"dtype": spec.precision}
+
+
 # --- trunk -------------------------------------------------------------------------------------
 
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple_rnn": layers.SimpleRNN}
@@ -217,7 +223,7 @@ _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "simple_rnn": layers.SimpleRNN
 def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index, cudnn: str,
                      return_state: bool = False):
     kwargs = dict(units=units, return_sequences=return_sequences, recurrent_dropout=spec.recurrent_dropout,
-                  name=f"{spec.cell}_{index}")
+                  name=f"{spec.cell}_{index}", **_compute(spec))
     if return_state:
         kwargs["return_state"] = True
     if spec.cell == "lstm":
@@ -228,7 +234,7 @@ def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index,
         kwargs["use_cudnn"] = {"auto": "auto", "require": True, "off": False}[cudnn]
     layer = _CELLS[spec.cell](**kwargs)
     if spec.bidirectional:
-        layer = layers.Bidirectional(layer, name=f"bi_{spec.cell}_{index}")
+        layer = layers.Bidirectional(layer, name=f"bi_{spec.cell}_{index}", **_compute(spec))
     return layer
 
 
@@ -242,7 +248,7 @@ def _encoder_decoder(spec: ModelSpec, x, future, cudnn: str):
     decoder = _recurrent_layer(spec, spec.units[-1], return_sequences=True, index="decoder", cudnn=cudnn)
     y = decoder(future, initial_state=states)
     if spec.dropout:
-        y = layers.Dropout(spec.dropout, name="dropout_decoder")(y)
+        y = layers.Dropout(spec.dropout, name="dropout_decoder", **_compute(spec))(y)
     return y
 
 
@@ -250,11 +256,12 @@ def _trunk(spec: ModelSpec, x, sequence_output: bool, cudnn: str, final_states: 
     """Conv1D front-end (optional) and the stacked recurrent layers; with ``final_states`` also the last layer's
     final states (for a decoder): returns ``(x, states)``."""
     if spec.conv_filters:
-        x = layers.Conv1D(spec.conv_filters, spec.conv_kernel, padding="same", activation="relu", name="conv")(x)
+        x = layers.Conv1D(spec.conv_filters, spec.conv_kernel, padding="same", activation="relu", name="conv",
+                          **_compute(spec))(x)
         if spec.conv_pool > 1:
-            x = layers.MaxPooling1D(spec.conv_pool, name="conv_pool")(x)
+            x = layers.MaxPooling1D(spec.conv_pool, name="conv_pool", **_compute(spec))(x)
         if spec.dropout:
-            x = layers.Dropout(spec.dropout, name="conv_dropout")(x)
+            x = layers.Dropout(spec.dropout, name="conv_dropout", **_compute(spec))(x)
     states = []
     for i, units in enumerate(spec.units):
         last = i == len(spec.units) - 1
@@ -264,7 +271,7 @@ def _trunk(spec: ModelSpec, x, sequence_output: bool, cudnn: str, final_states: 
             x, *states = x
             break  # the encoder's last output is not used: only its states go on
         if spec.dropout:
-            x = layers.Dropout(spec.dropout, name=f"dropout_{i}")(x)
+            x = layers.Dropout(spec.dropout, name=f"dropout_{i}", **_compute(spec))(x)
     return (x, states) if final_states else x
 
 
@@ -275,7 +282,7 @@ def _head(spec: ModelSpec, x, per_step: bool = False):
     """The output layer and loss. ``per_step``: ``x`` is (batch, horizon, units) from a decoder, and each
     forecast step gets its own output from the same Dense layer."""
     if spec.head_units:
-        x = layers.Dense(spec.head_units, activation="relu", name="head_hidden")(x)
+        x = layers.Dense(spec.head_units, activation="relu", name="head_hidden", **_compute(spec))(x)
     if per_step and spec.head in ("forecast", "quantile"):
         nq = len(spec.quantiles) if spec.head == "quantile" else 1
         y = layers.Dense(spec.n_targets * nq, dtype="float32", name="output_step", **_start(spec))(x)
@@ -319,7 +326,9 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     (forecast and quantile heads only).
     ``cudnn``: ``"auto"`` (Keras uses the fused kernel when eligible), ``"require"`` (raise instead of
     silently falling back; for GPU checks) or ``"off"`` (the generic kernel, for comparisons).
-    Output layers compute in float32, so a ``mixed_float16`` global policy stays numerically safe.
+    ``spec.precision`` (``mixed_float16`` / ``mixed_bfloat16``) sets the compute dtype of the Conv1D, recurrent
+    and hidden head layers; input normalisation and output layers compute in float32 whatever the policy, so a
+    ``mixed_float16`` global policy set by the caller stays numerically safe too.
 
     >>> m = build_model(ModelSpec(units=(4,), head="forecast", horizon=3, n_targets=2), n_features=5, timesteps=7)
     >>> tuple(m.output.shape)
@@ -394,6 +403,8 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     if compile:
         opt = keras.optimizers.Adam(spec.learning_rate, clipnorm=spec.clipnorm or None,
                                     use_ema=spec.ema > 0, ema_momentum=spec.ema or 0.99)
+        if spec.precision == "mixed_float16":  # float16 gradients underflow without it; bfloat16 has float32's range
+            opt = keras.optimizers.LossScaleOptimizer(opt)
         metrics = ["accuracy", keras.metrics.AUC(name="auc")] if spec.head == "binary" else (
             ["accuracy"] if spec.head == "multiclass" else None)
         model.compile(optimizer=opt, loss=loss, metrics=metrics)

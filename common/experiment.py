@@ -144,6 +144,8 @@ def describe(spec) -> str:
         parts.append("+ linear skip")
     if spec.instance_norm != "none":
         parts.append(f"(instance norm: {spec.instance_norm})")
+    if spec.precision != "float32":
+        parts.append(f"({spec.precision})")
     return " ".join(parts)
 
 

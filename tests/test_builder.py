@@ -33,7 +33,8 @@ def expected_shape(spec):
 
 def save(model, path):
     """Save as a trained model is saved: with its optimizer built (an unbuilt one reloads with a Keras warning)."""
-    model.optimizer.build(model.trainable_variables)
+    if not model.optimizer.built:  # building a LossScaleOptimizer twice adds variables a reload then skips
+        model.optimizer.build(model.trainable_variables)
     model.save(path)
 
 
@@ -219,7 +220,7 @@ def test_forget_bias_sets_only_the_forget_gate_and_survives_saving(tmp_path):
     import keras
 
     from common.builder import build_model
-    from common.config import ConfigError, ModelSpec
+    from common.config import ModelSpec
 
     model = build_model(ModelSpec(units=(3,), forget_bias=3.0), 2, 5)
     bias = model.get_layer("lstm_0").cell.bias.numpy()
@@ -251,3 +252,42 @@ def test_known_future_inputs_refuse_unsupported_settings():
         build_model(ModelSpec(head="regression"), F, T, n_future=2)
     with pytest.raises(ConfigError, match="known-future"):
         build_model(ModelSpec(head="forecast", horizon=3, bidirectional=True), F, T, n_future=2)
+
+
+@pytest.mark.parametrize("precision, compute", [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")])
+def test_mixed_precision_computes_the_trunk_in_half_precision_and_the_outputs_in_float32(precision, compute, tmp_path):
+    """``model.precision`` sets the recurrent trunk's (and Conv1D's, hidden head's) compute dtype; weights, input
+    normalisation, outputs and losses stay float32, and the global Keras policy is left as it was."""
+    spec = ModelSpec(units=(4, 3), bidirectional=True, conv_filters=4, head_units=5, head="forecast", horizon=2,
+                     n_targets=2, instance_norm="last", precision=precision)
+    model = build_model(spec, 2, T)
+    assert keras.config.dtype_policy().name == "float32"
+    for name in ("conv", "bi_lstm_0", "bi_lstm_1", "head_hidden"):
+        layer = model.get_layer(name)
+        assert layer.compute_dtype == compute and layer.variable_dtype == "float32", name
+    for name in ("window_reference", "instance_norm", "output_flat", "output", "denormalised"):
+        assert model.get_layer(name).compute_dtype == "float32", name
+    scaled = isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert scaled is (precision == "mixed_float16")  # float16 gradients need loss scaling; bfloat16's range does not
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(N, T, 2)).astype("float32")
+    model.fit(X, rng.normal(size=(N, 2, 2)).astype("float32"), epochs=1, batch_size=N, verbose=0)
+    out = round_trip(model, X, tmp_path)
+    assert out.dtype == np.float32 and np.isfinite(out).all()
+    reloaded = keras.saving.load_model(tmp_path / "m.keras")
+    assert reloaded.get_layer("bi_lstm_0").compute_dtype == compute
+
+
+def test_float32_is_the_default_precision_and_others_are_config_errors():
+    model = build_model(ModelSpec(units=(4,)), F, T)
+    assert model.get_layer("lstm_0").compute_dtype == "float32"
+    assert not isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    with pytest.raises(ConfigError, match="model.precision"):
+        ModelSpec(precision="float16")
+
+
+def test_the_model_name_in_result_tables_says_when_it_computes_in_mixed_precision():
+    from common.experiment import describe
+
+    assert describe(ModelSpec(units=(32,))) == "lstm 32"
+    assert describe(ModelSpec(units=(32,), precision="mixed_bfloat16")) == "lstm 32 (mixed_bfloat16)"

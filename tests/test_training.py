@@ -282,3 +282,45 @@ def test_progress_written_to_a_file_or_pipe_is_one_plain_line_per_epoch(monkeypa
     out = capsys.readouterr().out  # captured: not a terminal
     assert "\x1b[" not in out and "━" not in out, out[:300]
     assert out.count(" - val_loss:") == 2 and out.count("\n") == 4 and "Epoch 2/2" in out
+
+
+def test_mixed_precision_trains_with_weight_averaging_resumes_and_saves(tmp_path):
+    """``model.precision = "mixed_float16"`` wraps the optimizer in Keras' loss scaling: weight averaging, the
+    plateau schedule, the per-epoch backup and resume, and the saved model work through that wrapper."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(96, 5, 2)).astype("float32"), rng.normal(size=(96, 1)).astype("float32")
+    spec = ModelSpec(units=(8,), ema=0.9, learning_rate=0.02, precision="mixed_float16")
+    train = TrainSpec(epochs=6, patience=10, batch_size=16, lr_schedule="plateau")
+    run_dir = tmp_path / "seed0"
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    original_fit = keras.Model.fit
+
+    def fit_with_interrupt(self, *a, **kw):
+        kw["callbacks"] = [*kw["callbacks"], Interrupt()]
+        return original_fit(self, *a, **kw)
+
+    keras.Model.fit = fit_with_interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            LSTMEstimator(spec, train, run_dir=run_dir).fit(X[:64], y[:64], X[64:], y[64:])
+    finally:
+        keras.Model.fit = original_fit
+    est = LSTMEstimator(spec, train, run_dir=run_dir).fit(X[:64], y[:64], X[64:], y[64:])
+    assert len(est.history["loss"]) == 3, "the three remaining epochs run after the resume"
+    assert isinstance(est.model.optimizer, keras.optimizers.LossScaleOptimizer)
+    assert est.model.optimizer.inner_optimizer.use_ema
+    pred = est.predict(X[64:])
+    assert pred.dtype == np.float32 and np.isfinite(pred).all()
+    rows = [r.split(",") for r in (run_dir / "history.csv").read_text().splitlines()]
+    val = [float(r[rows[0].index("val_loss")]) for r in rows[1:]]
+    assert float(np.mean((pred - y[64:]) ** 2)) == pytest.approx(min(val), rel=1e-3)  # the best averaged epoch
+    est.save(run_dir / "model.keras")
+    loaded = LSTMEstimator.load(run_dir / "model.keras", spec, train)
+    np.testing.assert_array_equal(loaded.predict(X[64:]), pred)

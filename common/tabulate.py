@@ -3,11 +3,13 @@
 One table per domain and dataset (metrics of different datasets do not compare): a row per run, the config keys
 whose values differ between the runs of the table, the LSTM's mean and sd over seeds for every metric the runs
 recorded, the seed ensemble and the best baseline on the first metric, and the run's time, best run first; where
-the runs differ in them, the data label, the git commit of the code and the versions of the packages. Nothing is
-recomputed: ``lstm-suite reproduce`` checks a run's figures against its saved models.
+the runs differ in them, the data label, a fingerprint of the data files' content (their sha256 in
+``data_files.json``: a CSV edited between two runs), the git commit of the code and the versions of the packages.
+Nothing is recomputed: ``lstm-suite reproduce`` checks a run's figures against its saved models.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 from dataclasses import dataclass
@@ -55,6 +57,22 @@ def _environment(run: Path) -> dict:
         raise ConfigError(f"{path}: not a run's environment record ({type(err).__name__}: {err})") from None
 
 
+def _data_files(run: Path) -> str:
+    """A short fingerprint of the content of the data files the run read (their sha256 in ``data_files.json``), e.g.
+    ``3f2a9c1d (2 files)``; ``""`` for a run directory written before that record existed."""
+    path = run / "data_files.json"
+    if not path.is_file():
+        return ""
+    try:
+        hashes = sorted(e["sha256"] for e in json.loads(path.read_text(encoding="utf-8")) if "sha256" in e)
+    except (OSError, ValueError, KeyError, AttributeError, TypeError) as err:
+        raise ConfigError(f"{path}: not a run's data file record ({type(err).__name__}: {err})") from None
+    if not hashes:
+        return "no files"
+    digest = hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:8]
+    return f"{digest} ({len(hashes)} file{'s' * (len(hashes) != 1)})"
+
+
 def _read(run: Path) -> tuple[dict, dict]:
     try:
         config = tomllib.loads((run / "config.toml").read_text(encoding="utf-8"))
@@ -66,6 +84,7 @@ def _read(run: Path) -> tuple[dict, dict]:
     except (OSError, ValueError, KeyError, AttributeError, TypeError) as err:
         raise ConfigError(f"{run / 'metrics.json'}: not a run's metrics file ({type(err).__name__}: {err})") from None
     metrics["environment"] = _environment(run)
+    metrics["data_files"] = _data_files(run)
     return config, metrics
 
 
@@ -106,7 +125,7 @@ def _table(rows: list[tuple[Path, dict, dict]]) -> RunsTable:
     records = []
     for (run, cfg, met), f in zip(rows, flat):
         rec = {"run": run.name, "domain": cfg.get("domain", ""), "dataset": cfg.get("dataset", ""),
-               "data": met.get("data", "")}
+               "data": met.get("data", ""), "data files": met["data_files"]}
         rec.update({k: f.get(k, "") for k in differing})
         env = met["environment"]
         rec["code"] = env.get("code", "")
@@ -127,6 +146,8 @@ def _table(rows: list[tuple[Path, dict, dict]]) -> RunsTable:
     for same in ("data", "code"):  # shown only where the runs differ in it
         if frame[same].nunique() == 1:
             frame = frame.drop(columns=same)
+    if frame.loc[frame["data files"] != "", "data files"].nunique() < 2:  # a run without the record: not known
+        frame = frame.drop(columns="data files")
     frame = frame.sort_values(first, ascending=not GREATER_IS_BETTER.get(first, False), na_position="last",
                               kind="stable").reset_index(drop=True)
     domain, dataset = records[0]["domain"], records[0]["dataset"]

@@ -112,3 +112,27 @@ def test_a_run_named_twice_is_one_row(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     tables, _ = tabulate([tmp_path, "engineering-cmapss-a", tmp_path / "." / "engineering-cmapss-a"])
     assert len(tables) == 1 and len(tables[0].frame) == 1
+
+
+def test_runs_that_read_different_data_files_say_so(tmp_path):
+    """The data label names a file, not its content: a CSV of the user's edited between two runs gave two rows that
+    looked comparable. The runs' data_files.json hashes now show, as a short fingerprint, where they differ."""
+    from common.tabulate import tabulate
+
+    def files(run, sha):
+        (run / "data_files.json").write_text(json.dumps([{"option": "data.path", "file": "/d/my.csv", "sha256": sha}]))
+
+    files(_run(tmp_path, "engineering-cmapss-a"), "a" * 64)
+    files(_run(tmp_path, "engineering-cmapss-b"), "b" * 64)
+    files(_run(tmp_path, "engineering-cmapss-c"), "a" * 64)
+    _run(tmp_path, "engineering-cmapss-d")  # written before data_files.json existed: not known
+    frame = tabulate([tmp_path])[0][0].frame.set_index("run")
+    prints = frame["data files"]
+    assert prints["engineering-cmapss-a"] == prints["engineering-cmapss-c"] != prints["engineering-cmapss-b"]
+    assert prints["engineering-cmapss-a"].endswith("(1 file)") and prints["engineering-cmapss-d"] == ""
+    same = tabulate([tmp_path / "engineering-cmapss-a", tmp_path / "engineering-cmapss-c",
+                     tmp_path / "engineering-cmapss-d"])[0][0].frame
+    assert "data files" not in same  # the same files, or not known: nothing to say
+    (tmp_path / "engineering-cmapss-a" / "data_files.json").write_text("[{")
+    with pytest.raises(ConfigError, match="engineering-cmapss-a.*data_files.json"):
+        tabulate([tmp_path])

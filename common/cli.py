@@ -331,17 +331,18 @@ def cmd_run(args) -> int:
         res = run_experiment(cfg, domain, run_name=stamp)
         first = res.table.columns[2]
         lstm_row, rest = res.table.iloc[0], res.table[res.table["source"] == "this run, baseline"]
-        best = _best_baseline(rest, first)
+        best, best_value = _best_baseline(rest, first)
         rows.append({"domain": name, "dataset": cfg.dataset, "data": res.data_label, "metric": first,
-                     "LSTM": lstm_row[first], "best baseline": best, "seconds": f"{res.seconds:.0f}",
-                     "run directory": str(res.run_dir)})
+                     "LSTM": lstm_row[first], "best baseline": best,
+                     "LSTM vs baseline": _standing(lstm_row[first], best_value, first),
+                     "seconds": f"{res.seconds:.0f}", "run directory": str(res.run_dir)})
         if domain.run_experiments is not None and domain.experiments_in_main_job:
             folder, claims = domain.run_experiments(["all"], args.profile, args.out, run_name=stamp)
             verdict = {True: "held", False: "did NOT hold", None: "undecided"}
             for c in claims:
                 rows.append({"domain": f"{name}/{c.experiment}", "dataset": "generated",
                              "data": "generated (simulated)",
-                             "metric": "claim", "LSTM": verdict[c.held], "best baseline": "",
+                             "metric": "claim", "LSTM": verdict[c.held], "best baseline": "", "LSTM vs baseline": "",
                              "seconds": f"{c.seconds:.0f}", "run directory": str(folder / "report.md")})
     summary = pd.DataFrame(rows)
     out = Path(args.out)
@@ -368,14 +369,25 @@ def cmd_predict(args) -> int:
     return 0
 
 
-def _best_baseline(rows, metric: str) -> str:
+def _best_baseline(rows, metric: str) -> tuple[str, float | None]:
+    """The best baseline on ``metric`` as ``"name: value"``, and its value (``("", None)`` when none scored)."""
     from .metrics import GREATER_IS_BETTER
 
     vals = [(float(v), m) for v, m in zip(rows[metric], rows["model"]) if str(v) not in ("", "nan")]
     if not vals:
-        return ""
+        return "", None
     v, m = (max if GREATER_IS_BETTER.get(metric, False) else min)(vals)
-    return f"{m}: {v:.4g}"
+    return f"{m}: {v:.4g}", v
+
+
+def _standing(lstm, best, metric: str) -> str:
+    """``ahead``, ``behind`` or ``level``: the LSTM against the best baseline on ``metric`` (``""`` without one)."""
+    from .metrics import GREATER_IS_BETTER
+
+    if best is None or str(lstm) in ("", "nan"):
+        return ""
+    diff = (float(lstm) - best) * (1 if GREATER_IS_BETTER.get(metric, False) else -1)
+    return "ahead" if diff > 0 else "behind" if diff < 0 else "level"
 
 
 def cmd_tabulate(args) -> int:

@@ -110,9 +110,24 @@ def test_train_with_flags_and_module_entry_point(tmp_path):
 def test_run_main_job_prints_summary(tmp_path):
     res = run_cli("run", "--out", str(tmp_path), "--profile", "smoke")
     assert res.returncode == 0, res.stderr[-2000:]
-    assert "best baseline" in res.stdout and "Summary:" in res.stdout
+    assert "best baseline" in res.stdout and "Summary:" in res.stdout and "LSTM vs baseline" in res.stdout
     summary = next(tmp_path.glob("summary-*.md")).read_text()
     assert "engineering" in summary and "mechanisms/trigger_word" in summary
+
+
+def test_the_main_jobs_summary_says_whether_the_lstm_is_ahead_of_its_best_baseline():
+    """The mission: see at once whether the LSTM beats honest baselines. The summary gave both numbers only."""
+    import pandas as pd
+
+    from common.cli import _best_baseline, _standing
+
+    rows = pd.DataFrame({"model": ["ridge", "GBM", "broken"], "rmse": [17.4, 7.44, float("nan")],
+                         "accuracy": [0.70, 0.73, float("nan")]})
+    assert _best_baseline(rows, "rmse") == ("GBM: 7.44", 7.44)
+    assert _best_baseline(rows, "accuracy") == ("GBM: 0.73", 0.73)
+    assert _standing(13.22, 7.44, "rmse") == "behind" and _standing(0.99, 0.73, "accuracy") == "ahead"
+    assert _standing(1.0, 1.0, "accuracy") == "level" and _standing(0.5, None, "accuracy") == ""
+    assert _best_baseline(rows.iloc[2:], "rmse") == ("", None)
 
 
 def test_a_dataset_with_its_own_model_starts_from_the_domains_dataset_config():

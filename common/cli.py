@@ -119,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("run_dir", help="a run directory written by train, compare or run")
     pr.add_argument("files", nargs="+", help="new input files: FASTA (genomics), engines in NASA's layout (C-MAPSS), "
                     "the series to continue (long-horizon social), station files (Beijing), forcing files (CAMELS)")
+    pr.add_argument("--baselines", action="store_true",
+                    help="also the run's baselines, fitted again on its training data as the run fitted them (a run "
+                    "saves none), in columns named as in predictions.csv")
     pr.add_argument("--out", help="the CSV to write (default: predictions-<run directory name>.csv in the current "
                     "folder)")
     tb = sub.add_parser("tabulate", help="finished runs side by side, a table per domain and dataset: the config keys "
@@ -364,7 +367,7 @@ def cmd_predict(args) -> int:
     from .predict import predict_run
 
     out = args.out or f"predictions-{Path(args.run_dir).name}.csv"
-    path = predict_run(args.run_dir, args.files, out)
+    path = predict_run(args.run_dir, args.files, out, baselines=args.baselines)
     print(f"wrote {path}")
     return 0
 

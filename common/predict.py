@@ -48,8 +48,10 @@ def domains_with_new_inputs() -> list[str]:
 
 
 def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=None,
-                log: Callable[[str], None] = print) -> Path:
-    """Write the saved models' predictions for ``files`` to ``out`` (CSV) and return its path."""
+                log: Callable[[str], None] = print, baselines: bool = False) -> Path:
+    """Write the saved models' predictions for ``files`` to ``out`` (CSV) and return its path. With ``baselines``,
+    the run's baselines (a run saves none) are fitted again on its training data, as the run fitted them, and their
+    predictions follow the LSTM's, in columns named as in ``predictions.csv``."""
     from .experiment import predict_views
     from .reproduce import (check_data_files, check_finished, compare_scalers, load_run, recorded_paths,
                             say_other_code)
@@ -112,6 +114,8 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
         columns["lstm_ensemble"] = mean
     if bands and cfg.training.seeds > 1:
         bands["lstm_ensemble"] = np.mean(list(bands.values()), axis=0)
+    if baselines:
+        columns.update(_refitted_baselines(domain, trained, cfg, new, log))
     if new.table is not None:
         outputs = {}
         for name, values in columns.items():  # each model's median, then its quantiles
@@ -127,6 +131,29 @@ def predict_run(run_dir: str | Path, files: list[str], out: str | Path, domain=N
     for note in new.notes:  # after the table, which may add notes on the predictions
         log(f"[predict] {note}")
     frame.to_csv(out, index=False)
+    return out
+
+
+def _refitted_baselines(domain, trained, cfg, new: NewInputs, log) -> dict[str, np.ndarray]:
+    """Each baseline of the run fitted again on the run's training data (the last fold's, for a run refitted on
+    folds) and its prediction for the new inputs, averaged over the domain's test views as in the run."""
+    import time
+
+    from .experiment import predict_views
+
+    start, out, left_out = time.perf_counter(), {}, []
+    for name, model in domain.baselines(trained, cfg).items():
+        if not getattr(model, "predicts_new_inputs", True):  # it looks up the run's own samples (calendar, series)
+            left_out.append(name)
+            continue
+        log(f"[predict] fitting baseline {name} on the run's training data")
+        model.fit(trained.X_train, trained.y_train)
+        out[name] = np.asarray(predict_views(trained, model, new.X), dtype=float)
+    new.notes.append(f"baselines {', '.join(out)} refitted on the run's training data, as the run fitted them (a run "
+                     f"saves no baseline), in {time.perf_counter() - start:.0f} s")
+    if left_out:
+        new.notes.append(f"baselines left out: {', '.join(left_out)} (they look up the run's own samples, such as "
+                         "their dates or the run's station series, so they cannot predict new inputs)")
     return out
 
 

@@ -485,6 +485,13 @@ def test_a_rolling_origin_forecast_from_a_file_cut_at_an_origin_is_the_runs_fore
     assert (got["lstm_ensemble_q0.1"] <= got["lstm_ensemble"]).all()
     assert (got["lstm_ensemble"] <= got["lstm_ensemble_q0.9"]).all()
     assert any(f"forecast of y, 7 steps after the last row ({pd.Timestamp(origin).date()}) of" in s for s in said), said
+    with_baselines = pd.read_csv(predict_run(run, [str(tmp_path / "cut.csv")], tmp_path / "b.csv", log=said.append,
+                                             baselines=True))
+    names = [c for c in saved.columns if c not in got.columns and c not in ("sample", "origin", "position", "target",
+                                                                             "y_true") and "_q" not in c]
+    assert names and all(n in with_baselines for n in names), (names, list(with_baselines.columns))
+    for name in names:  # every baseline, refitted, forecasts what it forecast at that origin in the run
+        np.testing.assert_allclose(with_baselines[name], there[name], rtol=1e-5, err_msg=name)
     # a window without any observed value, and a value the run's log transform cannot take
     frame.assign(y=np.where(np.arange(200) >= 170, np.nan, y)).to_csv(tmp_path / "empty.csv", index=False)
     with pytest.raises(DataError, match=r"empty.csv: the last 21 rows, which the forecast reads, hold no observed"):
@@ -758,3 +765,62 @@ def test_benchmark_layout_dates_with_mixed_utc_offsets_are_read_not_a_traceback(
     rows["date"] = [f"2020-01-{d:02d} 00:00:00+0{1 + d % 2}:00" for d in range(1, 7)]
     table = _ltsf_new_inputs(tmp_path, rows).table({"lstm_seed0": np.zeros((1, 2, 2))})
     assert list(table["time"])[0] == "2020-01-06 00:00:00+01:00 +1"
+
+
+def test_baselines_refitted_on_the_runs_training_data_predict_beside_the_lstm(genomics_run, cmapss_run, tmp_path,
+                                                                            capsys):
+    """``--baselines``: the run's baselines (not saved by a run) are fitted again on its training data, as the run
+    fitted them, and predict the new inputs in columns named as in predictions.csv; on the run's own test files
+    they give the recorded baseline predictions."""
+    from common.cli import main
+    from common.predict import predict_run
+
+    run, files = genomics_run
+    said = []
+    got = pd.read_csv(predict_run(run, [str(files[2]), str(files[3])], tmp_path / "g.csv", log=said.append,
+                                  baselines=True))
+    saved = pd.read_csv(run / "predictions.csv")
+    for name in ("GC content (logistic)", "k-mer 1..6 (logistic)", "k-mer 1..6 (gradient boosting)"):
+        np.testing.assert_allclose(got[name], saved[name], rtol=1e-6, atol=1e-9, err_msg=name)
+    assert "plain CNN (no recurrence)" in got
+    np.testing.assert_allclose(got["lstm_ensemble"], saved["lstm_ensemble"], rtol=1e-5, atol=1e-6)
+    assert list(got["predicted"]) == ["enh" if p >= 0.5 else "bg" for p in got["lstm_ensemble"]]  # the LSTM's
+    assert any("refitted on the run's training data" in s for s in said), said
+    run, d, _ = cmapss_run
+    out = tmp_path / "e.csv"
+    assert main(["predict", str(run), str(d / "test_FD001.txt"), "--out", str(out), "--baselines"]) == 0
+    got, saved = pd.read_csv(out), pd.read_csv(run / "predictions.csv")
+    for name in ("constant (mean training RUL)", "ridge on the last window", "gradient boosting on window statistics"):
+        np.testing.assert_allclose(got[name], saved[name], rtol=1e-6, atol=1e-6, err_msg=name)
+    assert "constant (mean training RUL)" not in pd.read_csv(predict_run(run, [str(d / "test_FD001.txt")],
+                                                                          tmp_path / "n.csv", log=said.append))
+
+
+def test_a_forecast_with_baselines_gives_repeat_as_the_last_observed_value(csv_run, tmp_path):
+    from common.predict import predict_run
+
+    run, d = csv_run
+    got = pd.read_csv(predict_run(run, [str(d / "d.csv")], tmp_path / "p.csv", log=lambda m: None, baselines=True))
+    np.testing.assert_allclose(got["Repeat (last value)"], got["last_observed"], rtol=1e-6)  # float32 inputs
+    assert {"Linear (ridge)", "lstm_seed0", "lstm_ensemble"} <= set(got.columns)
+
+
+def test_baselines_that_look_up_the_runs_own_samples_are_left_out_by_name(air_run, camels_run, tmp_path):
+    """The one-step ARIMA reads the run's own station series and the climatology the run's sample calendar, by
+    sample: they cannot forecast a new file, so --baselines leaves them out and says so; the others predict."""
+    from common.predict import predict_run
+
+    run, d = air_run
+    said = []
+    got = pd.read_csv(predict_run(run, [str(d / "a.csv")], tmp_path / "a.csv", log=said.append, baselines=True))
+    assert {"persistence", "same hour yesterday"} <= set(got.columns)
+    assert not [c for c in got.columns if "ARIMA" in c]
+    assert any("left out" in s and "ARIMA" in s for s in said), said
+    np.testing.assert_allclose(got.loc[got["horizon_h"] == 1, "persistence"],
+                               got.loc[got["horizon_h"] == 1, "last_observed"], rtol=1e-5)
+    run, root = camels_run
+    said = []
+    got = pd.read_csv(predict_run(run, [str(_forcing(root, "01000001"))], tmp_path / "c.csv", log=said.append,
+                                  baselines=True), dtype={"basin": str}, keep_default_na=False)
+    assert not [c for c in got.columns if "climatology" in c] and any("climatology" in s for s in said), said
+    assert {"ridge on forcing sums", "gradient boosting on forcing lags", "lstm_ensemble"} <= set(got.columns)

@@ -32,6 +32,9 @@ class SameHourYesterday(BaseEstimator):
 
 
 class OneStepARIMA(BaseEstimator):
+    # it forecasts from the run's own station series at each sample's origin, so it cannot take new inputs
+    predicts_new_inputs = False
+
     def __init__(self, index, stations, scaler, train_period, order=(2, 0, 1), horizons=(1, 6, 24)):
         self.index, self.stations, self.scaler = index, stations, scaler
         self.train_period, self.order, self.horizons = train_period, order, horizons

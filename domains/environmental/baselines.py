@@ -61,6 +61,9 @@ def forcing_lags_gbm(inputs, seed: int = 0) -> ForcingFeatureModel:
 
 
 class DayOfYearClimatology(BaseEstimator):
+    # it looks up each sample's basin and date in the run's prepared splits, so it cannot take new inputs
+    predicts_new_inputs = False
+
     def __init__(self, index, smooth: int = 31):
         self.index, self.smooth = index, smooth
 
@@ -96,6 +99,8 @@ def _doy(dates) -> np.ndarray:
 
 class ReferenceSimulation(BaseEstimator):
     """Returns a stored simulation for the test samples (in the target's training units); nothing is fitted."""
+
+    predicts_new_inputs = False  # the stored simulation covers the run's test samples only
 
     def __init__(self, X_test, values):
         self.X_test, self.values = X_test, values

@@ -119,7 +119,7 @@ def test_the_main_jobs_summary_says_whether_the_lstm_is_ahead_of_its_best_baseli
     """The mission: see at once whether the LSTM beats honest baselines. The summary gave both numbers only."""
     import pandas as pd
 
-    from common.cli import _best_baseline, _standing
+    from common.main_job import _best_baseline, _standing
 
     rows = pd.DataFrame({"model": ["ridge", "GBM", "broken"], "rmse": [17.4, 7.44, float("nan")],
                          "accuracy": [0.70, 0.73, float("nan")]})
@@ -348,7 +348,7 @@ def test_main_jobs_started_in_the_same_second_get_their_own_stamp(tmp_path, monk
     started together (a loop over --out folders that are the same, a retry) shared the directories and summary."""
     import time
 
-    from common.cli import _reserve_summary
+    from common.main_job import _reserve_summary
 
     monkeypatch.setattr(time, "strftime", lambda fmt, *a: "20260101-000000")
     first, second = _reserve_summary(tmp_path), _reserve_summary(tmp_path)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
 Cell = Literal["lstm", "gru", "simple_rnn"]
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+Precision = Literal["float32", "mixed_float16", "mixed_bfloat16"]
 Head = Literal["regression", "forecast", "binary", "multiclass", "sequence", "quantile"]
 
 
@@ -80,13 +80,14 @@ class ModelSpec:
     # (Polyak averaging); validation, early stopping and the final model use the averaged weights
     input_noise: float = 0.0  # > 0: Gaussian noise of this standard deviation added to the (scaled) sequence inputs
     # during training only (Keras GaussianNoise), a regulariser for small sets of long noisy records
-    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = "float32"  # the compute dtype of the Conv1D,
-    # recurrent and hidden head layers (Keras mixed precision: weights, input normalisation, outputs and losses stay
-    # float32; mixed_float16 adds loss scaling). For GPUs: halves activation memory and uses tensor cores
+    precision: Precision = "float32"  # the compute dtype of the Conv1D, recurrent and hidden head layers (Keras mixed
+    # precision: weights, input normalisation, outputs and losses stay float32; mixed_float16 adds loss scaling); meant
+    # for GPUs with tensor cores, slower on a CPU (docs/gpu.md)
 
     def __post_init__(self) -> None:
         _check(len(self.units) >= 1 and all(u > 0 for u in self.units), "model.units", "needs at least one positive layer size")
-        _check(self.precision in PRECISIONS, "model.precision", f"must be one of {list(PRECISIONS)}")
+        _check(self.precision in typing.get_args(Precision), "model.precision",
+               f"must be one of {list(typing.get_args(Precision))}")
         _check(0.0 <= self.dropout < 1.0, "model.dropout", "must be in [0, 1)")
         _check(0.0 <= self.recurrent_dropout < 1.0, "model.recurrent_dropout", "must be in [0, 1)")
         _check(self.conv_filters >= 0 and self.conv_kernel > 0 and self.conv_pool > 0, "model.conv_*", "filters >= 0, kernel and pool > 0")

@@ -149,8 +149,9 @@ def _refitted_baselines(domain, trained, cfg, new: NewInputs, log) -> dict[str, 
         log(f"[predict] fitting baseline {name} on the run's training data")
         model.fit(trained.X_train, trained.y_train)
         out[name] = np.asarray(predict_views(trained, model, new.X), dtype=float)
-    new.notes.append(f"baselines {', '.join(out)} refitted on the run's training data, as the run fitted them (a run "
-                     f"saves no baseline), in {time.perf_counter() - start:.0f} s")
+    if out:
+        new.notes.append(f"baselines {', '.join(out)} refitted on the run's training data, as the run fitted them (a "
+                         f"run saves no baseline), in {time.perf_counter() - start:.0f} s")
     if left_out:
         new.notes.append(f"baselines left out: {', '.join(left_out)} (they look up the run's own samples, such as "
                          "their dates or the run's station series, so they cannot predict new inputs)")

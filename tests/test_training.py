@@ -15,6 +15,29 @@ def data(n=64, seed=0):
     return X, X[:, -1, :1] * 2.0
 
 
+def fit_interrupted(est, epoch: int, *args):
+    """``est.fit(*args)`` stopped by a KeyboardInterrupt at the end of ``epoch`` (0-based), as Ctrl-C would stop it."""
+    import keras
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, e, logs=None):
+            if e == epoch:
+                raise KeyboardInterrupt
+
+    original_fit = keras.Model.fit
+
+    def fit_with_interrupt(self, *a, **kw):
+        kw["callbacks"] = [*kw["callbacks"], Interrupt()]
+        return original_fit(self, *a, **kw)
+
+    keras.Model.fit = fit_with_interrupt
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            est.fit(*args)
+    finally:
+        keras.Model.fit = original_fit
+
+
 def test_same_seed_same_predictions():
     X, y = data()
     spec, train = ModelSpec(units=(4,)), TrainSpec(epochs=2, batch_size=16)
@@ -72,29 +95,10 @@ def test_final_model_is_the_best_validation_epoch_with_and_without_weight_averag
 
 
 def test_interrupted_run_resumes_from_its_backup(tmp_path):
-    import keras
-
     X, y = data()
     run_dir = tmp_path / "seed0"
-
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 1:
-                raise KeyboardInterrupt
-
     est = LSTMEstimator(ModelSpec(units=(4,)), TrainSpec(epochs=4, patience=10), run_dir=run_dir)
-    original_fit = keras.Model.fit
-
-    def fit_with_interrupt(self, *a, **kw):
-        kw["callbacks"] = [*kw["callbacks"], Interrupt()]
-        return original_fit(self, *a, **kw)
-
-    keras.Model.fit = fit_with_interrupt
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            est.fit(X, y)
-    finally:
-        keras.Model.fit = original_fit
+    fit_interrupted(est, 1, X, y)
     assert (run_dir / "backup").exists()
     resumed = LSTMEstimator(ModelSpec(units=(4,)), TrainSpec(epochs=4, patience=10), run_dir=run_dir).fit(X, y)
     assert len(resumed.history["loss"]) == 2, "only the two remaining epochs run after a resume"
@@ -106,35 +110,17 @@ def test_a_resumed_run_keeps_the_best_epoch_found_before_the_interruption(tmp_pa
     """Before: Keras keeps EarlyStopping's best value, patience count and best weights in memory only, so a run
     resumed from its backup restarted them: it could stop later than patience allows and ended on the best epoch
     after the resume, discarding a better epoch found before Ctrl-C."""
-    import keras
-
     rng = np.random.default_rng(0)  # noise targets: validation loss is best within the first epochs, then rises
     X, y = rng.normal(size=(96, 5, 2)).astype("float32"), rng.normal(size=(96, 1)).astype("float32")
     spec, train = ModelSpec(units=(16,), learning_rate=0.02), TrainSpec(epochs=30, patience=3, batch_size=16,
                                                                          lr_schedule="plateau")
     run_dir = tmp_path / "seed0"
 
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 6:
-                raise KeyboardInterrupt
-
-    original_fit = keras.Model.fit
-
-    def fit_with_interrupt(self, *a, **kw):
-        kw["callbacks"] = [*kw["callbacks"], Interrupt()]
-        return original_fit(self, *a, **kw)
-
     def val_losses():
         rows = [r.split(",") for r in (run_dir / "history.csv").read_text().splitlines()]
         return [float(r[rows[0].index("val_loss")]) for r in rows[1:]]
 
-    keras.Model.fit = fit_with_interrupt
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            LSTMEstimator(spec, train, run_dir=run_dir).fit(X[:64], y[:64], X[64:], y[64:])
-    finally:
-        keras.Model.fit = original_fit
+    fit_interrupted(LSTMEstimator(spec, train, run_dir=run_dir), 6, X[:64], y[:64], X[64:], y[64:])
     before = val_losses()
     best_before = int(np.argmin(before))
     assert best_before < 6, before  # the premise: the best epoch lies before the interruption
@@ -295,23 +281,7 @@ def test_mixed_precision_trains_with_weight_averaging_resumes_and_saves(tmp_path
     train = TrainSpec(epochs=6, patience=10, batch_size=16, lr_schedule="plateau")
     run_dir = tmp_path / "seed0"
 
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 2:
-                raise KeyboardInterrupt
-
-    original_fit = keras.Model.fit
-
-    def fit_with_interrupt(self, *a, **kw):
-        kw["callbacks"] = [*kw["callbacks"], Interrupt()]
-        return original_fit(self, *a, **kw)
-
-    keras.Model.fit = fit_with_interrupt
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            LSTMEstimator(spec, train, run_dir=run_dir).fit(X[:64], y[:64], X[64:], y[64:])
-    finally:
-        keras.Model.fit = original_fit
+    fit_interrupted(LSTMEstimator(spec, train, run_dir=run_dir), 2, X[:64], y[:64], X[64:], y[64:])
     est = LSTMEstimator(spec, train, run_dir=run_dir).fit(X[:64], y[:64], X[64:], y[64:])
     assert len(est.history["loss"]) == 3, "the three remaining epochs run after the resume"
     assert isinstance(est.model.optimizer, keras.optimizers.LossScaleOptimizer)

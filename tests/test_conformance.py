@@ -217,7 +217,7 @@ NAMED_SETS = {
 
 
 def test_the_named_sets_table_covers_every_registered_dataset_and_what_list_shows():
-    user_files = {"genomics": {"fasta"}, "social": {"csv"}}
+    user_files = {"genomics": {"fasta"}, "social": {"csv"}, "environmental": {"streamflow_csv"}}
     for name, sets in NAMED_SETS.items():
         assert set(get_domain(name).datasets) <= {*sets.values(), "skab"}, name  # skab: --experiment skab
         assert set(DOMAINS[name][2]) == set(sets) | user_files.get(name, set()), name

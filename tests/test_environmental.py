@@ -554,7 +554,7 @@ def test_each_dataset_starts_from_its_own_model(profile):
     from domains.environmental.domain import DATASETS, DOMAIN
 
     heads = {"camels": "regression", "camels_sacsma": "regression", "beijing_pm25": "forecast",
-             "beijing_multisite": "forecast", "co2": "forecast"}
+             "beijing_multisite": "forecast", "co2": "forecast", "streamflow_csv": "regression"}
     assert set(heads) == set(DATASETS)
     for ds, head in heads.items():
         args = argparse.Namespace(set=[], seeds=None, epochs=None, out=None, dataset=ds, config=None, profile=profile)

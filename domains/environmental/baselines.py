@@ -20,17 +20,19 @@ SUM_WINDOWS = (1, 3, 7, 15, 30, 60, 90, 180, 365)
 MEAN_WINDOWS = (1, 7, 30, 90)
 
 
-def forcing_features(X, inputs: tuple[str, ...], lags: int = 0) -> np.ndarray:
-    """Window features from (scaled) forcing windows: sums of ``prcp`` over ``SUM_WINDOWS`` days, means of
-    the other inputs over ``MEAN_WINDOWS`` days, optionally the last ``lags`` days raw, and the statics."""
+def forcing_features(X, inputs: tuple[str, ...], lags: int = 0, precipitation: str = "prcp") -> np.ndarray:
+    """Window features from (scaled) forcing windows: sums of the ``precipitation`` input (name compared without
+    case; "" for none) over ``SUM_WINDOWS`` days, means of the other inputs over ``MEAN_WINDOWS`` days, optionally the
+    last ``lags`` days raw, and the statics."""
     seq = X["sequence"] if isinstance(X, dict) else X
     L = seq.shape[1]
     cols = []
     csum = np.cumsum(seq[:, ::-1, :], axis=1, dtype=np.float64)  # csum[:, k-1] = sum of the last k days
     for j, name in enumerate(inputs):
-        for w in (SUM_WINDOWS if name.lower() == "prcp" else MEAN_WINDOWS):
+        summed = bool(precipitation) and name.lower() == precipitation.lower()
+        for w in (SUM_WINDOWS if summed else MEAN_WINDOWS):
             if w <= L:
-                cols.append(csum[:, w - 1, j] / (1 if name.lower() == "prcp" else w))
+                cols.append(csum[:, w - 1, j] / (1 if summed else w))
     feats = [np.stack(cols, axis=1)]
     if lags:
         feats.append(seq[:, -lags:, :].reshape(len(seq), -1))
@@ -40,24 +42,28 @@ def forcing_features(X, inputs: tuple[str, ...], lags: int = 0) -> np.ndarray:
 
 
 class ForcingFeatureModel(BaseEstimator):
-    def __init__(self, estimator, inputs: tuple[str, ...], lags: int = 0):
-        self.estimator, self.inputs, self.lags = estimator, inputs, lags
+    def __init__(self, estimator, inputs: tuple[str, ...], lags: int = 0, precipitation: str = "prcp"):
+        self.estimator, self.inputs, self.lags, self.precipitation = estimator, inputs, lags, precipitation
+
+    def _features(self, X) -> np.ndarray:
+        return forcing_features(X, self.inputs, self.lags, self.precipitation)
 
     def fit(self, X, y):
-        self.estimator.fit(forcing_features(X, self.inputs, self.lags), np.asarray(y, float).ravel())
+        self.estimator.fit(self._features(X), np.asarray(y, float).ravel())
         return self
 
     def predict(self, X):
-        return self.estimator.predict(forcing_features(X, self.inputs, self.lags))[:, None]
+        return self.estimator.predict(self._features(X))[:, None]
 
 
-def forcing_sums_ridge(inputs, alpha: float = 1.0) -> ForcingFeatureModel:
-    return ForcingFeatureModel(make_pipeline(StandardScaler(), Ridge(alpha=alpha)), tuple(inputs))
+def forcing_sums_ridge(inputs, alpha: float = 1.0, precipitation: str = "prcp") -> ForcingFeatureModel:
+    return ForcingFeatureModel(make_pipeline(StandardScaler(), Ridge(alpha=alpha)), tuple(inputs),
+                               precipitation=precipitation)
 
 
-def forcing_lags_gbm(inputs, seed: int = 0) -> ForcingFeatureModel:
+def forcing_lags_gbm(inputs, seed: int = 0, precipitation: str = "prcp") -> ForcingFeatureModel:
     return ForcingFeatureModel(HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, random_state=seed),
-                               tuple(inputs), lags=7)
+                               tuple(inputs), lags=7, precipitation=precipitation)
 
 
 class DayOfYearClimatology(BaseEstimator):

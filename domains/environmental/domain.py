@@ -5,7 +5,8 @@ Datasets: ``camels`` (real; any basins of a CAMELS folder: ``data.camels_root``,
 14-basin sample), ``camels_sacsma`` (basin 13331500 on the inputs of the CAMELS SAC-SMA benchmark run, which is
 scored beside the LSTM), ``beijing_pm25`` (US Embassy 2010-2014), ``beijing_multisite`` (4 stations 2013-2017,
 or any station files of that release: ``data.station_files``; ``data.test_stations`` for a station-grouped
-split), ``co2`` (offline default; real but packaged, not a published benchmark).
+split), ``co2`` (offline default; real but packaged, not a published benchmark), ``streamflow_csv`` (your own
+basin CSV files: ``data.basin_files``, under the CAMELS protocol; see ``basin_csv``).
 """
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ PUBLISHED = Path(__file__).with_name("published.csv")
 SAMPLE = "camels_us_sample_nldas"
 SACSMA = "camels_us_sacsma_13331500"
 SACSMA_INPUTS = ("PRCP", "TAIR", "PET")
-DATASETS = ("camels", "camels_sacsma", "beijing_pm25", "beijing_multisite", "co2")
+DATASETS = ("camels", "camels_sacsma", "beijing_pm25", "beijing_multisite", "co2", "streamflow_csv")
 CAMELS, STREAMFLOW, MULTISITE = ("camels",), ("camels", "camels_sacsma"), ("beijing_multisite",)
+BASIN_CSV = ("streamflow_csv",)
+ALL_STREAMFLOW = (*STREAMFLOW, *BASIN_CSV)
 
 
 @dataclass(frozen=True)
@@ -40,25 +43,38 @@ class EnvironmentalOptions:
     # gauge ids; empty: every basin with a streamflow file under camels_root
     basins: tuple[str, ...] = option((), datasets=CAMELS)
     forcing: str = option("nldas", datasets=CAMELS)  # daymet | maurer | maurer_extended | nldas | nldas_extended
-    inputs: tuple[str, ...] = option(("prcp", "srad", "tmax", "tmin", "vp", "dayl"), datasets=CAMELS)
+    # CAMELS: forcing columns of the product; streamflow_csv: the columns of your files read as forcing
+    inputs: tuple[str, ...] = option(("prcp", "srad", "tmax", "tmin", "vp", "dayl"), datasets=(*CAMELS, *BASIN_CSV))
     # the 27 catchment attributes of Kratzert et al. (2019) as static inputs
     static: bool = option(False, datasets=CAMELS)
-    seq_length: int = option(365, datasets=STREAMFLOW)
+    seq_length: int = option(365, datasets=ALL_STREAMFLOW)
     # auto: 1989-10..1999-09 where the record covers it, else 1994-10..1999-09
     test_period: str = option("auto", datasets=STREAMFLOW)
-    loss: str = option("mse", datasets=STREAMFLOW)  # mse | nse (per-basin variance weighting, Kratzert et al. 2019)
+    loss: str = option("mse", datasets=ALL_STREAMFLOW)  # mse | nse (per-basin variance weighting, Kratzert et al. 2019)
     # never trained on; scored over their test period (ungauged mode)
-    ungauged_basins: tuple[str, ...] = option((), datasets=CAMELS)
-    val_stride: int = option(1, min=1, datasets=STREAMFLOW)  # keep every k-th validation day (faster epochs on CPUs)
+    ungauged_basins: tuple[str, ...] = option((), datasets=(*CAMELS, *BASIN_CSV))
+    val_stride: int = option(1, min=1, datasets=ALL_STREAMFLOW)  # keep every k-th validation day (faster CPU epochs)
     stations: tuple[str, ...] = option((), datasets=MULTISITE)  # station names; empty: every registered station file
     station_files: tuple[str, ...] = option((), datasets=MULTISITE)  # your own station files of the UCI releases
     test_stations: tuple[str, ...] = option((), datasets=MULTISITE)  # never trained on, scored over the test period
     # six dates: train start, end, validation start, end, test start, end (default: the release's periods);
     # Beijing: in that order; streamflow: any order (the CAMELS test years come before training), never overlapping
-    periods: tuple[str, ...] = option((), datasets=("beijing_pm25", *MULTISITE, *STREAMFLOW))
+    periods: tuple[str, ...] = option((), datasets=("beijing_pm25", *MULTISITE, *ALL_STREAMFLOW))
     # 0: the dataset's default (co2 104 weeks, Beijing 48 hours)
     lookback: int = option(0, datasets=("co2", "beijing_pm25", *MULTISITE))
     horizon: int = option(52, min=1, datasets=("co2",))  # weeks ahead (Beijing: always 1, 6 and 24 hours)
+    # streamflow_csv: your basin files (one CSV per basin, named after the file), their date and flow columns, the
+    # input the baselines sum over windows (default: the one named prcp / precip / precipitation / rain / rainfall),
+    # and how the files are written (as the social domain's CSV options)
+    basin_files: tuple[str, ...] = option((), datasets=BASIN_CSV)
+    date_column: str = option("date", datasets=BASIN_CSV)
+    flow_column: str = option("", datasets=BASIN_CSV)
+    precipitation: str = option("", datasets=BASIN_CSV)
+    sep: str = option(",", datasets=BASIN_CSV)
+    decimal: str = option(".", datasets=BASIN_CSV)
+    thousands: str = option("", datasets=BASIN_CSV)
+    encoding: str = option("utf-8", datasets=BASIN_CSV)
+    na_values: tuple[str, ...] = option((), datasets=BASIN_CSV)  # codes that mark a missing value, e.g. "-999"
 
 
 def _camels_root(opt: EnvironmentalOptions) -> Path:
@@ -174,6 +190,10 @@ def prepare(cfg: RunConfig, opt: EnvironmentalOptions) -> Prepared:
         return _co2(opt)
     if dataset in ("beijing_pm25", "beijing_multisite"):
         return _beijing(dataset, opt)
+    if dataset == "streamflow_csv":
+        from .basin_csv import prepare_basin_csv
+
+        return prepare_basin_csv(opt)
     raise DataError(f"environmental has datasets {list(DATASETS)}, not {dataset!r}")
 
 
@@ -184,7 +204,12 @@ def new_inputs(prep: Prepared, cfg: RunConfig, opt: EnvironmentalOptions, files:
         return streamflow_inputs(prep, opt, _camels_root(opt), files)
     if dataset in ("beijing_pm25", "beijing_multisite"):
         return air_inputs(prep, files)
-    raise DataError(f"predict reads CAMELS forcing files for 'camels' runs and station files for Beijing runs; a "
+    if dataset == "streamflow_csv":
+        from .basin_csv import read_new_forcing
+
+        return streamflow_inputs(prep, opt, None, files, read=lambda f: read_new_forcing(f, opt))
+    raise DataError(f"predict reads CAMELS forcing files for 'camels' runs, basin CSV files for 'streamflow_csv' runs "
+                    "and station files for Beijing runs; a "
                     f"{dataset!r} run's inputs come from " + ("the SAC-SMA output file" if dataset == "camels_sacsma"
                                                              else "an installed package"))
 
@@ -205,9 +230,10 @@ def baselines(prep: Prepared, cfg: RunConfig) -> dict:
                 "ARIMA(2,0,1), 1 h only": OneStepARIMA(prep.extra["index"], prep.extra["stations"],
                                                        prep.extra["scaler"], prep.split["periods"]["train"])}
     inputs = SACSMA_INPUTS if cfg.dataset == "camels_sacsma" else tuple(cfg.data.get("inputs", EnvironmentalOptions.inputs))
+    rain = prep.extra.get("precipitation", "prcp")  # the input summed over windows
     out = {"day-of-year climatology": DayOfYearClimatology(prep.extra["index"]),
-           "ridge on forcing sums": forcing_sums_ridge(inputs),
-           "gradient boosting on forcing lags": forcing_lags_gbm(inputs, cfg.training.seed)}
+           "ridge on forcing sums": forcing_sums_ridge(inputs, precipitation=rain),
+           "gradient boosting on forcing lags": forcing_lags_gbm(inputs, cfg.training.seed, precipitation=rain)}
     if prep.extra.get("reference") is not None:
         out["SAC-SMA (CAMELS benchmark run)"] = ReferenceSimulation(prep.X_test, prep.extra["reference"])
     return out
@@ -227,7 +253,8 @@ def default_config(profile: str = "quick") -> RunConfig:
 
 def streamflow_config(dataset: str = "camels", profile: str = "full") -> RunConfig:
     """Single basin as NeuralHydrology's tutorial: hidden 20, initial forget bias 3, lr 1e-2 (halved on plateaus),
-    NSE loss; ``camels`` trains on 01022500, ``camels_sacsma`` on 13331500. One seed in both profiles."""
+    NSE loss; ``camels`` trains on 01022500, ``camels_sacsma`` on 13331500, ``streamflow_csv`` on your basin files.
+    One seed in both profiles."""
     data = {"basins": ["01022500"], "loss": "nse"} if dataset == "camels" else {"loss": "nse"}
     return RunConfig(domain="environmental", dataset=dataset, profile=profile,
                      model=lstm(units=(20,), forget_bias=3.0, learning_rate=0.01),
@@ -250,7 +277,7 @@ def air_config(dataset: str = "beijing_pm25", profile: str = "full") -> RunConfi
 
 def dataset_config(dataset: str, profile: str) -> RunConfig | None:
     """Each dataset starts from its own model: streamflow regression, PM2.5 forecaster, CO2 forecaster."""
-    if dataset in STREAMFLOW:
+    if dataset in ALL_STREAMFLOW:
         return streamflow_config(dataset, profile)
     if dataset in ("beijing_pm25", *MULTISITE):
         return air_config(dataset, profile)

@@ -48,7 +48,7 @@ def hydrographs(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
         if best:
             ax.plot(dates[rows], inv(np.asarray(base[best], float)).ravel()[rows], lw=0.8, alpha=0.8, label=best)
         ax.set_title(f"basin {b}", fontsize=9)
-        ax.set_ylabel("mm/day")
+        ax.set_ylabel(prep.target_names[0] if prep.target_names else "flow", fontsize=8)
     axes[0, 0].legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     path = run_dir / "hydrographs.png"

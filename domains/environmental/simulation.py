@@ -23,19 +23,26 @@ def _gauge(path: str) -> str:
     return match.group(1) if match else ""
 
 
-def streamflow_inputs(prep: Prepared, opt, root: Path, files: list[str]):
+def _camels_forcing(path: str):
+    from .camels import read_forcing
+
+    return read_forcing(path)[0], _gauge(path)
+
+
+def streamflow_inputs(prep: Prepared, opt, root: Path | None, files: list[str], read=_camels_forcing):
+    """``read(file) -> (daily forcing frame holding the run's inputs, basin name)``: CAMELS forcing files by default
+    (the basin is the gauge id the name starts with); a basin CSV run passes its own reader."""
     from common.predict import NewInputs
     from common.splits import Standardizer
 
-    from .camels import KRATZERT_ATTRIBUTES, read_attributes, read_forcing
+    from .camels import KRATZERT_ATTRIBUTES, read_attributes
 
     length, scaler = prep.split["seq_length"], prep.extra["inputs_scaler"]
     periods, trained = prep.split["periods"], set(prep.split["train_basins"])
     static = Standardizer.from_dict(prep.scalers["static"]) if prep.extra.get("has_static") else None
     seqs, statics, keys, notes = [], [], {"basin": [], "date": [], "in_training": []}, []
     for f in files:
-        forcing, _ = read_forcing(f)
-        basin = _gauge(f)
+        forcing, basin = read(f)
         if static is not None and not basin:
             raise DataError(f"{f}: the run's model reads catchment attributes, looked up by the 8-digit gauge id the "
                             "file name starts with (as in <gauge>_lump_nldas_forcing_leap.txt); this name has none")

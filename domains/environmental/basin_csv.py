@@ -1,0 +1,104 @@
+"""Streamflow from the user's own basin files (dataset ``streamflow_csv``): one CSV per basin, daily rows with a date
+column, the forcing columns named in ``data.inputs`` and observed flow in ``data.flow_column``.
+
+The files go through the suite's CSV reader (``domains.social.series.load_series_csv``: separators, decimal marks,
+encodings, dates, duplicate days), then the CAMELS protocol of ``streamflow.prepare_streamflow``: sequences of
+``data.seq_length`` days, the periods of ``data.periods`` (required: the CAMELS water years are the CAMELS
+release's), training days without flow left out of the loss, test days without flow masked in the metrics. Rules:
+- the basin is named after its file (``alpha.csv`` -> ``alpha``);
+- a missing day, or a missing forcing value, is an error naming the file and the date (a forcing is never filled);
+- missing flow is masked, never filled; negative flow is an error (a code for missing flow, such as -999, goes in
+  ``data.na_values``);
+- flow is taken in the files' own units (NSE, KGE, FHV, FLV and peak timing do not depend on them).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from common.domain import DataError, Prepared, count_of, describe_missing
+from common.splits import date_periods
+
+from .streamflow import BasinSeries, prepare_streamflow
+
+PRECIPITATION_NAMES = ("prcp", "precip", "precipitation", "rain", "rainfall")  # case-insensitive
+
+
+def precipitation_input(opt) -> str:
+    """The input the baselines sum over windows: ``data.precipitation``, else the input whose name is one of
+    ``PRECIPITATION_NAMES`` or starts with one followed by ``_`` (``rain_mm``); "" when there is none."""
+    if opt.precipitation:
+        if opt.precipitation not in opt.inputs:
+            raise DataError(f"data.precipitation {opt.precipitation!r} is not one of data.inputs {list(opt.inputs)}")
+        return opt.precipitation
+    for name in opt.inputs:
+        low = name.lower()
+        if low in PRECIPITATION_NAMES or any(low.startswith(p + "_") for p in PRECIPITATION_NAMES):
+            return name
+    return ""
+
+
+def read_basin(path: str, opt) -> BasinSeries:
+    from domains.social.series import csv_format, load_series_csv
+
+    inputs, flow = list(opt.inputs), opt.flow_column
+    if flow in inputs:
+        raise DataError(f"data.flow_column {flow!r} is among data.inputs: the observed flow is the target, never an "
+                        "input (the model would read the answer)")
+    frame, report = load_series_csv(path, opt.date_column, [*inputs, flow], "D", gaps="keep", **csv_format(opt))
+    notes = [f"{Path(path).name}: {a}" for a in report.actions]
+    missing = describe_missing(frame[inputs])
+    if missing:
+        raise DataError(f"{path}: forcing {missing}; a forcing value is never filled: give every day its forcing")
+    q = frame[flow].to_numpy(float)
+    negative = np.flatnonzero(q < 0)
+    if len(negative):
+        raise DataError(f"{path}: flow {q[negative[0]]:g} on {frame.index[negative[0]].date()} is negative "
+                        f"({count_of(len(negative), 'day')}); if it is a code for missing flow, name it in "
+                        "data.na_values")
+    absent = int(np.isnan(q).sum())
+    if absent:
+        notes.append(f"{Path(path).name}: {count_of(absent, 'day')} without observed flow (masked, never filled)")
+    return BasinSeries(Path(path).stem, frame.index, frame[inputs].to_numpy(float), q, notes)
+
+
+def prepare_basin_csv(opt) -> Prepared:
+    import dataclasses
+
+    if not opt.basin_files:
+        raise DataError("data.basin_files: name your basin CSV files (one per basin: a date column, the forcing "
+                        "columns of data.inputs and observed flow in data.flow_column)")
+    if not opt.flow_column:
+        raise DataError("data.flow_column: name the column of observed flow in your basin files")
+    if not opt.periods:
+        raise DataError("data.periods: give the six dates [train start, end, validation start, end, test start, end] "
+                        "of your files' years (the default periods are the CAMELS release's)")
+    names = [Path(f).stem for f in opt.basin_files]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataError(f"data.basin_files: two files name basin {twice[0]!r} (a basin is named after its file)")
+    precipitation = precipitation_input(opt)
+    series = [read_basin(f, opt) for f in opt.basin_files]
+    shown = ", ".join(Path(f).name for f in opt.basin_files[:3]) + (", ..." if len(opt.basin_files) > 3 else "")
+    label = (f"your basin CSV files ({count_of(len(series), 'basin')}: {shown}; flow {opt.flow_column!r} in the "
+             f"files' units; inputs {list(opt.inputs)}; periods {list(opt.periods)}; real data)")
+    prep = prepare_streamflow(series, seq_length=opt.seq_length, test_basins=opt.ungauged_basins, loss=opt.loss,
+                              val_stride=opt.val_stride, label=label, input_names=tuple(opt.inputs),
+                              periods=date_periods(opt.periods, chronological=False))
+    if not precipitation:
+        prep.audit.notes.append(f"no input is named as precipitation ({', '.join(PRECIPITATION_NAMES)}, or "
+                                "data.precipitation): the forcing baselines average every input over their windows")
+    return dataclasses.replace(prep, extra={**prep.extra, "precipitation": precipitation},
+                               target_names=(f"flow {opt.flow_column!r} (the files' units)",))
+
+
+def read_new_forcing(path: str, opt):
+    """A new basin file for ``lstm-suite predict``: the run's forcing columns (flow not needed) and the basin name."""
+    from domains.social.series import csv_format, load_series_csv
+
+    frame, _ = load_series_csv(path, opt.date_column, list(opt.inputs), "D", gaps="keep", **csv_format(opt))
+    missing = describe_missing(frame)
+    if missing:
+        raise DataError(f"{path}: forcing {missing}; a forcing value is never filled: give every day its forcing")
+    return frame, Path(path).stem

@@ -1,0 +1,122 @@
+"""Streamflow from the user's own basin CSV files (environmental dataset ``streamflow_csv``): one CSV per basin with a
+date column, forcing columns and observed flow, under the CAMELS protocol of the suite (sequences, periods, masking
+of missing flow, per-basin metrics, the same baselines)."""
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from common.config import ModelSpec, RunConfig, TrainSpec, validate_options
+from common.domain import DataError
+from domains.environmental.domain import DOMAIN
+
+PERIODS = ["2000-01-01", "2003-12-31", "2004-01-01", "2004-12-31", "2005-01-01", "2006-12-31"]
+
+
+def write_basin(path, seed=0, start="2000-01-01", end="2006-12-31", flow_missing=(), **columns):
+    """Flow = the 5-day mean of precipitation plus noise; a seasonal temperature."""
+    dates = pd.date_range(start, end, freq="D")
+    rng = np.random.default_rng(seed)
+    rain = rng.gamma(0.5, 4.0, len(dates))
+    flow = np.convolve(rain, np.ones(5) / 5)[: len(dates)] + 0.1 * rng.random(len(dates))
+    frame = pd.DataFrame({"Date": dates.strftime("%Y-%m-%d"), "rain_mm": rain,
+                          "temp_c": 10 + 8 * np.sin(2 * np.pi * dates.day_of_year / 365.25), "Q": flow})
+    frame.loc[list(flow_missing), "Q"] = np.nan
+    for name, value in columns.items():
+        frame[name] = value
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def config(files, **data):
+    base = {"basin_files": [str(f) for f in files], "date_column": "Date", "inputs": ["rain_mm", "temp_c"],
+            "flow_column": "Q", "periods": PERIODS, "seq_length": 30}
+    return RunConfig(domain="environmental", dataset="streamflow_csv", model=ModelSpec(units=(4,), head="regression"),
+                     training=TrainSpec(epochs=1, batch_size=256), data={**base, **data})
+
+
+def prepare(cfg):
+    return DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, DOMAIN.name))
+
+
+def test_basin_csvs_give_per_basin_samples_with_missing_flow_masked_and_the_baselines_sums(tmp_path):
+    write_basin(tmp_path / "alpha.csv", flow_missing=range(2000, 2010))
+    write_basin(tmp_path / "beta.csv", seed=1)
+    prep = prepare(config([tmp_path / "alpha.csv", tmp_path / "beta.csv"]))
+    assert prep.X_train.shape[1:] == (30, 2) and prep.metrics[0] == "nse"
+    assert set(prep.split["train_basins"]) == {"alpha", "beta"}
+    assert np.isnan(prep.y_test).sum() == 10  # days 2000-2009 of alpha lie in 2005-2006: kept, masked by the metrics
+    assert "alpha.csv" in prep.data_label and "'Q'" in prep.data_label and "real" in prep.data_label
+    assert prep.target_names == ("flow 'Q' (the files' units)",)  # not CAMELS' mm/day: the files' own units
+    assert prep.extra["precipitation"] == "rain_mm"  # found by its name; the baselines sum it over windows
+    models = DOMAIN.baselines(prep, config([]))
+    assert models["ridge on forcing sums"].precipitation == "rain_mm"
+    explicit = prepare(config([tmp_path / "alpha.csv"], inputs=["temp_c", "rain_mm"], precipitation="rain_mm"))
+    assert explicit.extra["precipitation"] == "rain_mm"
+
+
+def test_a_run_trains_scores_and_predict_simulates_the_same_flow(tmp_path):
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+
+    write_basin(tmp_path / "alpha.csv")
+    cfg = dataclasses.replace(config([tmp_path / "alpha.csv"]), out=str(tmp_path / "runs"))
+    res = run_experiment(cfg, DOMAIN, run_name="b", log=lambda m: None)
+    import json
+
+    metrics = json.loads((res.run_dir / "metrics.json").read_text())
+    assert np.isfinite(metrics["lstm_summary"]["nse"]["mean"])
+    assert {"day-of-year climatology", "ridge on forcing sums", "gradient boosting on forcing lags"} <= set(
+        metrics["baselines"])
+    assert all(np.isfinite(v["nse"]) for v in metrics["baselines"].values())
+    got = pd.read_csv(predict_run(res.run_dir, [str(tmp_path / "alpha.csv")], tmp_path / "p.csv", log=lambda m: None))
+    saved = pd.read_csv(res.run_dir / "predictions.csv")
+    both = saved.merge(got, on="date", suffixes=("", "_new"))
+    assert len(both) == len(saved) == 730
+    np.testing.assert_allclose(both["lstm_seed0_new"], both["lstm_seed0"], rtol=1e-4, atol=1e-4)
+    assert set(got.loc[got["date"].between("2000-01-30", "2003-12-31"), "in_training"]) == {"training period"}
+
+
+@pytest.mark.parametrize("edit, data, message", [
+    ({}, {"periods": []}, "data.periods"),
+    ({}, {"flow_column": "flow"}, r"alpha.csv: .*'flow'"),
+    ({}, {"basin_files": []}, "data.basin_files"),
+    ({"Q": -1.0}, {}, r"alpha.csv: .*negative.*data.na_values"),
+    ({"temp_c": np.nan}, {}, r"alpha.csv: .*forcing.*'temp_c'"),
+    ({}, {"inputs": ["rain_mm"], "precipitation": "snow"}, r"data.precipitation 'snow'"),
+])
+def test_bad_basin_files_and_settings_are_errors_naming_them(tmp_path, edit, data, message):
+    write_basin(tmp_path / "alpha.csv", **edit)
+    with pytest.raises(DataError, match=message):
+        prepare(config([tmp_path / "alpha.csv"], **data))
+
+
+def test_a_missing_day_in_the_forcing_is_named(tmp_path):
+    frame = write_basin(tmp_path / "alpha.csv")
+    frame.drop(index=100).to_csv(tmp_path / "alpha.csv", index=False)
+    with pytest.raises(DataError, match=r"alpha.csv: .*2000-04-10"):
+        prepare(config([tmp_path / "alpha.csv"]))
+
+
+def test_a_camels_basin_written_as_csv_prepares_exactly_as_the_camels_reader_gives_it(tmp_path):
+    """The same forcing and flow, read from the CAMELS layout or from a CSV, give the same samples and scalers."""
+    from domains.environmental.camels import load_basin
+    from tests.test_environmental import make_camels
+
+    make_camels(tmp_path / "camels", basins=("01000001",))
+    inputs = ["prcp", "srad", "tmax", "tmin", "vp", "dayl"]
+    basin = load_basin(tmp_path / "camels", "01000001", "nldas").frame
+    csv = basin[inputs + ["qobs"]].rename_axis("date").reset_index()
+    csv["date"] = csv["date"].dt.strftime("%Y-%m-%d")
+    csv.to_csv(tmp_path / "01000001.csv", index=False)
+    periods = ["1999-10-01", "2008-09-30", "2008-10-01", "2013-09-30", "1994-10-01", "1999-09-30"]
+    common = {"periods": periods, "seq_length": 60}
+    base = RunConfig(domain="environmental", dataset="camels", model=ModelSpec(units=(4,), head="regression"))
+    a = prepare(dataclasses.replace(base, data={"camels_root": str(tmp_path / "camels"), **common}))
+    b = prepare(dataclasses.replace(base, dataset="streamflow_csv", data={
+        "basin_files": [str(tmp_path / "01000001.csv")], "flow_column": "qobs", "inputs": inputs, **common}))
+    for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-6, atol=1e-6, err_msg=name)
+    assert b.scalers == a.scalers and b.extra["precipitation"] == "prcp"

@@ -13,8 +13,8 @@ DOMAINS: dict[str, tuple[str, str, tuple[str, ...]]] = {
                "(bikes, page views, ILINet), your CSV (offline default: statsmodels macrodata)",
                ("macrodata", "ili_national_illness", "exchange_rate", "bike_sharing_uci",
                 "wikipedia_pageviews_peyton_manning", "cdc_ilinet", "csv")),
-    "environmental": ("domains.environmental", "CAMELS-US streamflow and Beijing PM2.5 (offline default: statsmodels "
-                      "Mauna Loa CO2)", ("co2", "camels", "camels_sacsma", "beijing_pm25", "beijing_multisite",
+    "environmental": ("domains.environmental", "CAMELS-US streamflow or your basin CSVs, Beijing PM2.5 (offline "
+                      "default: statsmodels Mauna Loa CO2)", ("co2", "camels", "camels_sacsma", "beijing_pm25", "beijing_multisite",
                                             "streamflow_csv")),
     "mechanisms": ("domains.mechanisms", "the source text's LSTM claims as self-checking experiments (generated data; "
                    "--experiment NAME|all)", ("long_range",)),

@@ -120,3 +120,45 @@ def test_a_camels_basin_written_as_csv_prepares_exactly_as_the_camels_reader_giv
     for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
         np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-6, atol=1e-6, err_msg=name)
     assert b.scalers == a.scalers and b.extra["precipitation"] == "prcp"
+
+
+def attributes(path, rows):
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_basin_attributes_are_static_inputs_scaled_on_the_training_basins_and_reach_new_basins(tmp_path):
+    """``data.attributes_file``: a CSV with a ``basin`` column (the file names' stems) and numeric attributes, the
+    static inputs of a regional model (as CAMELS' ``data.static``); scaled on the training basins only."""
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+
+    for k, name in enumerate(("alpha", "beta", "gamma", "delta")):
+        write_basin(tmp_path / f"{name}.csv", seed=k)
+    table = attributes(tmp_path / "attrs.csv", {"basin": ["alpha", "beta", "gamma", "delta"],
+                                                "area_km2": [10.0, 30.0, 50.0, 70.0], "slope": [0.1, 0.2, 0.3, 0.4]})
+    files = [tmp_path / f"{n}.csv" for n in ("alpha", "beta", "gamma")]
+    cfg = dataclasses.replace(config(files, attributes_file=str(table), ungauged_basins=["gamma"]),
+                              model=ModelSpec(units=(4,), head="regression", static_join="step"),
+                              out=str(tmp_path / "runs"))
+    prep = prepare(cfg)
+    assert prep.X_train["static"].shape[1] == 2 and prep.feature_names["static"] == ("area_km2", "slope")
+    assert prep.scalers["static"]["mean"] == pytest.approx([20.0, 0.15])  # alpha and beta: the training basins
+    res = run_experiment(cfg, DOMAIN, run_name="s", log=lambda m: None)
+    got = pd.read_csv(predict_run(res.run_dir, [str(tmp_path / "delta.csv")], tmp_path / "p.csv", log=lambda m: None))
+    assert set(got["basin"]) == {"delta"} and got["lstm_seed0"].notna().all()  # a basin the run never saw
+
+
+@pytest.mark.parametrize("rows, message", [
+    ({"basin": ["alpha"], "area": [1.0]}, r"attrs.csv: no attributes for basin\(s\) \['beta'\]"),
+    ({"basin": ["alpha", "beta"], "kind": ["x", "y"]}, r"attrs.csv: attribute\(s\) \['kind'\] are not numeric"),
+    ({"basin": ["alpha", "beta"], "area": [1.0, None]}, r"attrs.csv: attribute 'area' is missing for basin"),
+    ({"name": ["alpha", "beta"], "area": [1.0, 2.0]}, r"attrs.csv: no 'basin' column"),
+])
+def test_bad_attribute_files_are_named(tmp_path, rows, message):
+    write_basin(tmp_path / "alpha.csv")
+    write_basin(tmp_path / "beta.csv", seed=1)
+    table = attributes(tmp_path / "attrs.csv", rows)
+    with pytest.raises(DataError, match=message):
+        prepare(config([tmp_path / "alpha.csv", tmp_path / "beta.csv"], attributes_file=str(table)))

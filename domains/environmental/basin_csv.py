@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from common.domain import DataError, Prepared, count_of, describe_missing
 from common.splits import date_periods
@@ -80,10 +81,14 @@ def prepare_basin_csv(opt) -> Prepared:
         raise DataError(f"data.basin_files: two files name basin {twice[0]!r} (a basin is named after its file)")
     precipitation = precipitation_input(opt)
     series = [read_basin(f, opt) for f in opt.basin_files]
+    statics = read_basin_attributes(opt, names) if opt.attributes_file else None
     shown = ", ".join(Path(f).name for f in opt.basin_files[:3]) + (", ..." if len(opt.basin_files) > 3 else "")
     label = (f"your basin CSV files ({count_of(len(series), 'basin')}: {shown}; flow {opt.flow_column!r} in the "
-             f"files' units; inputs {list(opt.inputs)}; periods {list(opt.periods)}; real data)")
+             f"files' units; inputs {list(opt.inputs)}"
+             + (f"; static attributes {list(statics.columns)} from {Path(opt.attributes_file).name}"
+                if statics is not None else "") + f"; periods {list(opt.periods)}; real data)")
     prep = prepare_streamflow(series, seq_length=opt.seq_length, test_basins=opt.ungauged_basins, loss=opt.loss,
+                              statics=statics,
                               val_stride=opt.val_stride, label=label, input_names=tuple(opt.inputs),
                               periods=date_periods(opt.periods, chronological=False))
     if not precipitation:
@@ -91,6 +96,31 @@ def prepare_basin_csv(opt) -> Prepared:
                                 "data.precipitation): the forcing baselines average every input over their windows")
     return dataclasses.replace(prep, extra={**prep.extra, "precipitation": precipitation},
                                target_names=(f"flow {opt.flow_column!r} (the files' units)",))
+
+
+def read_basin_attributes(opt, basins: list[str]):
+    """The numeric attributes of ``basins`` (rows, in that order) from ``data.attributes_file``: a ``basin`` column
+    holding the basin files' names and one column per attribute."""
+    from domains.social.series import csv_format, read_csv
+
+    path = opt.attributes_file
+    fmt = csv_format(opt)
+    table = read_csv(path, **{**fmt, "dtype": {"basin": str}})
+    if "basin" not in table.columns:
+        raise DataError(f"{path}: no 'basin' column (the basin files' names, e.g. 'alpha' for alpha.csv); the file has "
+                        f"{list(table.columns)}")
+    table = table.set_index("basin")
+    absent = [b for b in basins if b not in table.index]
+    if absent:
+        raise DataError(f"{path}: no attributes for basin(s) {absent}")
+    out = table.loc[basins]
+    non_numeric = [c for c in out.columns if not pd.api.types.is_numeric_dtype(out[c])]
+    if non_numeric:
+        raise DataError(f"{path}: attribute(s) {non_numeric} are not numeric")
+    if out.isna().any().any():
+        col = out.columns[out.isna().any()][0]
+        raise DataError(f"{path}: attribute {col!r} is missing for basin(s) {list(out.index[out[col].isna()])}")
+    return out.astype(float)
 
 
 def read_new_forcing(path: str, opt):

@@ -70,6 +70,9 @@ class EnvironmentalOptions:
     date_column: str = option("date", datasets=BASIN_CSV)
     flow_column: str = option("", datasets=BASIN_CSV)
     precipitation: str = option("", datasets=BASIN_CSV)
+    # a CSV of static basin attributes: a `basin` column (the basin files' names) and numeric columns, for a regional
+    # model (model.static_join = "step" or "head"); scaled on the training basins only
+    attributes_file: str = option("", datasets=BASIN_CSV)
     sep: str = option(",", datasets=BASIN_CSV)
     decimal: str = option(".", datasets=BASIN_CSV)
     thousands: str = option("", datasets=BASIN_CSV)
@@ -207,7 +210,10 @@ def new_inputs(prep: Prepared, cfg: RunConfig, opt: EnvironmentalOptions, files:
     if dataset == "streamflow_csv":
         from .basin_csv import read_new_forcing
 
-        return streamflow_inputs(prep, opt, None, files, read=lambda f: read_new_forcing(f, opt))
+        from .basin_csv import read_basin_attributes
+
+        return streamflow_inputs(prep, opt, None, files, read=lambda f: read_new_forcing(f, opt),
+                                 attributes=lambda basin: read_basin_attributes(opt, [basin]))
     raise DataError(f"predict reads CAMELS forcing files for 'camels' runs, basin CSV files for 'streamflow_csv' runs "
                     "and station files for Beijing runs; a "
                     f"{dataset!r} run's inputs come from " + ("the SAC-SMA output file" if dataset == "camels_sacsma"

@@ -29,9 +29,10 @@ def _camels_forcing(path: str):
     return read_forcing(path)[0], _gauge(path)
 
 
-def streamflow_inputs(prep: Prepared, opt, root: Path | None, files: list[str], read=_camels_forcing):
+def streamflow_inputs(prep: Prepared, opt, root: Path | None, files: list[str], read=_camels_forcing, attributes=None):
     """``read(file) -> (daily forcing frame holding the run's inputs, basin name)``: CAMELS forcing files by default
-    (the basin is the gauge id the name starts with); a basin CSV run passes its own reader."""
+    (the basin is the gauge id the name starts with); ``attributes(basin) -> one-row frame`` of a model with static
+    inputs: the CAMELS attributes of the run's folder by default. A basin CSV run passes its own of both."""
     from common.predict import NewInputs
     from common.splits import Standardizer
 
@@ -52,7 +53,9 @@ def streamflow_inputs(prep: Prepared, opt, root: Path | None, files: list[str], 
         seqs.append(np.moveaxis(sliding_window_view(z, length, axis=0), -1, 1))
         dates = forcing.index[length - 1:]
         if static is not None:
-            attrs = static.transform(read_attributes(root, [basin], KRATZERT_ATTRIBUTES).to_numpy(float))
+            row = (attributes(basin) if attributes is not None
+                   else read_attributes(root, [basin], KRATZERT_ATTRIBUTES))
+            attrs = static.transform(row.to_numpy(float))
             statics.append(np.repeat(attrs.astype(np.float32), len(dates), axis=0))
         flag = np.full(len(dates), "", dtype=object)
         if basin in trained:

@@ -335,8 +335,8 @@ def build_model(spec: ModelSpec, n_features: int, timesteps: int | None = None, 
     (None, 3, 2)
     """
     if n_static and spec.static_join == "none":
-        raise ConfigError("the data carry static features (CAMELS: data.static = true) but model.static_join is 'none'; "
-                          "set model.static_join = 'step' or 'head'")
+        raise ConfigError("the data carry static features (CAMELS data.static = true, or a basin data.attributes_file) "
+                          "but model.static_join is 'none'; set model.static_join = 'step' or 'head'")
     if spec.static_join != "none" and not n_static:
         raise ConfigError(f"model.static_join={spec.static_join!r} but the data has no static features")
     if spec.conv_filters and spec.conv_pool > 1 and timesteps is not None and timesteps < spec.conv_pool:

@@ -162,3 +162,30 @@ def test_bad_attribute_files_are_named(tmp_path, rows, message):
     table = attributes(tmp_path / "attrs.csv", rows)
     with pytest.raises(DataError, match=message):
         prepare(config([tmp_path / "alpha.csv", tmp_path / "beta.csv"], attributes_file=str(table)))
+
+
+@pytest.mark.realdata
+def test_real_camels_basin_01022500_as_csv_prepares_as_the_camels_dataset(tmp_path):
+    """The registered CAMELS sample's basin 01022500 written out as a basin CSV: the same samples and scalers as the
+    camels dataset under its standard periods (the long test period 1989-1999 included)."""
+    from common.download import dataset_dir
+    from domains.environmental.camels import load_basin
+    from tests.conftest import real_data_or_skip
+
+    real_data_or_skip("camels_us_sample_nldas")
+    root = dataset_dir("camels_us_sample_nldas")
+    inputs = ["prcp", "srad", "tmax", "tmin", "vp", "dayl"]
+    frame = load_basin(root, "01022500", "nldas").frame
+    csv = frame[inputs + ["qobs"]].rename_axis("date").reset_index()
+    csv["date"] = csv["date"].dt.strftime("%Y-%m-%d")
+    csv.to_csv(tmp_path / "01022500.csv", index=False)
+    periods = ["1999-10-01", "2008-09-30", "2008-10-01", "2013-09-30", "1989-10-01", "1999-09-30"]
+    base = RunConfig(domain="environmental", dataset="camels", model=ModelSpec(units=(4,), head="regression"))
+    a = prepare(dataclasses.replace(base, data={"basins": ["01022500"], "seq_length": 365}))
+    b = prepare(dataclasses.replace(base, dataset="streamflow_csv", data={
+        "basin_files": [str(tmp_path / "01022500.csv")], "flow_column": "qobs", "inputs": inputs,
+        "periods": periods, "seq_length": 365}))
+    assert len(b.y_test) == len(a.y_test) == 3652
+    for name in ("X_train", "y_train", "X_test", "y_test"):
+        np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-6, atol=1e-6, err_msg=name)
+    assert b.scalers == a.scalers

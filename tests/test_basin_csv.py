@@ -47,7 +47,7 @@ def test_basin_csvs_give_per_basin_samples_with_missing_flow_masked_and_the_base
     assert prep.X_train.shape[1:] == (30, 2) and prep.metrics[0] == "nse"
     assert set(prep.split["train_basins"]) == {"alpha", "beta"}
     assert np.isnan(prep.y_test).sum() == 10  # days 2000-2009 of alpha lie in 2005-2006: kept, masked by the metrics
-    assert "alpha.csv" in prep.data_label and "'Q'" in prep.data_label and "real" in prep.data_label
+    assert "alpha.csv" in prep.data_label and "'Q'" in prep.data_label
     assert prep.target_names == ("flow 'Q' (the files' units)",)  # not CAMELS' mm/day: the files' own units
     assert prep.extra["precipitation"] == "rain_mm"  # found by its name; the baselines sum it over windows
     models = DOMAIN.baselines(prep, config([]))
@@ -155,6 +155,7 @@ def test_basin_attributes_are_static_inputs_scaled_on_the_training_basins_and_re
     ({"basin": ["alpha", "beta"], "kind": ["x", "y"]}, r"attrs.csv: attribute\(s\) \['kind'\] are not numeric"),
     ({"basin": ["alpha", "beta"], "area": [1.0, None]}, r"attrs.csv: attribute 'area' is missing for basin"),
     ({"name": ["alpha", "beta"], "area": [1.0, 2.0]}, r"attrs.csv: no 'basin' column"),
+    ({"basin": ["alpha", "beta", "beta"], "area": [1.0, 2.0, 3.0]}, r"attrs.csv: basin 'beta' has 2 rows"),
 ])
 def test_bad_attribute_files_are_named(tmp_path, rows, message):
     write_basin(tmp_path / "alpha.csv")

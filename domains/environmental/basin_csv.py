@@ -86,7 +86,7 @@ def prepare_basin_csv(opt) -> Prepared:
     label = (f"your basin CSV files ({count_of(len(series), 'basin')}: {shown}; flow {opt.flow_column!r} in the "
              f"files' units; inputs {list(opt.inputs)}"
              + (f"; static attributes {list(statics.columns)} from {Path(opt.attributes_file).name}"
-                if statics is not None else "") + f"; periods {list(opt.periods)}; real data)")
+                if statics is not None else "") + f"; periods {list(opt.periods)})")
     prep = prepare_streamflow(series, seq_length=opt.seq_length, test_basins=opt.ungauged_basins, loss=opt.loss,
                               statics=statics,
                               val_stride=opt.val_stride, label=label, input_names=tuple(opt.inputs),
@@ -110,6 +110,10 @@ def read_basin_attributes(opt, basins: list[str]):
         raise DataError(f"{path}: no 'basin' column (the basin files' names, e.g. 'alpha' for alpha.csv); the file has "
                         f"{list(table.columns)}")
     table = table.set_index("basin")
+    repeated = table.index[table.index.duplicated()]
+    if len(repeated):
+        raise DataError(f"{path}: basin {repeated[0]!r} has {int((table.index == repeated[0]).sum())} rows; one row "
+                        "per basin")
     absent = [b for b in basins if b not in table.index]
     if absent:
         raise DataError(f"{path}: no attributes for basin(s) {absent}")

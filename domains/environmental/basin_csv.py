@@ -16,11 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from common.domain import DataError, Prepared, count_of, describe_missing
 from common.splits import date_periods
 
+from .camels import numeric_attributes
 from .streamflow import BasinSeries, prepare_streamflow
 
 PRECIPITATION_NAMES = ("prcp", "precip", "precipitation", "rain", "rainfall")  # case-insensitive
@@ -114,17 +114,7 @@ def read_basin_attributes(opt, basins: list[str]):
     if len(repeated):
         raise DataError(f"{path}: basin {repeated[0]!r} has {int((table.index == repeated[0]).sum())} rows; one row "
                         "per basin")
-    absent = [b for b in basins if b not in table.index]
-    if absent:
-        raise DataError(f"{path}: no attributes for basin(s) {absent}")
-    out = table.loc[basins]
-    non_numeric = [c for c in out.columns if not pd.api.types.is_numeric_dtype(out[c])]
-    if non_numeric:
-        raise DataError(f"{path}: attribute(s) {non_numeric} are not numeric")
-    if out.isna().any().any():
-        col = out.columns[out.isna().any()][0]
-        raise DataError(f"{path}: attribute {col!r} is missing for basin(s) {list(out.index[out[col].isna()])}")
-    return out.astype(float)
+    return numeric_attributes(table, basins, path)
 
 
 def read_new_forcing(path: str, opt):

@@ -211,17 +211,22 @@ def read_attributes(root: str | Path, gauge_ids, names=KRATZERT_ATTRIBUTES) -> p
     unknown = [n for n in names if n not in table.columns]
     if unknown:
         raise DataError(f"{folder}: no attribute(s) {unknown}")
-    ids = [str(g) for g in gauge_ids]
-    absent = [g for g in ids if g not in table.index]
+    return numeric_attributes(table[list(names)], [str(g) for g in gauge_ids], folder)
+
+
+def numeric_attributes(table: pd.DataFrame, basins: list[str], where) -> pd.DataFrame:
+    """The rows of ``basins`` (in that order) of an attribute table indexed by basin, as floats; a basin without a
+    row, a column that is not numeric or a missing value is an error naming ``where`` (the file or folder)."""
+    absent = [b for b in basins if b not in table.index]
     if absent:
-        raise DataError(f"{folder}: no attributes for basin(s) {absent}")
-    out = table.loc[ids, list(names)]
+        raise DataError(f"{where}: no attributes for basin(s) {absent}")
+    out = table.loc[basins]
     non_numeric = [c for c in out.columns if not pd.api.types.is_numeric_dtype(out[c])]
     if non_numeric:
-        raise DataError(f"{folder}: attribute(s) {non_numeric} are not numeric")
+        raise DataError(f"{where}: attribute(s) {non_numeric} are not numeric")
     if out.isna().any().any():
         col = out.columns[out.isna().any()][0]
-        raise DataError(f"{folder}: attribute {col!r} is missing for basin(s) {list(out.index[out[col].isna()])}")
+        raise DataError(f"{where}: attribute {col!r} is missing for basin(s) {list(out.index[out[col].isna()])}")
     return out.astype(float)
 
 

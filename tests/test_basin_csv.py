@@ -190,3 +190,13 @@ def test_real_camels_basin_01022500_as_csv_prepares_as_the_camels_dataset(tmp_pa
     for name in ("X_train", "y_train", "X_test", "y_test"):
         np.testing.assert_allclose(getattr(b, name), getattr(a, name), rtol=1e-6, atol=1e-6, err_msg=name)
     assert b.scalers == a.scalers
+
+
+def test_sub_daily_rows_are_refused_with_advice_that_fits_basin_files(tmp_path):
+    """Before: the social reader's advice 'set data.freq = ...', an option basin files do not have."""
+    frame = write_basin(tmp_path / "alpha.csv")
+    frame["Date"] = pd.date_range("2000-01-01", periods=len(frame), freq="h").strftime("%Y-%m-%d %H:%M")
+    frame.to_csv(tmp_path / "alpha.csv", index=False)
+    with pytest.raises(DataError, match=r"alpha.csv: .*off the 'D' grid.*one row per day") as err:
+        prepare(config([tmp_path / "alpha.csv"]))
+    assert "data.freq" not in str(err.value)

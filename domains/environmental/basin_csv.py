@@ -23,6 +23,7 @@ from common.splits import date_periods
 from .camels import numeric_attributes
 from .streamflow import BasinSeries, prepare_streamflow
 
+DAILY = "basin files hold one row per day: sum or average sub-daily data to days first"
 PRECIPITATION_NAMES = ("prcp", "precip", "precipitation", "rain", "rainfall")  # case-insensitive
 
 
@@ -47,7 +48,8 @@ def read_basin(path: str, opt) -> BasinSeries:
     if flow in inputs:
         raise DataError(f"data.flow_column {flow!r} is among data.inputs: the observed flow is the target, never an "
                         "input (the model would read the answer)")
-    frame, report = load_series_csv(path, opt.date_column, [*inputs, flow], "D", gaps="keep", **csv_format(opt))
+    frame, report = load_series_csv(path, opt.date_column, [*inputs, flow], "D", gaps="keep", freq_remedy=DAILY,
+                                    **csv_format(opt))
     notes = [f"{Path(path).name}: {a}" for a in report.actions]
     missing = describe_missing(frame[inputs])
     if missing:
@@ -121,7 +123,8 @@ def read_new_forcing(path: str, opt):
     """A new basin file for ``lstm-suite predict``: the run's forcing columns (flow not needed) and the basin name."""
     from domains.social.series import csv_format, load_series_csv
 
-    frame, _ = load_series_csv(path, opt.date_column, list(opt.inputs), "D", gaps="keep", **csv_format(opt))
+    frame, _ = load_series_csv(path, opt.date_column, list(opt.inputs), "D", gaps="keep", freq_remedy=DAILY,
+                               **csv_format(opt))
     missing = describe_missing(frame)
     if missing:
         raise DataError(f"{path}: forcing {missing}; a forcing value is never filled: give every day its forcing")

@@ -271,10 +271,12 @@ def _separator_hint(columns) -> str:
 
 
 def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tuple[str, ...], freq: str,
-                    duplicates: str = "error", gaps: str = "error", date_format: str = "",
+                    duplicates: str = "error", gaps: str = "error", date_format: str = "", freq_remedy: str = "",
                     **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
     """A regular time-indexed frame of ``columns`` at frequency ``freq`` (a pandas offset alias such as
-    ``"h"``, ``"D"``, ``"W-SUN"``), with the rules of the module docstring; dates as ``parse_dates``."""
+    ``"h"``, ``"D"``, ``"W-SUN"``), with the rules of the module docstring; dates as ``parse_dates``.
+    ``freq_remedy``: the advice when the dates follow another frequency, for a caller whose frequency is fixed
+    (default: set ``data.freq`` to the one pandas guesses)."""
     if duplicates not in ("error", "mean") or gaps not in ("error", "keep", "interpolate"):
         raise DataError(f"duplicates must be error|mean and gaps error|keep|interpolate, not {duplicates!r}/{gaps!r}")
     repeated = sorted({c for c in columns if list(columns).count(c) > 1})
@@ -322,12 +324,12 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         inner = re.search(r"ValueError\((['\"])(.*)\1\)", str(err))  # pandas nests its advice in the message
         advice = (inner.group(2) if inner else str(err)).split(". Failed to parse")[0].rstrip(".")
         raise DataError(f"{path}: data.freq {freq!r} is not a pandas offset alias (pandas: {advice})"
-                        + _frequency_hint(values.index, freq)) from None
+                        + _frequency_hint(values.index, freq, freq_remedy)) from None
     off_grid = values.index.difference(full)
     if len(off_grid):
         raise DataError(f"{path}: {count_of(len(off_grid), 'timestamp')} {'is' if len(off_grid) == 1 else 'are'} "
                         f"off the {freq!r} grid, e.g. {off_grid[0]}"
-                        + _frequency_hint(values.index, freq))
+                        + _frequency_hint(values.index, freq, freq_remedy))
     rep.missing_timestamps = len(full) - len(values)
     if rep.missing_timestamps:
         if gaps == "error":
@@ -358,8 +360,9 @@ def _clock_change_hint(stamps: pd.DatetimeIndex) -> str:
             "offset (e.g. 2021-03-28 03:00+02:00) or in UTC")
 
 
-def _frequency_hint(index: pd.DatetimeIndex, freq: str) -> str:
-    """The frequency pandas infers from the first rows (e.g. 'W-MON' for weekly dates on Mondays), as a remedy."""
+def _frequency_hint(index: pd.DatetimeIndex, freq: str, remedy: str = "") -> str:
+    """The frequency pandas infers from the first rows (e.g. 'W-MON' for weekly dates on Mondays), as a remedy
+    (``remedy`` instead of setting ``data.freq`` to it, where the caller's frequency is fixed)."""
     try:
         with warnings.catch_warnings():  # pandas 3 warns that infer_freq will return an offset, not a string
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -367,7 +370,9 @@ def _frequency_hint(index: pd.DatetimeIndex, freq: str) -> str:
     except (TypeError, ValueError):  # fewer than 3 dates, or not regular enough to guess
         return ""
     guess = getattr(guess, "freqstr", guess)
-    return f"; the dates follow {guess!r} (pandas' guess): set data.freq = {guess!r}" if guess and guess != freq else ""
+    if not guess or guess == freq:
+        return f"; {remedy}" if remedy else ""
+    return f"; the dates follow {guess!r} (pandas' guess): " + (remedy or f"set data.freq = {guess!r}")
 
 
 def fill_gaps(values: pd.DataFrame, rep: SeriesReport, path) -> pd.DataFrame:

@@ -14,7 +14,6 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from common.config import ModelSpec, RunConfig, TrainSpec, option
 from common.domain import DataError, Domain, Prepared, count_of, not_found, user_folder
 from common.splits import date_periods
@@ -208,9 +207,7 @@ def new_inputs(prep: Prepared, cfg: RunConfig, opt: EnvironmentalOptions, files:
     if dataset in ("beijing_pm25", "beijing_multisite"):
         return air_inputs(prep, files)
     if dataset == "streamflow_csv":
-        from .basin_csv import read_new_forcing
-
-        from .basin_csv import read_basin_attributes
+        from .basin_csv import read_basin_attributes, read_new_forcing
 
         return streamflow_inputs(prep, opt, None, files, read=lambda f: read_new_forcing(f, opt),
                                  attributes=lambda basin: read_basin_attributes(opt, [basin]))

@@ -1,4 +1,5 @@
-"""Streamflow simulated from new forcing files by a finished CAMELS run (``lstm-suite predict RUN_DIR FILE...``).
+"""Streamflow simulated from new forcing files by a finished CAMELS run (``lstm-suite predict RUN_DIR FILE...``);
+a ``streamflow_csv`` run passes its own readers of basin CSV files and of its attributes file.
 
 Each file is a CAMELS forcing file (the layout the run's product uses); the run's inputs are scaled with its scaler,
 and every day with ``seq_length - 1`` days of earlier forcing gets a simulated flow in mm/day. A model that reads

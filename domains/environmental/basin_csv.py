@@ -41,19 +41,26 @@ def precipitation_input(opt) -> str:
     return ""
 
 
-def read_basin(path: str, opt) -> BasinSeries:
+def _daily(path: str, opt, columns: list[str]):
+    """The file's ``columns`` on the full daily calendar (a missing day becomes a row of NaN) and the reader's report;
+    a missing forcing value (``data.inputs``), on such a day or in a cell, is an error naming the file and date."""
     from domains.social.series import csv_format, load_series_csv
 
+    frame, report = load_series_csv(path, opt.date_column, columns, "D", gaps="keep", freq_remedy=DAILY,
+                                    **csv_format(opt))
+    missing = describe_missing(frame[list(opt.inputs)])
+    if missing:
+        raise DataError(f"{path}: forcing {missing}; a forcing value is never filled: give every day its forcing")
+    return frame, report
+
+
+def read_basin(path: str, opt) -> BasinSeries:
     inputs, flow = list(opt.inputs), opt.flow_column
     if flow in inputs:
         raise DataError(f"data.flow_column {flow!r} is among data.inputs: the observed flow is the target, never an "
                         "input (the model would read the answer)")
-    frame, report = load_series_csv(path, opt.date_column, [*inputs, flow], "D", gaps="keep", freq_remedy=DAILY,
-                                    **csv_format(opt))
+    frame, report = _daily(path, opt, [*inputs, flow])
     notes = [f"{Path(path).name}: {a}" for a in report.actions]
-    missing = describe_missing(frame[inputs])
-    if missing:
-        raise DataError(f"{path}: forcing {missing}; a forcing value is never filled: give every day its forcing")
     q = frame[flow].to_numpy(float)
     negative = np.flatnonzero(q < 0)
     if len(negative):
@@ -121,11 +128,4 @@ def read_basin_attributes(opt, basins: list[str]):
 
 def read_new_forcing(path: str, opt):
     """A new basin file for ``lstm-suite predict``: the run's forcing columns (flow not needed) and the basin name."""
-    from domains.social.series import csv_format, load_series_csv
-
-    frame, _ = load_series_csv(path, opt.date_column, list(opt.inputs), "D", gaps="keep", freq_remedy=DAILY,
-                               **csv_format(opt))
-    missing = describe_missing(frame)
-    if missing:
-        raise DataError(f"{path}: forcing {missing}; a forcing value is never filled: give every day its forcing")
-    return frame, Path(path).stem
+    return _daily(path, opt, list(opt.inputs))[0], Path(path).stem

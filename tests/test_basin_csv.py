@@ -154,7 +154,7 @@ def test_basin_attributes_are_static_inputs_scaled_on_the_training_basins_and_re
     ({"basin": ["alpha"], "area": [1.0]}, r"attrs.csv: no attributes for basin\(s\) \['beta'\]"),
     ({"basin": ["alpha", "beta"], "kind": ["x", "y"]}, r"attrs.csv: attribute\(s\) \['kind'\] are not numeric"),
     ({"basin": ["alpha", "beta"], "area": [1.0, None]}, r"attrs.csv: attribute 'area' is missing for basin"),
-    ({"name": ["alpha", "beta"], "area": [1.0, 2.0]}, r"attrs.csv: no 'basin' column"),
+    ({"name": ["alpha", "beta"], "area": [1.0, 2.0]}, r"attrs.csv: no 'basin' or 'gauge_id' column"),
     ({"basin": ["alpha", "beta", "beta"], "area": [1.0, 2.0, 3.0]}, r"attrs.csv: basin 'beta' has 2 rows"),
 ])
 def test_bad_attribute_files_are_named(tmp_path, rows, message):
@@ -200,3 +200,85 @@ def test_sub_daily_rows_are_refused_with_advice_that_fits_basin_files(tmp_path):
     with pytest.raises(DataError, match=r"alpha.csv: .*off the 'D' grid.*one row per day") as err:
         prepare(config([tmp_path / "alpha.csv"]))
     assert "data.freq" not in str(err.value)
+
+
+def test_caravan_style_attribute_files_join_on_gauge_id_and_data_attributes_picks_columns(tmp_path):
+    """Caravan and NeuralHydrology spread a basin's attributes over several CSV files keyed by ``gauge_id``, some with
+    text columns (name, country): ``data.attributes_file`` takes a list of files, joined by basin, and
+    ``data.attributes`` picks the columns (in that order); a text column not picked is no error."""
+    for k, name in enumerate(("camels_a", "camels_b")):
+        write_basin(tmp_path / f"{name}.csv", seed=k)
+    other = attributes(tmp_path / "attributes_other.csv", {"gauge_id": ["camels_b", "camels_a"],
+                                                           "gauge_name": ["B river", "A creek"], "area": [30.0, 10.0]})
+    climate = attributes(tmp_path / "attributes_caravan.csv", {"gauge_id": ["camels_a", "camels_b"],
+                                                              "aridity": [0.5, 1.5], "p_mean": [3.0, 2.0]})
+    files = [tmp_path / "camels_a.csv", tmp_path / "camels_b.csv"]
+    prep = prepare(config(files, attributes_file=[str(other), str(climate)], attributes=["aridity", "area"]))
+    assert prep.feature_names["static"] == ("aridity", "area")
+    assert prep.scalers["static"]["mean"] == pytest.approx([1.0, 20.0])  # joined by basin, not by row order
+    every = prepare(config(files, attributes_file=str(climate)))  # one file, every column: as before
+    assert every.feature_names["static"] == ("aridity", "p_mean")
+
+
+@pytest.mark.parametrize("tables, data, message", [
+    ({"x.csv": {"gauge_id": ["alpha", "beta"], "name": ["A", "B"], "area": [1.0, 2.0]}}, {},
+     r"x.csv: attribute\(s\) \['name'\] are not numeric.*data.attributes"),
+    ({"x.csv": {"gauge_id": ["alpha", "beta"], "area": [1.0, 2.0]}}, {"attributes": ["aera"]},
+     r"data.attributes: 'aera' is in none of the attribute files \(x.csv\).*did you mean area"),
+    ({"x.csv": {"gauge_id": ["alpha", "beta"], "area": [1.0, 2.0]},
+      "y.csv": {"gauge_id": ["alpha", "beta"], "area": [1.0, 2.0]}}, {},
+     r"y.csv: attribute 'area' is also in .*x.csv"),
+    ({"x.csv": {"gauge_id": ["alpha", "beta"], "area": [1.0, 2.0]}, "y.csv": {"gauge_id": ["alpha"], "slope": [1.0]}},
+     {}, r"y.csv: no attributes for basin\(s\) \['beta'\]"),
+    ({"x.csv": {"gauge_id": ["alpha", "beta"], "basin": ["alpha", "beta"], "area": [1.0, 2.0]}}, {},
+     r"x.csv: both a 'basin' and a 'gauge_id' column"),
+])
+def test_bad_attribute_lists_are_named(tmp_path, tables, data, message):
+    write_basin(tmp_path / "alpha.csv")
+    write_basin(tmp_path / "beta.csv", seed=1)
+    paths = [str(attributes(tmp_path / name, rows)) for name, rows in tables.items()]
+    with pytest.raises(DataError, match=message):
+        prepare(config([tmp_path / "alpha.csv", tmp_path / "beta.csv"], attributes_file=paths, **data))
+
+
+def test_data_attributes_without_an_attributes_file_is_an_error(tmp_path):
+    write_basin(tmp_path / "alpha.csv")
+    with pytest.raises(DataError, match="data.attributes names columns of data.attributes_file"):
+        prepare(config([tmp_path / "alpha.csv"], attributes=["area"]))
+
+
+def test_attributes_that_look_like_streamflow_signatures_are_flagged_in_the_leakage_notes(tmp_path):
+    """CAMELS' hydrological signatures (q_mean, runoff_ratio, baseflow_index, ...) are computed from observed flow
+    over years that include the test period: a static input that reads the answer. They are flagged, not refused."""
+    write_basin(tmp_path / "alpha.csv")
+    write_basin(tmp_path / "beta.csv", seed=1)
+    table = attributes(tmp_path / "hydro.csv", {"basin": ["alpha", "beta"], "q_mean": [1.0, 2.0],
+                                                "runoff_ratio": [0.3, 0.4], "area": [1.0, 2.0]})
+    prep = prepare(config([tmp_path / "alpha.csv", tmp_path / "beta.csv"], attributes_file=str(table)))
+    flagged = [n for n in prep.audit.notes if "q_mean" in n]
+    assert flagged and "runoff_ratio" in flagged[0] and "area" not in flagged[0] and "observed flow" in flagged[0]
+
+
+def test_a_period_the_record_covers_only_in_part_is_said(tmp_path):
+    """A basin whose record ends inside the test period is scored over the days it has; the notes say how many of
+    the period's days that is (before, nothing said it)."""
+    write_basin(tmp_path / "alpha.csv", end="2005-06-30")
+    write_basin(tmp_path / "beta.csv", seed=1)
+    prep = prepare(config([tmp_path / "alpha.csv", tmp_path / "beta.csv"]))
+    said = [n for n in prep.audit.notes if n.startswith("alpha:") and "test" in n]
+    assert said == ["alpha: the record (2000-01-01..2005-06-30) covers 181 of the 730 test days (2005-01-01.."
+                    "2006-12-31)"]
+    assert not [n for n in prep.audit.notes if n.startswith("beta:") and "covers" in n]  # beta has every day
+
+
+@pytest.mark.parametrize("inputs, found", [
+    (["temperature_2m_mean", "total_precipitation_sum"], "total_precipitation_sum"),  # Caravan (ERA5-Land)
+    (["tmax(C)", "prcp(mm/day)"], "prcp(mm/day)"),  # CAMELS' forcing headers
+    (["Rain", "temp"], "Rain"),
+    (["temp", "train_speed"], ""),  # a word of the name, not a part of a word
+])
+def test_the_precipitation_input_is_found_by_a_word_of_its_name(inputs, found):
+    from domains.environmental.basin_csv import precipitation_input
+
+    opt = validate_options(DOMAIN.options, {"inputs": inputs}, DOMAIN.name)
+    assert precipitation_input(opt) == found

@@ -13,6 +13,7 @@ release's), training days without flow left out of the loss, test days without f
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -28,15 +29,15 @@ PRECIPITATION_NAMES = ("prcp", "precip", "precipitation", "rain", "rainfall")  #
 
 
 def precipitation_input(opt) -> str:
-    """The input the baselines sum over windows: ``data.precipitation``, else the input whose name is one of
-    ``PRECIPITATION_NAMES`` or starts with one followed by ``_`` (``rain_mm``); "" when there is none."""
+    """The input the baselines sum over windows: ``data.precipitation``, else the first input with a word of its name
+    (split at anything but letters and digits) in ``PRECIPITATION_NAMES``: ``rain_mm``, Caravan's
+    ``total_precipitation_sum``, CAMELS' ``prcp(mm/day)``; "" when there is none."""
     if opt.precipitation:
         if opt.precipitation not in opt.inputs:
             raise DataError(f"data.precipitation {opt.precipitation!r} is not one of data.inputs {list(opt.inputs)}")
         return opt.precipitation
     for name in opt.inputs:
-        low = name.lower()
-        if low in PRECIPITATION_NAMES or any(low.startswith(p + "_") for p in PRECIPITATION_NAMES):
+        if set(re.split(r"[^a-z0-9]+", name.lower())) & set(PRECIPITATION_NAMES):
             return name
     return ""
 
@@ -90,16 +91,21 @@ def prepare_basin_csv(opt) -> Prepared:
         raise DataError(f"data.basin_files: two files name basin {twice[0]!r} (a basin is named after its file)")
     precipitation = precipitation_input(opt)
     series = [read_basin(f, opt) for f in opt.basin_files]
-    statics = read_basin_attributes(opt, names) if opt.attributes_file else None
+    if opt.attributes and not attribute_files(opt):
+        raise DataError("data.attributes names columns of data.attributes_file, which is not set")
+    statics = read_basin_attributes(opt, names) if attribute_files(opt) else None
     shown = ", ".join(Path(f).name for f in opt.basin_files[:3]) + (", ..." if len(opt.basin_files) > 3 else "")
     label = (f"your basin CSV files ({count_of(len(series), 'basin')}: {shown}; flow {opt.flow_column!r} in the "
              f"files' units; inputs {list(opt.inputs)}"
-             + (f"; static attributes {list(statics.columns)} from {Path(opt.attributes_file).name}"
+             + (f"; static attributes {list(statics.columns)} from "
+                f"{', '.join(Path(f).name for f in attribute_files(opt))}"
                 if statics is not None else "") + f"; periods {list(opt.periods)})")
     prep = prepare_streamflow(series, seq_length=opt.seq_length, test_basins=opt.ungauged_basins, loss=opt.loss,
                               statics=statics,
                               val_stride=opt.val_stride, label=label, input_names=tuple(opt.inputs),
                               periods=date_periods(opt.periods, chronological=False))
+    if statics is not None and flow_signature_note(statics.columns):
+        prep.audit.notes.append(flow_signature_note(statics.columns))
     if not precipitation:
         prep.audit.notes.append(f"no input is named as precipitation ({', '.join(PRECIPITATION_NAMES)}, or "
                                 "data.precipitation): the forcing baselines average every input over their windows")
@@ -107,23 +113,90 @@ def prepare_basin_csv(opt) -> Prepared:
                                target_names=(f"flow {opt.flow_column!r} (the files' units)",))
 
 
-def read_basin_attributes(opt, basins: list[str]):
-    """The numeric attributes of ``basins`` (rows, in that order) from ``data.attributes_file``: a ``basin`` column
-    holding the basin files' names and one column per attribute."""
-    from domains.social.series import csv_format, read_csv
+ID_COLUMNS = ("basin", "gauge_id")  # the suite's name, and Caravan's / NeuralHydrology's
+# CAMELS' hydrological signatures (Addor et al. 2017), computed from observed flow over years that include the test
+# period; names containing FLOW_WORDS are flagged too
+FLOW_SIGNATURES = ("q_mean", "runoff_ratio", "slope_fdc", "baseflow_index", "stream_elas", "q5", "q95", "high_q_freq",
+                   "high_q_dur", "low_q_freq", "low_q_dur", "zero_q_freq", "hfd_mean")
+FLOW_WORDS = ("runoff", "streamflow", "discharge", "baseflow")
 
-    path = opt.attributes_file
-    fmt = csv_format(opt)
-    table = read_csv(path, **{**fmt, "dtype": {"basin": str}})
-    if "basin" not in table.columns:
-        raise DataError(f"{path}: no 'basin' column (the basin files' names, e.g. 'alpha' for alpha.csv); the file has "
-                        f"{list(table.columns)}")
-    table = table.set_index("basin")
+
+def attribute_files(opt) -> list[str]:
+    """``data.attributes_file``: one path or a list of them."""
+    value = opt.attributes_file
+    return [value] if isinstance(value, str) and value else list(value or ())
+
+
+def _attribute_table(path: str, fmt: dict, basins: list[str]):
+    from domains.social.series import read_csv
+
+    table = read_csv(path, **{**fmt, "dtype": dict.fromkeys(ID_COLUMNS, str)})
+    ids = [c for c in ID_COLUMNS if c in table.columns]
+    if not ids:
+        raise DataError(f"{path}: no 'basin' or 'gauge_id' column (the basin files' names, e.g. 'alpha' for "
+                        f"alpha.csv); the file has {list(table.columns)}")
+    if len(ids) == 2:
+        raise DataError(f"{path}: both a 'basin' and a 'gauge_id' column; keep the one that holds the basin files' "
+                        "names")
+    table = table.set_index(ids[0])
     repeated = table.index[table.index.duplicated()]
     if len(repeated):
         raise DataError(f"{path}: basin {repeated[0]!r} has {int((table.index == repeated[0]).sum())} rows; one row "
                         "per basin")
-    return numeric_attributes(table, basins, path)
+    absent = [b for b in basins if b not in table.index]
+    if absent:
+        raise DataError(f"{path}: no attributes for basin(s) {absent}")
+    return table.loc[basins]
+
+
+def read_basin_attributes(opt, basins: list[str]):
+    """The numeric attributes of ``basins`` (rows, in that order) from the files of ``data.attributes_file``, joined by
+    basin: each has a ``basin`` or ``gauge_id`` column holding the basin files' names and one column per attribute;
+    ``data.attributes`` picks the columns (default: every column, which must then all be numeric)."""
+    import pandas as pd
+
+    from common.config import nearest_names
+    from domains.social.series import csv_format
+
+    fmt, files = csv_format(opt), attribute_files(opt)
+    tables, owners = [], {}
+    for path in files:
+        table = _attribute_table(path, fmt, basins)
+        for column in table.columns:
+            owners.setdefault(column, []).append(path)
+        tables.append(table)
+    wanted = list(opt.attributes) or list(owners)
+    unknown = [a for a in wanted if a not in owners]
+    if unknown:
+        shown = ", ".join(Path(f).name for f in files)
+        raise DataError(f"data.attributes: {unknown[0]!r} is in none of the attribute files ({shown})"
+                        f"{nearest_names(unknown[0], owners)}")
+    twice = [a for a in wanted if len(owners[a]) > 1]
+    if twice:
+        first, second = owners[twice[0]][:2]
+        raise DataError(f"{second}: attribute {twice[0]!r} is also in {first}; an attribute the model reads must come "
+                        "from one file (rename one, or leave it out of data.attributes)")
+    owner = {a: owners[a][0] for a in wanted}
+    picked = []
+    for path, table in zip(files, tables):
+        columns = [c for c in wanted if owner[c] == path]
+        text = [c for c in columns if not pd.api.types.is_numeric_dtype(table[c])]
+        if text and not opt.attributes:
+            raise DataError(f"{path}: attribute(s) {text} are not numeric; name the attributes to use in "
+                            "data.attributes")
+        picked.append(numeric_attributes(table[columns], basins, path))
+    return pd.concat(picked, axis=1)[wanted]
+
+
+def flow_signature_note(columns) -> str:
+    """A leakage note for attributes named like streamflow signatures, or ""."""
+    named = [c for c in map(str, columns)
+             if c.lower() in FLOW_SIGNATURES or any(w in c.lower() for w in FLOW_WORDS)]
+    if not named:
+        return ""
+    return (f"attribute(s) {named} look like streamflow signatures, computed from observed flow (CAMELS computes "
+            "them over years that include the test period): a static input that reads the target; leave them out "
+            "unless computed from training years only")
 
 
 def read_new_forcing(path: str, opt):

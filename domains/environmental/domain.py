@@ -69,9 +69,11 @@ class EnvironmentalOptions:
     date_column: str = option("date", datasets=BASIN_CSV)
     flow_column: str = option("", datasets=BASIN_CSV)
     precipitation: str = option("", datasets=BASIN_CSV)
-    # a CSV of static basin attributes: a `basin` column (the basin files' names) and numeric columns, for a regional
-    # model (model.static_join = "step" or "head"); scaled on the training basins only
-    attributes_file: str = option("", datasets=BASIN_CSV)
+    # static basin attributes for a regional model (model.static_join = "step" or "head"), scaled on the training
+    # basins only: one CSV, or a list joined by basin (as Caravan's), each with a `basin` or `gauge_id` column (the
+    # basin files' names); data.attributes picks columns (default: every column, all numeric)
+    attributes_file: str | tuple[str, ...] = option("", datasets=BASIN_CSV)
+    attributes: tuple[str, ...] = option((), datasets=BASIN_CSV)
     sep: str = option(",", datasets=BASIN_CSV)
     decimal: str = option(".", datasets=BASIN_CSV)
     thousands: str = option("", datasets=BASIN_CSV)

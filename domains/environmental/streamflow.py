@@ -82,6 +82,10 @@ def _rows(series: BasinSeries, period: tuple[str, str], seq_length: int, need_fl
     if len(inside) == 0:
         notes.append(f"{series.basin}: no {split} days in the record ({period[0]}..{period[1]})")
         return inside
+    days = (pd.Timestamp(period[1]) - pd.Timestamp(period[0])).days + 1
+    if len(inside) < days:  # scored over the days it has: said, not silent
+        notes.append(f"{series.basin}: the record ({d[0].date()}..{d[-1].date()}) covers {len(inside)} of the {days} "
+                     f"{split} days ({period[0]}..{period[1]})")
     warm = inside[inside >= seq_length - 1]
     if len(warm) < len(inside):
         notes.append(f"{series.basin}: {count_of(len(inside) - len(warm), split + ' day')} without "

@@ -91,7 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     from domains import DOMAINS  # names only: importing the domains does not import TensorFlow
 
     def experiment_args(sp, many: bool = False):
-        sp.add_argument("domain", help=", ".join(DOMAINS) + (", or 'all'" if many else ""))
+        sp.add_argument("domain", nargs="?", help=", ".join(DOMAINS) + (", or 'all'" if many else "")
+                        + " (default: the domain the --config file names)")
         sp.add_argument("--dataset", help="dataset id (default: the domain's default; `lstm-suite list` shows each "
                         "domain's datasets)")
         sp.add_argument("--config", help="TOML run config; flags below override it")
@@ -237,13 +238,26 @@ def _print_result(res) -> None:
     print(f"Data: {res.data_label}. Took {res.seconds:.1f}s. Results in {res.run_dir}")
 
 
+def _domain_name(args) -> str:
+    """The domain named on the command line, else the one the ``--config`` file names."""
+    from domains import DOMAINS
+
+    from .config import ConfigError, load_config
+
+    if args.domain:
+        return args.domain
+    if args.config:
+        return load_config(args.config).domain  # a file without one: an error naming it
+    raise ConfigError(f"name a domain ({', '.join(DOMAINS)}), or give --config FILE that names one")
+
+
 def cmd_train(args) -> int:
     from domains import get_domain
 
     from .config import ConfigError
     from .experiment import run_experiment
 
-    domain = get_domain(args.domain)
+    domain = get_domain(_domain_name(args))
     if getattr(args, "experiment", None) is not None:
         return _run_named_experiments(domain, args)
     if args.profile == "smoke":
@@ -289,6 +303,7 @@ def _latest_run(out: Path, name: str) -> Path | None:
 def cmd_compare(args) -> int:
     from domains import DOMAINS, get_domain
 
+    args.domain = _domain_name(args)
     names = list(DOMAINS) if args.domain == "all" else [get_domain(args.domain).name]  # an unknown name: an error
     for name in names:
         latest = _latest_run(Path(args.out or "runs"), name)

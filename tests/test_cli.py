@@ -69,6 +69,21 @@ def test_bad_config_file_exits_2_with_the_key(tmp_path, capsys):
     assert "unknown domain 'nodomain'" in capsys.readouterr().err
 
 
+def test_train_takes_the_domain_from_the_config_file_when_none_is_named(tmp_path, capsys):
+    """``lstm-suite train --config run.toml``: the file names its domain; before, argparse refused the command line
+    ("the following arguments are required: domain")."""
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('domain = "social"\n[data]\nhorizon = -3\n')  # stops at validation: the file's domain was used
+    assert main(["train", "--config", str(cfg)]) == 2
+    assert "run.toml: domain social: data.horizon: must be >= 0, not -3" in capsys.readouterr().err
+    cfg.write_text("[data]\nhorizon = 3\n")
+    assert main(["train", "--config", str(cfg)]) == 2
+    assert "run.toml: no 'domain' key" in capsys.readouterr().err
+    assert main(["train"]) == 2
+    err = capsys.readouterr().err
+    assert "name a domain" in err and "engineering" in err and "Traceback" not in err
+
+
 def test_compare_names_an_unknown_domain_before_anything_else(tmp_path, capsys):
     assert main(["compare", "nodomain", "--out", str(tmp_path)]) == 2
     out, err = capsys.readouterr()

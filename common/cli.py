@@ -110,6 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     experiment_args(t)
     t.add_argument("--experiment", help="run a domain's named experiment(s) instead, e.g. mechanisms: NAME or 'all' "
                    "(profiles: smoke, quick, full)")
+    t.add_argument("--dry-run", action="store_true", help="validate the config, prepare and audit the data, build the "
+                   "model and name the baselines, then stop: nothing trained, no run directory written")
     experiment_args(sub.add_parser("compare", help="LSTM vs baselines vs published figures (latest run, "
                                    "or a new default run when there is none)"), many=True)
     rp = sub.add_parser("reproduce", help="score a finished run's saved models again on freshly prepared data and "
@@ -259,9 +261,16 @@ def cmd_train(args) -> int:
 
     domain = get_domain(_domain_name(args))
     if getattr(args, "experiment", None) is not None:
+        if getattr(args, "dry_run", False):
+            raise ConfigError("--dry-run checks a training run; named experiments (--experiment) have none")
         return _run_named_experiments(domain, args)
     if args.profile == "smoke":
         raise ConfigError("--profile smoke exists only for named experiments (--experiment)")
+    if getattr(args, "dry_run", False):
+        from .dry_run import dry_run
+
+        dry_run(_config(args, domain), domain)
+        return 0
     _print_result(run_experiment(_config(args, domain), domain, run_name=args.run_name))
     return 0
 
@@ -375,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log noise; Python errors still raise
     args = _parser().parse_args(argv)
     try:
-        if getattr(args, "out", None) and args.command != "predict":  # predict's --out is a file
+        # predict's --out is a file; a dry run writes nothing
+        if getattr(args, "out", None) and args.command != "predict" and not getattr(args, "dry_run", False):
             from .config import make_out_folder
 
             make_out_folder(args.out, "--out")

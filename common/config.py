@@ -410,10 +410,15 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key.strip(), parsed
 
 
-def save_config(cfg: RunConfig, path: str | Path) -> None:
+def config_text(cfg: RunConfig) -> str:
+    """The config as TOML, as a run's ``config.toml`` holds it."""
     import tomli_w
 
-    Path(path).write_text(tomli_w.dumps(cfg.to_dict()), encoding="utf-8")
+    return tomli_w.dumps(cfg.to_dict())
+
+
+def save_config(cfg: RunConfig, path: str | Path) -> None:
+    Path(path).write_text(config_text(cfg), encoding="utf-8")
 
 
 def option(default, *, min=0, max=None, datasets: tuple[str, ...] = (), repeats: bool = False):  # noqa: A002

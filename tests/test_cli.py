@@ -84,6 +84,15 @@ def test_train_takes_the_domain_from_the_config_file_when_none_is_named(tmp_path
     assert "name a domain" in err and "engineering" in err and "Traceback" not in err
 
 
+def test_train_dry_run_says_what_a_run_would_do_and_writes_nothing(tmp_path, capsys):
+    assert main(["train", "engineering", "--dry-run", "--out", str(tmp_path / "runs")]) == 0
+    out = capsys.readouterr().out
+    assert "samples: train" in out and "parameters" in out and "baselines:" in out and "nothing trained" in out
+    assert not (tmp_path / "runs").exists()
+    assert main(["train", "mechanisms", "--experiment", "all", "--dry-run"]) == 2
+    assert "--dry-run" in capsys.readouterr().err
+
+
 def test_compare_names_an_unknown_domain_before_anything_else(tmp_path, capsys):
     assert main(["compare", "nodomain", "--out", str(tmp_path)]) == 2
     out, err = capsys.readouterr()

@@ -128,6 +128,26 @@ def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
     assert again.reproduced, again.problems
 
 
+def test_a_dry_run_prepares_the_data_and_builds_the_model_without_training_or_writing(domain, tmp_path):
+    """``lstm-suite train DOMAIN --dry-run``: the config validated, the data prepared and audited, the model built and
+    the baselines named, as a run would, then nothing trained and no run directory written."""
+    pytest.importorskip("keras")
+    from common.config import apply_overrides
+    from common.dry_run import dry_run
+
+    said = []
+    cfg = apply_overrides(domain.smoke_config(), {"out": str(tmp_path / "runs")})
+    got = dry_run(cfg, domain, log=said.append)
+    fold = (got.prep.folds or [got.prep])[0]
+    assert len(got.model.predict(fold.X_test, verbose=0)) == len(fold.y_test)  # the model the run would train
+    assert got.baselines and not (tmp_path / "runs").exists()
+    text = "\n".join(said)
+    assert f"[{domain.name}] data: {got.prep.data_label}" in text
+    assert f"train {len(fold.y_train)}, validation {len(fold.y_val)}, test {len(fold.y_test)}" in text
+    assert f"{got.model.count_params():,} parameters" in text and "nothing trained" in text
+    assert f'domain = "{domain.name}"' in text and "[training] epochs = " in text  # the resolved config
+
+
 @pytest.mark.parametrize("cell, name", [("gru", "GRU (gru"), ("simple_rnn", "SimpleRNN (simple_rnn")])
 def test_the_table_names_the_recurrent_cell_that_was_trained(tmp_path, cell, name):
     """Before: `--set model.cell=gru` was listed as 'LSTM (gru 8)'."""
@@ -232,11 +252,9 @@ def test_every_named_dataset_prepares_and_builds_its_model_under_both_profiles(n
     environmental camels under the quick profile, social macrodata under the full one (both stopped)."""
     pytest.importorskip("keras")
     import argparse
-    import dataclasses
 
-    from common.builder import build_model
     from common.cli import _config
-    from common.training import _shapes
+    from common.dry_run import dry_run
     from tests.conftest import real_data_or_skip
 
     if NAMED_SETS[name][dataset]:
@@ -245,13 +263,10 @@ def test_every_named_dataset_prepares_and_builds_its_model_under_both_profiles(n
     cfg = _config(argparse.Namespace(set=[], seeds=None, epochs=None, out=None, dataset=dataset, config=None,
                                      profile=profile), domain)
     assert (cfg.dataset, cfg.profile) == (dataset, profile)
-    prep = domain.prepare(cfg, validate_options(domain.options, cfg.data, domain.name))
-    fold = (prep.folds or [prep])[0]
-    timesteps, n_features, n_static, n_future = _shapes(fold.X_train)
-    model = build_model(dataclasses.replace(cfg.model, **prep.model_overrides), n_features,
-                        timesteps if prep.fixed_length else None, n_static, n_future=n_future)
-    out = model.predict(fold.X_test, verbose=0, batch_size=4096)
-    assert len(out) == len(fold.y_test)
+    got = dry_run(cfg, domain, log=lambda m: None)  # what train --dry-run does: prepare, build, name the baselines
+    fold = (got.prep.folds or [got.prep])[0]
+    out = got.model.predict(fold.X_test, verbose=0, batch_size=4096)
+    assert len(out) == len(fold.y_test) and got.baselines
 
 
 def test_unnamed_runs_started_in_the_same_second_get_their_own_directories(tmp_path, monkeypatch):

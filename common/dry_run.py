@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+
 from .config import RunConfig, validate_options
 from .domain import Domain, Prepared, count_of
 from .experiment import describe
@@ -65,6 +67,15 @@ def settings_text(cfg: RunConfig, width: int = 118) -> str:
     return "\n".join(out)
 
 
+def _bytes(X) -> int:
+    return sum(np.asarray(v).nbytes for v in X.values()) if isinstance(X, dict) else np.asarray(X).nbytes
+
+
+def _size(n: float) -> str:
+    return next(f"{n / f:.1f} {unit}" for f, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1, "bytes"))
+                if n >= f or unit == "bytes")
+
+
 def dry_run(cfg: RunConfig, domain: Domain, log: Callable[[str], None] = print) -> DryRun:
     from .builder import build_model
     from .training import _shapes
@@ -84,6 +95,11 @@ def dry_run(cfg: RunConfig, domain: Domain, log: Callable[[str], None] = print) 
     folds = f" (fold 1 of {len(prep.folds)})" if prep.folds else ""
     log(f"{name} samples{folds}: train {len(fold.y_train)}, validation {len(fold.y_val)}, test {len(fold.y_test)}; "
         f"inputs: {_inputs(prep, fold.X_train)}")
+    sizes = [sum(_bytes(getattr(f, f"{x}_{split}")) for f in (prep.folds or [prep]) for x in "Xy")
+             for split in ("train", "val", "test")]
+    log(f"{name} memory: the prepared arrays take {_size(sum(sizes))} (train {_size(sizes[0])}, validation "
+        f"{_size(sizes[1])}, test {_size(sizes[2])}" + (f", over {len(prep.folds)} folds" if prep.folds else "")
+        + ")")
     cudnn = "yes" if spec.cudnn_eligible else "no (a simple RNN cell or recurrent dropout)"
     log(f"{name} model: {describe(spec)}, {spec.head} head, {model.count_params():,} parameters; Keras' cuDNN kernel "
         f"on a GPU: {cudnn}")

@@ -42,6 +42,7 @@ def make_windows(x: np.ndarray, lookback: int, horizon: int = 1, y: np.ndarray |
     n = len(x)
     stop = n if stop is None else stop
     ends = window_ends(n, lookback, horizon, start, stop)[::stride]
+    check_window_memory(len(ends), lookback, x.shape[1], itemsize=x.itemsize)
     Xw = sliding_window_view(x, lookback, axis=0)  # (n - lookback + 1, features, lookback)
     X = np.moveaxis(Xw[ends - lookback], -1, 1)
     if horizon == 0:
@@ -105,8 +106,34 @@ def windows_by_group(x: np.ndarray, y: np.ndarray, groups: np.ndarray, lookback:
         is_last = np.zeros(len(x), bool)
         is_last[starts + lengths - 1] = True
         rows = np.flatnonzero(full | (is_last & np.repeat(lengths < lookback, lengths)))
+    check_window_memory(len(rows), lookback, x.shape[1], itemsize=padded_x.itemsize)
     Xw = sliding_window_view(padded_x, lookback, axis=0)
     X = np.moveaxis(Xw[row_pos[rows] - lookback + 1], -1, 1)
     within = rows - np.repeat(starts, lengths)[rows]
     return GroupWindows(X=X, y=y[rows], groups=groups[rows], ends=within + 1,
                         padded=np.maximum(lookback - (within + 1), 0))
+
+
+def physical_memory() -> int | None:
+    """The machine's physical memory in bytes, or None where the system does not say (``os.sysconf``)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_window_memory(samples: int, steps: int, features: int, what: str = "", remedy: str = "",
+                        itemsize: int = 4, noun: str = "windows") -> None:
+    """Refuse, before building them, windows (``samples`` x ``steps`` x ``features`` values of ``itemsize`` bytes)
+    that would not fit in the machine's physical memory: numpy would stop with a MemoryError, or the system would
+    swap for hours. ``what`` names the data, ``remedy`` says what to change."""
+    need, have = samples * steps * features * itemsize, physical_memory()
+    if have is not None and need > have:
+        from .domain import DataError
+
+        dtype = {4: "float32", 8: "float64"}.get(itemsize, f"{itemsize} bytes each")
+        raise DataError(f"{what + ': ' if what else ''}the {noun} ({samples:,} samples x {steps} steps x {features} "
+                        f"inputs, {dtype}) take {need / 1e9:.1f} GB; this machine has {have / 1e9:.1f} GB of memory"
+                        + (f": {remedy}" if remedy else " (a shorter look-back, fewer inputs or fewer rows fit)"))

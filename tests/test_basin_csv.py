@@ -282,3 +282,13 @@ def test_the_precipitation_input_is_found_by_a_word_of_its_name(inputs, found):
 
     opt = validate_options(DOMAIN.options, {"inputs": inputs}, DOMAIN.name)
     assert precipitation_input(opt) == found
+
+
+def test_basin_windows_larger_than_memory_are_refused_naming_the_remedies(tmp_path, monkeypatch):
+    from common import windows
+
+    write_basin(tmp_path / "alpha.csv")
+    monkeypatch.setattr(windows, "physical_memory", lambda: 2**16)  # a 64 kB machine
+    with pytest.raises(DataError, match=r"the windows \(.* samples x 30 steps x 2 inputs, float32\) take .*"
+                                        r"data.seq_length.*data.val_stride"):
+        prepare(config([tmp_path / "alpha.csv"]))

@@ -454,3 +454,14 @@ def test_a_default_positive_class_that_reads_as_the_negative_one_is_noted(tmp_pa
     assert not any("sort order" in n for n in chosen.audit.notes)
     plain = prepare("fasta", fasta_train=[str(pos), str(neg)], file_labels=["bg", "enh"])
     assert not any("sort order" in n for n in plain.audit.notes)
+
+
+def test_one_hot_sequences_larger_than_memory_are_refused_naming_data_max_length(monkeypatch):
+    from common import windows
+    from common.domain import DataError
+    from domains.genomics.encoding import one_hot
+
+    monkeypatch.setattr(windows, "physical_memory", lambda: 1000)
+    with pytest.raises(DataError, match=r"the one-hot sequences \(3 samples x 200 steps x 4 inputs, float32\).*"
+                                        r"data.max_length"):
+        one_hot(["ACGT" * 50] * 3)

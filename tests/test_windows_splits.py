@@ -196,3 +196,29 @@ def test_the_extrapolation_note_names_the_features_most_beyond_the_training_rang
     note = extrapolation_note({"sequence": train, "static": np.zeros((50, 1))},
                               {"sequence": far, "static": np.full((4, 1), 9.0)}, names=names)
     assert "pressure (100.0% of its values), area (100.0%), temp (4.2%)" in note, note
+
+
+def test_windows_that_cannot_fit_in_memory_are_refused_before_they_are_built(monkeypatch):
+    """The windows are built in memory (float32): a set larger than the machine's memory would die in numpy with a
+    MemoryError, or swap for hours. It is refused first, with the figures and what to change."""
+    from common import windows
+    from common.domain import DataError
+
+    monkeypatch.setattr(windows, "physical_memory", lambda: 16e9)
+    windows.check_window_memory(1000, 365, 5, "CAMELS", remedy="use fewer basins")  # 7 MB: fine
+    with pytest.raises(DataError, match=r"CAMELS: the windows \(4,600,000 samples x 365 steps x 5 inputs, float32\) "
+                                        r"take 33.6 GB; this machine has 16.0 GB of memory: use fewer basins"):
+        windows.check_window_memory(4_600_000, 365, 5, "CAMELS", remedy="use fewer basins")
+    monkeypatch.setattr(windows, "physical_memory", lambda: None)  # unknown (no sysconf): no check
+    windows.check_window_memory(4_600_000, 365, 5, "CAMELS", remedy="")
+
+
+def test_make_windows_and_windows_by_group_check_the_memory_of_what_they_build(monkeypatch):
+    from common import windows
+    from common.domain import DataError
+
+    monkeypatch.setattr(windows, "physical_memory", lambda: 1000)
+    with pytest.raises(DataError, match=r"the windows \(91 samples x 10 steps x 2 inputs, float64\) take"):
+        make_windows(np.zeros((100, 2)), lookback=10, horizon=0)
+    with pytest.raises(DataError, match=r"the windows \(82 samples x 10 steps x 2 inputs, float64\) take"):
+        windows_by_group(np.zeros((100, 2)), np.zeros(100), np.repeat([1, 2], 50), lookback=10)

@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from common.domain import DataError, Prepared, count_of
 from common.evaluation import audit
 from common.splits import Standardizer
+from common.windows import check_window_memory
 
 METRICS = ("nse", "kge", "fhv", "flv", "peak_timing")
 PERIODS = {"train": ("1999-10-01", "2008-09-30"), "val": ("2008-10-01", "2013-09-30"),
@@ -137,6 +138,9 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
                                           "test")
     if sum(len(r) for r in rows["train"].values()) == 0:
         raise DataError(f"{label}: no training days with observed flow in {own['train']}")
+    check_window_memory(sum(len(r) for split in rows.values() for r in split.values()), seq_length,
+                        series[0].x.shape[1], label, "use fewer basins, a shorter data.seq_length, or "
+                        "data.val_stride = k to keep every k-th validation day")
     period = {s.basin: (s.dates >= pd.Timestamp(own["train"][0])) & (s.dates <= pd.Timestamp(own["train"][1]))
               for s in train_series}
     fit_x = np.concatenate([s.x[period[s.basin]] for s in train_series])  # every training-period day

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from common.windows import PAD_VALUE
+from common.windows import PAD_VALUE, check_window_memory
 
 ALPHABET = "ACGT"
 _COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
@@ -36,6 +36,8 @@ def one_hot(seqs: list[str], length: int | None = None, pad: str = "zero") -> np
     (``pad="mask"``, skipped by the builder's Masking layer). Longer sequences are an error here:
     crop them first with ``crop_center``."""
     length = length or max(len(s) for s in seqs)
+    check_window_memory(len(seqs), length, 4, remedy="data.max_length crops every sequence to that many bases around "
+                        "its centre", noun="one-hot sequences")
     fill = {"zero": 0.0, "mask": PAD_VALUE}[pad]
     out = np.full((len(seqs), length, 4), fill, dtype=np.float32)
     for i, s in enumerate(seqs):

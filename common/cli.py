@@ -127,6 +127,16 @@ def _parser() -> argparse.ArgumentParser:
                     "saves none), in columns named as in predictions.csv")
     pr.add_argument("--out", help="the CSV to write (default: predictions-<run directory name>.csv in the current "
                     "folder)")
+    cf = sub.add_parser("config", help="print the config a train command would run, as TOML (every key), to start a "
+                        "config file from: lstm-suite config DOMAIN --dataset ID --profile full > my.toml")
+    cf.add_argument("domain", help=", ".join(DOMAINS))
+    cf.add_argument("--dataset", help="dataset id (default: the domain's default)")
+    cf.add_argument("--config", help="TOML run config to complete; flags below override it")
+    cf.add_argument("--profile", choices=["quick", "full"], help="default config profile (default quick)")
+    cf.add_argument("--seeds", type=int, help="number of seeds (training.seeds)")
+    cf.add_argument("--epochs", type=int, help="maximum epochs (training.epochs)")
+    cf.add_argument("--out", help="folder for run directories (out)")
+    cf.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
     tb = sub.add_parser("tabulate", help="finished runs side by side, a table per domain and dataset: the config keys "
                         "that differ between them and each run's scores (mean and sd over seeds), best first")
     tb.add_argument("paths", nargs="+", metavar="RUN_DIR_OR_FOLDER", help="run directories, or folders of them "
@@ -373,7 +383,16 @@ def cmd_tabulate(args) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare, "run": cmd_run,
+def cmd_config(args) -> int:
+    from domains import get_domain
+
+    from .config import config_text
+
+    print(config_text(_config(args, get_domain(args.domain))), end="")
+    return 0
+
+
+COMMANDS = {"config": cmd_config, "list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare, "run": cmd_run,
             "reproduce": cmd_reproduce, "predict": cmd_predict, "tabulate": cmd_tabulate}
 
 
@@ -384,8 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log noise; Python errors still raise
     args = _parser().parse_args(argv)
     try:
-        # predict's --out is a file; a dry run writes nothing
-        if getattr(args, "out", None) and args.command != "predict" and not getattr(args, "dry_run", False):
+        # predict's --out is a file; config and a dry run write nothing
+        writes_runs = args.command not in ("predict", "config") and not getattr(args, "dry_run", False)
+        if getattr(args, "out", None) and writes_runs:
             from .config import make_out_folder
 
             make_out_folder(args.out, "--out")

@@ -93,6 +93,27 @@ def test_train_dry_run_says_what_a_run_would_do_and_writes_nothing(tmp_path, cap
     assert "--dry-run" in capsys.readouterr().err
 
 
+def test_config_prints_the_resolved_config_as_a_file_train_takes_back(tmp_path, capsys):
+    """``lstm-suite config DOMAIN [--dataset] [--profile] [--set]`` prints the TOML a run would save, so a config file
+    can start from a dataset's own settings (a file's missing keys take the generic defaults, not a profile's)."""
+    from common.cli import _config
+    from common.config import load_config
+    from domains import get_domain
+
+    argv = ["environmental", "--dataset", "streamflow_csv", "--profile", "full", "--set", "data.flow_column=Q"]
+    assert main(["config", *argv]) == 0
+    path = tmp_path / "my.toml"
+    path.write_text(capsys.readouterr().out)
+    import argparse
+
+    expected = _config(argparse.Namespace(set=["data.flow_column=Q"], seeds=None, epochs=None, out=None,
+                                          dataset="streamflow_csv", config=None, profile="full"),
+                       get_domain("environmental"))
+    assert load_config(path) == expected  # every key written out: nothing falls back to a generic default
+    assert main(["config", "environmental", "--dataset", "nope"]) == 2
+    assert "dataset 'nope' is not one of environmental's" in capsys.readouterr().err
+
+
 def test_compare_names_an_unknown_domain_before_anything_else(tmp_path, capsys):
     assert main(["compare", "nodomain", "--out", str(tmp_path)]) == 2
     out, err = capsys.readouterr()

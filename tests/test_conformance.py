@@ -50,6 +50,17 @@ def test_default_config_validates(domain, profile):
         assert options_outside_dataset(domain.options, c.data, c.dataset) == [], c
 
 
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_the_printed_config_loads_back_as_the_same_config(domain, profile, tmp_path):
+    """What ``lstm-suite config`` prints for every domain's defaults is a config file that gives the same run."""
+    from common.config import config_text, load_config
+
+    cfg = domain.default_config(profile)
+    path = tmp_path / "c.toml"
+    path.write_text(config_text(cfg), encoding="utf-8")
+    assert load_config(path) == cfg
+
+
 def test_prepare_splits_and_scalers(smoke):
     cfg, prep = smoke
     assert isinstance(prep, Prepared) and isinstance(prep.audit, LeakageReport)

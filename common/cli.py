@@ -384,11 +384,28 @@ def cmd_tabulate(args) -> int:
 
 
 def cmd_config(args) -> int:
+    """The config as TOML; under ``[data]``, the dataset's options left at their defaults follow as comments."""
+    import dataclasses
+
+    import tomli_w
+
     from domains import get_domain
 
     from .config import config_text
 
-    print(config_text(_config(args, get_domain(args.domain))), end="")
+    domain = get_domain(args.domain)
+    cfg = _config(args, domain)
+    text = config_text(cfg)
+    if "\n[data]\n" not in f"\n{text}":
+        text += "\n[data]\n"
+    unset = [f for f in dataclasses.fields(domain.options) if f.name not in cfg.data
+             and (not f.metadata.get("datasets") or cfg.dataset in f.metadata["datasets"])]
+    if unset:
+        text += f"# the other options of dataset {cfg.dataset or 'default'!r}, at their defaults:\n"
+    for f in unset:
+        default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        text += "".join(f"# {line}\n" for line in tomli_w.dumps({f.name: default}).splitlines())
+    print(text, end="")
     return 0
 
 

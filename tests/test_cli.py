@@ -110,6 +110,10 @@ def test_config_prints_the_resolved_config_as_a_file_train_takes_back(tmp_path, 
                                           dataset="streamflow_csv", config=None, profile="full"),
                        get_domain("environmental"))
     assert load_config(path) == expected  # every key written out: nothing falls back to a generic default
+    text = path.read_text()
+    # the dataset's other [data] options, commented out with their defaults; none of another dataset's
+    assert '\n# date_column = "date"\n' in text and "\n# basin_files = []\n" in text and "camels_root" not in text
+    assert "\nflow_column = " in text and "# flow_column" not in text  # a set option is written, not commented
     assert main(["config", "environmental", "--dataset", "nope"]) == 2
     assert "dataset 'nope' is not one of environmental's" in capsys.readouterr().err
 

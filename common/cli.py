@@ -386,12 +386,13 @@ def cmd_tabulate(args) -> int:
 def cmd_config(args) -> int:
     """The config as TOML; under ``[data]``, the dataset's options left at their defaults follow as comments."""
     import dataclasses
+    import textwrap
 
     import tomli_w
 
     from domains import get_domain
 
-    from .config import config_text
+    from .config import config_text, option_comments
 
     domain = get_domain(args.domain)
     cfg = _config(args, domain)
@@ -402,8 +403,10 @@ def cmd_config(args) -> int:
              and (not f.metadata.get("datasets") or cfg.dataset in f.metadata["datasets"])]
     if unset:
         text += f"# the other options of dataset {cfg.dataset or 'default'!r}, at their defaults:\n"
+    notes = option_comments(domain.options)
     for f in unset:
         default = f.default_factory() if f.default is dataclasses.MISSING else f.default
+        text += "".join(f"# {line}\n" for line in textwrap.wrap(notes.get(f.name, ""), 116))
         text += "".join(f"# {line}\n" for line in tomli_w.dumps({f.name: default}).splitlines())
     print(text, end="")
     return 0

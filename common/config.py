@@ -428,6 +428,32 @@ def option(default, *, min=0, max=None, datasets: tuple[str, ...] = (), repeats:
     return field(default=default, metadata={"min": min, "max": max, "datasets": tuple(datasets), "repeats": repeats})
 
 
+def option_comments(cls: type) -> dict[str, str]:
+    """The comment of each field of an options dataclass, read from its source: the comment lines right above the
+    field and the comment after it on its line, joined. Fields without one are left out; a class without source
+    (e.g. defined in an interactive session) gives none."""
+    import inspect
+    import re
+
+    try:
+        lines = inspect.getsource(cls).splitlines()
+    except (OSError, TypeError):
+        return {}
+    names, notes, above = {f.name for f in dataclasses.fields(cls)}, {}, []
+    for line in lines[1:]:
+        text = line.strip()
+        if text.startswith("#"):
+            above.append(text.lstrip("#").strip())
+            continue
+        field_line = re.match(r"(\w+)\s*:[^#]*(?:#\s*(.*))?$", text)
+        if field_line and field_line.group(1) in names:
+            said = " ".join([*above, field_line.group(2) or ""]).strip()
+            if said:
+                notes[field_line.group(1)] = said
+        above = []
+    return notes
+
+
 def options_outside_dataset(cls: type, keys, dataset: str) -> list[str]:
     """Messages for the ``[data]`` keys among ``keys`` that the options dataclass ``cls`` marks as used by other
     datasets than ``dataset`` only: a user setting one would otherwise see it silently ignored."""

@@ -114,6 +114,8 @@ def test_config_prints_the_resolved_config_as_a_file_train_takes_back(tmp_path, 
     # the dataset's other [data] options, commented out with their defaults; none of another dataset's
     assert '\n# date_column = "date"\n' in text and "\n# basin_files = []\n" in text and "camels_root" not in text
     assert "\nflow_column = " in text and "# flow_column" not in text  # a set option is written, not commented
+    # each with the comment its options class gives it in the source, above it
+    assert "# keep every k-th validation day (faster CPU epochs)\n# val_stride = 1\n" in text
     assert main(["config", "environmental", "--dataset", "nope"]) == 2
     assert "dataset 'nope' is not one of environmental's" in capsys.readouterr().err
 

@@ -203,3 +203,16 @@ def test_a_number_where_text_is_expected_says_to_quote_it():
         validate_options(get_domain("environmental").options, {"basins": [1022500]}, "environmental")
     with pytest.raises(ConfigError, match=r'data.target: expected str, got float 2.5: write it in quotes \("2.5"'):
         validate_options(get_domain("social").options, {"target": 2.5}, "social")
+
+
+def test_option_comments_are_read_from_the_options_class_source():
+    """The comment lines above a field and the comment after it, joined: what ``lstm-suite config`` prints."""
+    from common.config import option_comments
+    from domains.genomics.domain import GenomicsOptions
+
+    notes = option_comments(GenomicsOptions)
+    assert notes["rc_augment"] == "add reverse complements to the LSTM's training data"
+    assert notes["long_range_length"].startswith("the long-range task's longest sequence; its shortest is a quarter")
+    assert notes["label_csv"] == "... or an id,label CSV ..."
+    assert notes["fasta_test"] == "optional; without it a stratified 20% of fasta_train is held out"
+    assert "seed" in notes and "layer" in notes and "datasets an option applies to" not in notes["layer"]

@@ -63,8 +63,8 @@ class EnvironmentalOptions:
     lookback: int = option(0, datasets=("co2", "beijing_pm25", *MULTISITE))
     horizon: int = option(52, min=1, datasets=("co2",))  # weeks ahead (Beijing: always 1, 6 and 24 hours)
     # streamflow_csv: your basin files (one CSV per basin, named after the file), their date and flow columns, the
-    # input the baselines sum over windows (default: the one named prcp / precip / precipitation / rain / rainfall),
-    # and how the files are written (as the social domain's CSV options)
+    # input the baselines sum over windows (default: the first with prcp, precip, precipitation, rain or rainfall as a
+    # word of its name), and how the files are written (as the social domain's CSV options)
     basin_files: tuple[str, ...] = option((), datasets=BASIN_CSV)
     date_column: str = option("date", datasets=BASIN_CSV)
     flow_column: str = option("", datasets=BASIN_CSV)

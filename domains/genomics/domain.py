@@ -33,7 +33,9 @@ CLASSES = {("ienhancer2l", 1): ("non-enhancer", "enhancer"), ("ienhancer2l", 2):
 
 @dataclass(frozen=True)
 class GenomicsOptions:
-    # datasets an option applies to (common.config.option); setting it for another dataset is an error
+    """The ``[data]`` options; ``option(datasets=...)`` names the datasets one applies to (setting it for another
+    dataset is an error)."""
+
     layer: int = option(1, datasets=("ienhancer2l",))  # 1 = enhancer vs non-enhancer, 2 = strong vs weak enhancer
     split: str = "standard"  # standard | leak_free (training minus sequences found in test, on either strand)
     val_fraction: float = 0.1  # stratified, strand-grouped hold-out of training for early stopping

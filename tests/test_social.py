@@ -541,3 +541,23 @@ def test_a_text_column_among_the_channels_is_named_as_not_numeric(tmp_path):
     with pytest.raises(DataError, match=r"column 'day' holds text, not numbers \(14 of 14 cells, e.g. 'Mon'\): "
                                         r"data.columns takes numeric columns only"):
         load_series_csv(path, "date", ["day", "y"], "D")
+
+
+@pytest.mark.parametrize("freq, season, said", [
+    ("h", 1, "hourly rows ('h') usually have season 24"), ("D", 1, "daily rows ('D') usually have season 7"),
+    ("W-SUN", 1, "weekly rows ('W-SUN') usually have season 52"), ("MS", 1, "monthly rows ('MS') usually have season 12"),
+    ("h", 24, ""), ("2h", 1, "rows every 2 hours ('2h') usually have season 12"), ("7D", 1, ""),
+])
+def test_a_user_csv_left_at_season_1_gets_a_note_naming_its_frequencys_season(tmp_path, freq, season, said):
+    """With ``data.season = 1`` (the default) MASE scales by the naive forecast and there is no seasonal naive
+    baseline: for hourly data with a daily cycle that is not the honest comparison, so the notes say which season
+    the rows' frequency usually has (nothing is changed: the setting stays the user's)."""
+    dates = pd.date_range("2020-01-06", periods=300, freq=freq)
+    pd.DataFrame({"date": dates, "y": np.sin(np.arange(300)), "x": np.cos(np.arange(300))}).to_csv(
+        tmp_path / "s.csv", index=False)
+    cfg = RunConfig(domain="social", dataset="csv", data={"path": str(tmp_path / "s.csv"), "columns": ["x", "y"],
+                                                          "freq": freq, "season": season, "lookback": 8,
+                                                          "horizon": 2})
+    prep = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, DOMAIN.name))
+    notes = [n for n in prep.audit.notes if "data.season" in n]
+    assert (notes and said in notes[0] and "seasonal naive" in notes[0]) if said else not notes

@@ -27,7 +27,9 @@ CMAPSS, RUL = ("cmapss",), ("cmapss", "generated")  # RUL: the remaining-useful-
 
 @dataclass(frozen=True)
 class EngineeringOptions:
-    # datasets an option applies to (common.config.option); setting it for another dataset is an error
+    """The ``[data]`` options; ``option(datasets=...)`` names the datasets one applies to (setting it for another
+    dataset is an error)."""
+
     subset: str = option("FD001", datasets=CMAPSS)  # FD001..FD004
     # a folder holding train_/test_/RUL_<subset>.txt in NASA's layout (overrides the registry)
     data_dir: str = option("", datasets=CMAPSS)

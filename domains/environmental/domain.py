@@ -36,7 +36,9 @@ ALL_STREAMFLOW = (*STREAMFLOW, *BASIN_CSV)
 
 @dataclass(frozen=True)
 class EnvironmentalOptions:
-    # datasets an option applies to (common.config.option); setting it for another dataset is an error
+    """The ``[data]`` options; ``option(datasets=...)`` names the datasets one applies to (setting it for another
+    dataset is an error)."""
+
     # a CAMELS folder (basin_mean_forcing/, usgs_streamflow/, camels_attributes_v2.0/)
     camels_root: str = option("", datasets=CAMELS)
     # gauge ids; empty: every basin with a streamflow file under camels_root

@@ -38,7 +38,9 @@ CSV = ("csv",)
 
 @dataclass(frozen=True)
 class SocialOptions:
-    # datasets an option applies to (common.config.option); setting it for another dataset is an error
+    """The ``[data]`` options; ``option(datasets=...)`` names the datasets one applies to (setting it for another
+    dataset is an error)."""
+
     lookback: int = 0  # 0: the dataset's default (ILI 104, exchange rate 96, macrodata 16, csv 24)
     horizon: int = 0  # 0: the dataset's first benchmark horizon (ILI 24, exchange rate 96, macrodata 4, csv 12)
     # b > 0: score only the first floor(n/b)*b test windows, as a drop_last test loader with batch b does (the
@@ -126,11 +128,21 @@ def prepare(cfg: RunConfig, opt: SocialOptions) -> Prepared:
         if off:  # the decoder reads covariates for one target: these options have no meaning there
             prep.model_overrides = {**prep.model_overrides, **{k: False for k in off}}
             prep.audit.notes.append(f"model.{' and model.'.join(off)} turned off: not used by the rolling-origin decoder")
-        return prep
+        return _with_season_note(prep, cfg, opt)
     data, lookback, horizon = _data(cfg, opt)
     if opt.test_drop_last < 0:
         raise DataError("data.test_drop_last must be >= 0")
-    return prepare_ltsf(data, lookback, horizon, opt.test_drop_last)
+    prep = prepare_ltsf(data, lookback, horizon, opt.test_drop_last)
+    return _with_season_note(prep, cfg, opt)
+
+
+def _with_season_note(prep: Prepared, cfg: RunConfig, opt: SocialOptions) -> Prepared:
+    from .series import season_note
+
+    note = season_note(opt.freq, opt.season) if cfg.dataset == "csv" else ""
+    if note:
+        prep.audit.notes.append(note)
+    return prep
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:

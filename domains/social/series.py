@@ -401,3 +401,38 @@ def fill_gaps(values: pd.DataFrame, rep: SeriesReport, path) -> pd.DataFrame:
     rep.actions.append("; ".join(parts))
     return filled
 
+
+
+def usual_season(freq: str) -> tuple[int, str]:
+    """The season rows of frequency ``freq`` usually have, and how to name the rows: hours and minutes a day,
+    days a week, weeks, months and quarters a year, business days a week; (1, "") when there is none or the step
+    does not divide the cycle (e.g. "7D": one row a week on a daily grid)."""
+    from pandas.tseries.frequencies import to_offset
+
+    try:
+        offset = to_offset(freq)
+    except ValueError:
+        return 1, ""
+    kind, n = type(offset).__name__, offset.n
+    cycles = {"Hour": (24, "hour"), "Minute": (1440, "minute"), "Day": (7, "day"), "BusinessDay": (5, "business day"),
+              "Week": (52, "week"), "MonthBegin": (12, "month"), "MonthEnd": (12, "month"),
+              "QuarterBegin": (4, "quarter"), "QuarterEnd": (4, "quarter")}
+    if kind not in cycles:
+        return 1, ""
+    cycle, unit = cycles[kind]
+    if n == 1:
+        adjective = {"hour": "hourly", "minute": "minute", "day": "daily", "business day": "business-day",
+                     "week": "weekly", "month": "monthly", "quarter": "quarterly"}[unit]
+        return cycle, f"{adjective} rows"
+    if kind in ("Hour", "Minute") and cycle % n == 0 and cycle // n > 1:
+        return cycle // n, f"rows every {n} {unit}s"
+    return 1, ""
+
+
+def season_note(freq: str, season: int) -> str:
+    """A note for ``data.season = 1`` on rows whose frequency usually has a season; "" otherwise."""
+    usual, rows = usual_season(freq)
+    if season != 1 or usual <= 1:
+        return ""
+    return (f"data.season = 1: MASE scales by the naive forecast's error and there is no seasonal naive baseline; "
+            f"{rows} ({freq!r}) usually have season {usual}: set data.season = {usual} for both")

@@ -151,6 +151,8 @@ class Prepared:
     target_names: tuple[str, ...] = ()  # a name per position of one test sample's y (flattened), e.g. "OT +3"
     feature_names: Any = ()  # a name per input feature (the last axis of X), or a dict of them per key of a dict X;
     # predict's note on inputs beyond the training range names them
+    bootstrap_block: int = 1  # consecutive test samples the significance check resamples together: forecast windows
+    # that share target steps (the horizon), or days of one basin's autocorrelated flow; 1: independent samples
     folds: list | None = None  # refitting evaluation (e.g. rolling origin with refit): Prepared objects whose test
     # sets, concatenated in order, are this one's; every model is fitted on each fold's training data in turn
 

@@ -25,6 +25,8 @@ from .config import (ConfigError, RunConfig, check_run_name, dotted_keys, make_o
 from .domain import Domain, Prepared
 from .download import record_fetches, user_files
 from .evaluation import comparison_table, load_published, summarize_seeds, write_table
+from .significance import compare_to_baselines
+from .significance import markdown as significance_markdown
 from .metrics import compute
 from .training import LSTMEstimator, environment_record, write_json
 
@@ -354,6 +356,11 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log, resuming: boo
     if prep.audit.notes:  # what the data preparation did or found (crops, gaps, held-out entities, flat channels)
         header += "\n\nNotes on the data:\n" + "\n".join(f"- {n}" for n in prep.audit.notes)
     write_table(table, run_dir, header=header)
+    lstm_column = "lstm_ensemble" if "lstm_ensemble" in columns else f"lstm_seed{cfg.training.seed}"
+    significance = compare_to_baselines(prep, columns, lstm_column, list(base_scores), seed=cfg.training.seed)
+    write_json(run_dir / "significance.json", significance)
+    with open(run_dir / "comparison.md", "a", encoding="utf-8") as report:
+        report.write("\n" + significance_markdown(significance))
     if domain.plots is not None and first_est is not None:
         figures = domain.plots(prep, first_est, columns, run_dir)
         log(f"[{domain.name}] plots: {', '.join(str(f) for f in figures)}")

@@ -1,5 +1,6 @@
 """``lstm-suite run``: the main job. Every domain's default experiment in one profile, then one summary table that
-says, per domain, the LSTM's score, the best baseline's and whether the LSTM is ahead of it."""
+says, per domain, the LSTM's score, the best baseline's, whether the LSTM is ahead of it and whether that is
+beyond the test set's sampling noise (the run's significance.json)."""
 from __future__ import annotations
 
 import time
@@ -42,7 +43,7 @@ def run_main_job(out: Path, profile: str) -> int:
         best, best_value = _best_baseline(rest, first)
         rows.append({"domain": name, "dataset": cfg.dataset, "data": res.data_label, "metric": first,
                      "LSTM": lstm_row[first], "best baseline": best,
-                     "LSTM vs baseline": _standing(lstm_row[first], best_value, first),
+                     "LSTM vs baseline": _standing(lstm_row[first], best_value, first) + _noise(res.run_dir, best),
                      "seconds": f"{res.seconds:.0f}", "run directory": str(res.run_dir)})
         if domain.run_experiments is not None and domain.experiments_in_main_job:
             folder, claims = domain.run_experiments(["all"], profile, str(out), run_name=stamp)
@@ -68,6 +69,21 @@ def _best_baseline(rows, metric: str) -> tuple[str, float | None]:
         return "", None
     v, m = (max if GREATER_IS_BETTER.get(metric, False) else min)(vals)
     return f"{m}: {v:.4g}", v
+
+
+def _noise(run_dir: Path, best: str) -> str:
+    """``", within noise"`` or ``", beyond noise"``: whether the paired bootstrap interval of the LSTM's difference
+    from the best baseline (``"name: value"``) excludes 0, from the run's ``significance.json``; "" without one."""
+    import json
+
+    path = Path(run_dir) / "significance.json"
+    if not best or not path.is_file():
+        return ""
+    name = best.rsplit(": ", 1)[0]
+    verdict = next((r["verdict"] for r in json.loads(path.read_text(encoding="utf-8"))["rows"]
+                    if r["baseline"] == name), "")
+    return {"within noise": ", within noise", "LSTM better": ", beyond noise",
+            "baseline better": ", beyond noise"}.get(verdict, "")
 
 
 def _standing(lstm, best, metric: str) -> str:

@@ -181,6 +181,19 @@ def test_the_main_jobs_summary_says_whether_the_lstm_is_ahead_of_its_best_baseli
     assert _best_baseline(rows.iloc[2:], "rmse") == ("", None)
 
 
+def test_the_standing_says_whether_the_difference_from_the_best_baseline_is_beyond_the_test_sets_noise(tmp_path):
+    """A 'behind' within the test set's sampling noise is not a 'behind' a scientist would report."""
+    import json
+
+    from common.main_job import _noise
+
+    rows = [{"baseline": "GBM", "verdict": "within noise"}, {"baseline": "ridge: l2", "verdict": "baseline better"}]
+    (tmp_path / "significance.json").write_text(json.dumps({"rows": rows}))
+    assert _noise(tmp_path, "GBM: 7.44") == ", within noise"
+    assert _noise(tmp_path, "ridge: l2: 0.5") == ", beyond noise"  # the name may hold ': ' itself
+    assert _noise(tmp_path, "other: 1") == "" and _noise(tmp_path / "absent", "GBM: 1") == ""
+
+
 def test_a_dataset_with_its_own_model_starts_from_the_domains_dataset_config():
     import argparse
 

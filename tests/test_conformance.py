@@ -126,6 +126,11 @@ def test_one_epoch_train_writes_a_complete_run_directory(domain, tmp_path):
     report = (res.run_dir / "comparison.md").read_text()  # what `lstm-suite compare` prints
     for note in json.loads((res.run_dir / "leakage.json").read_text())["notes"]:
         assert note in report
+    # the LSTM against each baseline with the test set's sampling noise: significance.json and a section of the report
+    sig = json.loads((res.run_dir / "significance.json").read_text())
+    assert [r["baseline"] for r in sig["rows"]] == list(res.baselines) and sig["lstm"] == "lstm_seed0"
+    assert sig["metric"] == list(res.lstm)[0] and "paired bootstrap interval" in report
+    assert all(r["verdict"] in ("LSTM better", "baseline better", "within noise", "undefined") for r in sig["rows"])
     predictions = pd.read_csv(res.run_dir / "predictions.csv")  # sample, its keys, position, target name, y_true
     keys = list(predictions.columns[1:predictions.columns.get_loc("position")])
     assert predictions.columns[0] == "sample" and set(keys) >= TEST_KEYS.get(cfg.domain, set())

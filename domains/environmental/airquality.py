@@ -193,6 +193,7 @@ def prepare_air(stations: list[Station], *, lookback: int = 48, periods: dict | 
         X_train=sets["train"][0], y_train=sets["train"][1], X_val=sets["val"][0], y_val=sets["val"][1],
         X_test=sets["test"][0], y_test=sets["test"][1], metrics=METRICS, data_label=label,
         model_overrides={"head": "forecast", "horizon": len(HORIZONS), "n_targets": 1},
+        bootstrap_block=int(max(HORIZONS)),  # hourly windows whose 24 h targets overlap are resampled together
         scalers={"inputs": scaler.to_dict()}, scaler_fit_rows={"inputs": fit_rows},
         split={"kind": "grouped" if test_stations else "periods", "periods": periods, "lookback": lookback,
                "horizons": list(HORIZONS), "test_stations": list(test_stations) or names,

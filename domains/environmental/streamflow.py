@@ -205,6 +205,7 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         model_overrides=overrides, scalers=scalers, scaler_fit_rows=fit_rows, split=split_info, audit=rep,
         to_report_units=lambda a: qs.inverse_transform(np.asarray(a, float).reshape(-1, 1)).reshape(np.shape(a)),
         published_key=published_key, metric_groups=meta["test"][0],
+        bootstrap_block=30,  # a month of days: a basin's daily flow errors are autocorrelated over days to weeks
         test_keys={"basin": meta["test"][0], "date": pd.DatetimeIndex(meta["test"][1]).strftime("%Y-%m-%d").to_numpy()},
         target_names=("streamflow (mm/day)",),
         feature_names={"sequence": tuple(input_names), "static": tuple(map(str, statics.columns))}

@@ -119,6 +119,7 @@ def prepare_ltsf(data: LTSFData, lookback: int, horizon: int, test_drop_last: in
     return Prepared(
         X_train=sets["train"][0], y_train=sets["train"][1], X_val=sets["val"][0], y_val=sets["val"][1],
         X_test=sets["test"][0], y_test=sets["test"][1], metrics=METRICS, data_label=data.label,
+        bootstrap_block=horizon,  # consecutive stride-1 windows share horizon - 1 target steps
         model_overrides={"head": "forecast", "horizon": horizon, "n_targets": channels},
         scalers={"channels": scaler.to_dict()}, scaler_fit_rows={"channels": original_train},
         split={"kind": "chronological", "protocol": "LTSF Dataset_Custom 7:1:2", "n": n, "lookback": lookback,

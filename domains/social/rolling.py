@@ -184,6 +184,7 @@ def prepare_rolling(data: RollingData, lookback: int, horizon: int, count: int, 
         X_train=sets["train"][0], y_train=sets["train"][1], X_val=sets["val"][0], y_val=sets["val"][1],
         X_test=sets["test"][0], y_test=sets["test"][1], metrics=metrics, data_label=data.label,
         model_overrides={"head": "quantile", "horizon": horizon, "n_targets": 1},
+        bootstrap_block=-(-horizon // step),  # forecasts whose target rows overlap are resampled together
         scalers={"target": target_scaler.to_dict(), "covariates": cov_scaler.to_dict()},
         scaler_fit_rows={"target": yt[:val_start], "covariates": cov[:val_start]},
         split={"kind": "chronological",

@@ -1,0 +1,144 @@
+"""Is the LSTM's difference from a baseline larger than the test set's sampling noise?
+
+A paired bootstrap (Efron & Tibshirani 1993, ch. 13, percentile interval): the test samples are resampled with
+replacement, both models are scored on each resample with the table's own metric (``experiment.score``: per entity
+and the median over entities where the data have entities), and the 2.5 and 97.5 percentiles of the resampled
+differences give the 95% interval. Samples are drawn in blocks of ``Prepared.bootstrap_block`` consecutive samples
+(the moving-block bootstrap, Kunsch 1989), because overlapping forecast windows share target steps and a basin's
+daily flow is autocorrelated; with ``Prepared.metric_groups`` each entity is resampled from its own samples only,
+so every resample holds the same basins (the question is the test period's noise, not the choice of basins).
+The same resamples serve every baseline. The interval says nothing about seed-to-seed variation (the table's
+``± sd`` does); an interval that excludes 0 is a difference the test set supports. scipy's ``stats.bootstrap``
+has no block or per-entity resampling, hence the few lines here.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+N_RESAMPLES = 1000
+LEVEL = 0.95
+FAST_METRICS = ("mse", "rmse", "mae")  # a resample's value follows from per-sample sums and counts
+BUDGET_S = 10.0  # other metrics score every resample: fewer resamples (not below MIN_RESAMPLES) where that is slow
+MIN_RESAMPLES = 200
+
+
+def block_resample(groups: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of one resample: within each group (samples in order, each group contiguous or not), blocks of
+    ``block`` consecutive samples of that group, starting anywhere a whole block fits, drawn with replacement until
+    the group's size, cut to it. ``block`` 1: the ordinary bootstrap."""
+    out = []
+    for g in dict.fromkeys(np.asarray(groups).tolist()):
+        members = np.flatnonzero(groups == g)
+        n = len(members)
+        b = max(1, min(block, n))
+        starts = rng.integers(0, n - b + 1, size=-(-n // b))
+        out.append(members[(starts[:, None] + np.arange(b)).ravel()[:n]])
+    return np.concatenate(out)
+
+
+def _unit(prep, n: int, groups) -> str:
+    entities = len(set(np.asarray(groups).tolist()))
+    block = f"blocks of {prep.bootstrap_block} consecutive test samples" if prep.bootstrap_block > 1 else \
+        "test samples"
+    where = f" within each of the {entities} entities" if prep.metric_groups is not None else ""
+    return f"{block}{where} ({n} test samples)"
+
+
+def _sums(prep, pred, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per test sample: the sum of squared (mse, rmse) or absolute (mae) errors in reporting units, and the number
+    of observed targets it holds."""
+    from .experiment import _report_units
+
+    y = _report_units(prep, np.asarray(prep.y_test, dtype=float)).reshape(len(prep.y_test), -1)
+    p = _report_units(prep, np.asarray(pred, dtype=float)).reshape(len(prep.y_test), -1)
+    err = np.where(np.isnan(y), 0.0, y - p)
+    return (np.abs(err) if metric == "mae" else err ** 2).sum(axis=1), (~np.isnan(y)).sum(axis=1)
+
+
+def _resampled_values(prep, metric: str, draws: list[np.ndarray], fast: bool):
+    """``values(pred) -> (the metric on the test set, the metric on each resample of draws)``."""
+    from .experiment import score
+
+    one = dataclasses.replace(prep, metrics=(metric,))
+    groups = None if prep.metric_groups is None else np.asarray(prep.metric_groups)
+
+    def whole(pred):
+        return score(one, pred)[metric]
+
+    if fast and metric in FAST_METRICS and groups is None:
+        def values(pred):
+            s, c = _sums(prep, pred, metric)
+            with np.errstate(all="ignore"):
+                per = np.array([s[idx].sum() / c[idx].sum() for idx in draws])
+            return whole(pred), np.sqrt(per) if metric == "rmse" else per
+        return values
+
+    def values(pred):
+        out = []
+        for idx in draws:
+            sub = dataclasses.replace(one, y_test=np.asarray(prep.y_test)[idx],
+                                      metric_groups=None if groups is None else groups[idx])
+            with np.errstate(all="ignore"):
+                out.append(score(sub, np.asarray(pred)[idx])[metric])
+        return whole(pred), np.array(out)
+    return values
+
+
+def compare_to_baselines(prep, columns: dict, lstm: str, baselines: list[str], *, resamples: int = N_RESAMPLES,
+                         seed: int = 0, fast: bool = True) -> dict:
+    """The LSTM's column ``lstm`` against each of ``baselines`` (columns of test predictions, in training units) on
+    the first metric of ``prep.metrics``: the difference LSTM - baseline, its 95% interval, and a verdict. Metrics
+    outside ``FAST_METRICS`` (and grouped data) score every resample; where one score takes long, fewer resamples
+    are drawn so that all models together take about ``BUDGET_S`` seconds (at least ``MIN_RESAMPLES``)."""
+    import time
+
+    from .experiment import score
+    from .metrics import GREATER_IS_BETTER
+
+    metric = prep.metrics[0]
+    n = len(prep.y_test)
+    groups = np.asarray(prep.metric_groups) if prep.metric_groups is not None else np.zeros(n, int)
+    if not (fast and metric in FAST_METRICS and prep.metric_groups is None):
+        start = time.perf_counter()
+        score(dataclasses.replace(prep, metrics=(metric,)), columns[lstm])
+        each = (time.perf_counter() - start) * (1 + len(baselines))
+        resamples = min(resamples, max(MIN_RESAMPLES, int(BUDGET_S / max(each, 1e-9))))
+    rng = np.random.default_rng(seed)
+    draws = [block_resample(groups, prep.bootstrap_block, rng) for _ in range(resamples)]
+    values = _resampled_values(prep, metric, draws, fast)
+    sign = 1 if GREATER_IS_BETTER.get(metric, False) else -1
+    rows = []
+    a, a_draws = values(columns[lstm])
+    for name in baselines:
+        b, b_draws = values(columns[name])
+        diff, spread = a - b, a_draws - b_draws
+        if not np.isfinite(diff) or not np.isfinite(spread).any():
+            rows.append({"baseline": name, "difference": float("nan"), "low": float("nan"), "high": float("nan"),
+                         "verdict": "undefined"})
+            continue
+        low, high = np.nanpercentile(spread, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
+        if low <= 0 <= high:
+            verdict = "within noise"
+        else:  # the whole interval on one side of 0: above 0 is the LSTM's lead where greater is better
+            verdict = "LSTM better" if (low > 0) == (sign > 0) else "baseline better"
+        rows.append({"baseline": name, "difference": float(diff), "low": float(low), "high": float(high),
+                     "verdict": verdict})
+    return {"metric": metric, "lstm": lstm, "unit": _unit(prep, n, groups), "resamples": resamples,
+            "level": LEVEL, "seed": seed, "rows": rows}
+
+
+def markdown(result: dict) -> str:
+    """The comparison as a Markdown section for ``comparison.md``."""
+    lines = ["## The LSTM against each baseline, beyond the test set's noise?", "",
+             f"{result['metric']} of the LSTM ({result['lstm']}) minus each baseline's, with a "
+             f"{result['level']:.0%} paired bootstrap interval ({result['resamples']} resamples of "
+             f"{result['unit']}; `common/significance.py`). An interval that excludes 0 is a difference the test "
+             "set supports; seed-to-seed variation is the table's sd, not part of this interval.", "",
+             "| baseline | LSTM - baseline | 95% interval | verdict |", "|---|---|---|---|"]
+    for r in result["rows"]:
+        shown = "n/a" if not np.isfinite(r["difference"]) else f"{r['difference']:.4g}"
+        interval = "n/a" if not np.isfinite(r["low"]) else f"[{r['low']:.4g}, {r['high']:.4g}]"
+        lines.append(f"| {r['baseline']} | {shown} | {interval} | {r['verdict']} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,114 @@
+"""The paired bootstrap of the LSTM's difference from each baseline (common.significance)."""
+
+import numpy as np
+import pytest
+
+from common.domain import Prepared
+from common.significance import block_resample, compare_to_baselines, markdown
+
+
+def prep_of(y, metrics=("rmse",), **kw):
+    y = np.asarray(y, dtype=float)
+    return Prepared(X_train=None, y_train=y, X_val=None, y_val=y, X_test=None, y_test=y, metrics=metrics,
+                    data_label="test", **kw)
+
+
+def test_block_resample_draws_runs_of_consecutive_samples_within_each_group():
+    rng = np.random.default_rng(0)
+    idx = block_resample(np.zeros(100, int), 10, rng)
+    assert len(idx) == 100 and idx.min() >= 0 and idx.max() < 100
+    runs = idx.reshape(10, 10)
+    assert (np.diff(runs, axis=1) == 1).all()  # each block: 10 consecutive samples
+    groups = np.repeat([0, 1, 2], [30, 50, 20])
+    idx = block_resample(groups, 7, rng)
+    assert [int((groups[idx] == g).sum()) for g in (0, 1, 2)] == [30, 50, 20]  # each group keeps its size and
+    assert (np.sort(idx[groups[idx] == 2]) >= 80).all()  # draws only its own samples
+
+
+def test_a_model_far_better_than_a_baseline_is_said_so_and_equal_models_are_within_noise():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=(400, 1))
+    good = y + 0.1 * rng.normal(size=y.shape)
+    bad = y + 1.0 * rng.normal(size=y.shape)
+    twin = y + 0.1 * rng.normal(size=y.shape)
+    got = compare_to_baselines(prep_of(y), {"lstm": good, "bad": bad, "twin": twin}, "lstm", ["bad", "twin"])
+    rows = {r["baseline"]: r for r in got["rows"]}
+    assert rows["bad"]["difference"] < 0 and rows["bad"]["high"] < 0 and rows["bad"]["verdict"] == "LSTM better"
+    assert rows["twin"]["low"] < 0 < rows["twin"]["high"] and rows["twin"]["verdict"] == "within noise"
+    assert got["metric"] == "rmse" and got["resamples"] == 1000 and "400 test samples" in got["unit"]
+    text = markdown(got)
+    assert "| bad |" in text and "LSTM better" in text and "95%" in text
+    again = compare_to_baselines(prep_of(y), {"lstm": good, "bad": bad, "twin": twin}, "lstm", ["bad", "twin"])
+    assert again == got  # a fixed seed: the same intervals on every run
+
+
+def test_greater_is_better_metrics_turn_the_verdict_around_and_groups_are_scored_as_the_table_scores_them():
+    rng = np.random.default_rng(2)
+    groups = np.repeat(["a", "b", "c"], 200)
+    y = rng.gamma(2.0, size=(600, 1))
+    good, bad = y + 0.05 * rng.normal(size=y.shape), y + 1.5 * rng.normal(size=y.shape)
+    prep = prep_of(y, metrics=("nse",), metric_groups=groups, bootstrap_block=30)
+    got = compare_to_baselines(prep, {"lstm": good, "base": bad}, "lstm", ["base"])
+    row = got["rows"][0]
+    from common.experiment import score
+
+    assert row["difference"] == pytest.approx(score(prep, good)["nse"] - score(prep, bad)["nse"])
+    assert row["low"] > 0 and row["verdict"] == "LSTM better"  # NSE: higher is better
+    assert "blocks of 30" in got["unit"] and "within each of the 3 entities" in got["unit"]
+
+
+def test_a_metric_that_is_nan_gives_no_interval():
+    y = np.ones((50, 1))  # constant truth: NSE undefined
+    got = compare_to_baselines(prep_of(y, metrics=("nse",)), {"lstm": y, "b": y + 1}, "lstm", ["b"])
+    assert np.isnan(got["rows"][0]["difference"]) and got["rows"][0]["verdict"] == "undefined"
+
+
+def test_mean_error_metrics_take_a_fast_path_that_gives_what_scoring_each_resample_gives():
+    """MSE, RMSE and MAE of a resample follow from per-sample sums and counts (missing targets masked); the slow path
+    scores every resample with the table's ``score``. Both must give the same intervals."""
+    from common import significance
+
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(300, 4, 2))
+    y[rng.random(y.shape) < 0.1] = np.nan  # masked targets: samples hold different counts
+    a, b = y + 0.3 * rng.normal(size=y.shape), y + 0.35 * rng.normal(size=y.shape)
+    for metric in ("mse", "rmse", "mae"):
+        prep = prep_of(y, metrics=(metric,), bootstrap_block=5, to_report_units=lambda v: 2 * v + 1)
+        fast = compare_to_baselines(prep, {"l": a, "b": b}, "l", ["b"], resamples=200)
+        slow = compare_to_baselines(prep, {"l": a, "b": b}, "l", ["b"], resamples=200, fast=False)
+        numbers = ("difference", "low", "high")
+        assert [fast["rows"][0][k] for k in numbers] == pytest.approx([slow["rows"][0][k] for k in numbers],
+                                                                      rel=1e-9), metric
+    assert significance.FAST_METRICS == ("mse", "rmse", "mae")
+
+
+def test_the_slow_path_keeps_to_a_time_budget_by_drawing_fewer_resamples(monkeypatch):
+    from common import significance
+
+    y = np.random.default_rng(4).random((100, 1))
+    prep = prep_of(y, metrics=("auroc",))
+    monkeypatch.setattr(significance, "BUDGET_S", 0.0)  # no time: the floor of resamples
+    got = compare_to_baselines(prep, {"l": y, "b": 1 - y}, "l", ["b"])
+    assert got["resamples"] == significance.MIN_RESAMPLES
+
+
+def test_a_baseline_far_better_than_the_lstm_is_said_so():
+    rng = np.random.default_rng(5)
+    y = rng.normal(size=(400, 1))
+    good, bad = y + 0.1 * rng.normal(size=y.shape), y + 1.0 * rng.normal(size=y.shape)
+    got = compare_to_baselines(prep_of(y), {"lstm": bad, "good": good}, "lstm", ["good"])
+    assert got["rows"][0]["low"] > 0 and got["rows"][0]["verdict"] == "baseline better"
+
+
+def test_forecast_windows_that_share_targets_are_resampled_together(tmp_path):
+    """Stride-1 windows of horizon H share H - 1 target steps: the long-horizon protocol resamples blocks of H;
+    a basin's days come in blocks of 30 (daily flow errors are autocorrelated)."""
+    import pandas as pd
+
+    from domains.social.ltsf import LTSFData, prepare_ltsf
+    from tests.test_basin_csv import config, prepare, write_basin
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 2)), columns=["a", "b"])
+    assert prepare_ltsf(LTSFData(frame, "b", 1, "x"), 24, 12).bootstrap_block == 12
+    write_basin(tmp_path / "alpha.csv")
+    assert prepare(config([tmp_path / "alpha.csv"])).bootstrap_block == 30

@@ -247,6 +247,13 @@ def cmd_fetch(args) -> int:
 
 def _print_result(res) -> None:
     print(f"\n{res.table.to_string(index=False)}\n")
+    sig = res.run_dir / "significance.json"
+    if sig.is_file():  # is the difference from each baseline beyond the test set's noise?
+        import json
+
+        from .significance import summary_line
+
+        print(summary_line(json.loads(sig.read_text(encoding="utf-8"))) + " (significance.json)\n")
     print(f"Data: {res.data_label}. Took {res.seconds:.1f}s. Results in {res.run_dir}")
 
 

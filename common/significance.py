@@ -142,3 +142,14 @@ def markdown(result: dict) -> str:
         interval = "n/a" if not np.isfinite(r["low"]) else f"[{r['low']:.4g}, {r['high']:.4g}]"
         lines.append(f"| {r['baseline']} | {shown} | {interval} | {r['verdict']} |")
     return "\n".join(lines) + "\n"
+
+
+def summary_line(result: dict) -> str:
+    """The verdicts in one line, for the console after a run's table."""
+    by = {}
+    for r in result["rows"]:
+        by.setdefault(r["verdict"], []).append(r["baseline"])
+    words = {"LSTM better": "LSTM better than", "within noise": "within noise of",
+             "baseline better": "baseline better:", "undefined": "undefined for"}
+    parts = [f"{words[v]} {', '.join(by[v])}" for v in words if v in by]
+    return f"{result['metric']}, 95% paired bootstrap over the test set: " + "; ".join(parts)

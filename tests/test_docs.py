@@ -52,6 +52,7 @@ def test_the_minimal_domain_of_the_page_trains_from_the_command_line(tmp_path, m
     assert main(["train", "noisy_sine", "--out", str(tmp_path / "runs"), "--epochs", "1"]) == 0
     out = capsys.readouterr().out
     assert "seasonal naive (24)" in out and "ridge on lags" in out and "simulated" in out
+    assert "rmse, 95% paired bootstrap over the test set: " in out  # beyond the test set's noise, said at once
     assert main(["train", "noisy_sine", "--set", "data.nn=3"]) == 2  # unknown keys are errors naming the key
     assert "data.nn" in capsys.readouterr().err
     sys.modules.pop("docs_example.domain", None)

@@ -112,3 +112,15 @@ def test_forecast_windows_that_share_targets_are_resampled_together(tmp_path):
     assert prepare_ltsf(LTSFData(frame, "b", 1, "x"), 24, 12).bootstrap_block == 12
     write_basin(tmp_path / "alpha.csv")
     assert prepare(config([tmp_path / "alpha.csv"])).bootstrap_block == 30
+
+
+def test_one_line_sums_up_the_verdicts_for_the_console():
+    from common.significance import summary_line
+
+    sig = {"metric": "rmse", "rows": [{"baseline": "a", "verdict": "LSTM better"},
+                                      {"baseline": "b", "verdict": "within noise"},
+                                      {"baseline": "c", "verdict": "LSTM better"},
+                                      {"baseline": "d", "verdict": "baseline better"},
+                                      {"baseline": "e", "verdict": "undefined"}]}
+    assert summary_line(sig) == ("rmse, 95% paired bootstrap over the test set: LSTM better than a, c; "
+                                 "within noise of b; baseline better: d; undefined for e")

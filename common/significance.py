@@ -17,6 +17,8 @@ import dataclasses
 
 import numpy as np
 
+from .domain import count_of
+
 N_RESAMPLES = 1000
 LEVEL = 0.95
 FAST_METRICS = ("mse", "rmse", "mae")  # a resample's value follows from per-sample sums and counts
@@ -42,8 +44,9 @@ def _unit(prep, n: int, groups) -> str:
     entities = len(set(np.asarray(groups).tolist()))
     block = f"blocks of {prep.bootstrap_block} consecutive test samples" if prep.bootstrap_block > 1 else \
         "test samples"
-    where = f" within each of the {entities} entities" if prep.metric_groups is not None else ""
-    return f"{block}{where} ({n} test samples)"
+    where = f" within each entity ({count_of(entities, 'entity', 'entities')}; " if prep.metric_groups is not None \
+        else " ("
+    return f"{block}{where}{n} test samples)"
 
 
 def _sums(prep, pred, metric: str) -> tuple[np.ndarray, np.ndarray]:

@@ -54,7 +54,7 @@ def test_greater_is_better_metrics_turn_the_verdict_around_and_groups_are_scored
 
     assert row["difference"] == pytest.approx(score(prep, good)["nse"] - score(prep, bad)["nse"])
     assert row["low"] > 0 and row["verdict"] == "LSTM better"  # NSE: higher is better
-    assert "blocks of 30" in got["unit"] and "within each of the 3 entities" in got["unit"]
+    assert "blocks of 30" in got["unit"] and "within each entity (3 entities; 600 test samples)" in got["unit"]
 
 
 def test_a_metric_that_is_nan_gives_no_interval():

@@ -292,3 +292,58 @@ def test_basin_windows_larger_than_memory_are_refused_naming_the_remedies(tmp_pa
     with pytest.raises(DataError, match=r"the windows \(.* samples x 30 steps x 2 inputs, float32\) take .*"
                                         r"data.seq_length.*data.val_stride"):
         prepare(config([tmp_path / "alpha.csv"]))
+
+
+def long_format(tmp_path, names=("alpha", "beta"), column="station"):
+    frames = []
+    for k, name in enumerate(names):
+        frame = write_basin(tmp_path / f"{name}.csv", seed=k)
+        frames.append(frame.assign(**{column: name}))
+    path = tmp_path / "all_basins.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def test_one_long_file_with_a_basin_column_prepares_as_one_file_per_basin(tmp_path):
+    """``data.basin_column``: the files hold many basins, one row per basin and day, the basin named in that column
+    (a long table, as a database export gives it); the same samples and scalers as one file per basin."""
+    path = long_format(tmp_path)
+    wide = prepare(config([tmp_path / "alpha.csv", tmp_path / "beta.csv"]))
+    long = prepare(config([path], basin_column="station"))
+    assert long.split["train_basins"] == ["alpha", "beta"] and long.scalers == wide.scalers
+    for name in ("X_train", "y_train", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(long, name), getattr(wide, name), err_msg=name)
+    assert "all_basins.csv" in long.data_label and "2 basins" in long.data_label
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda f: f.drop(columns="station"), r"all_basins.csv: no basin column 'station'"),
+    (lambda f: f.drop(index=f.index[(f["station"] == "beta") & (f["Date"] == "2003-05-05")]),
+     r"all_basins.csv \(basin 'beta'\): .*2003-05-05"),
+    (lambda f: f.assign(station=f["station"].where(f.index % 500 != 7)), r"all_basins.csv: 11 rows without a basin"),
+])
+def test_bad_long_files_are_named_with_the_basin(tmp_path, edit, message):
+    path = long_format(tmp_path)
+    edit(pd.read_csv(path)).to_csv(path, index=False)
+    with pytest.raises(DataError, match=message):
+        prepare(config([path], basin_column="station"))
+
+
+def test_a_basin_in_two_long_files_is_an_error(tmp_path):
+    path = long_format(tmp_path)
+    other = tmp_path / "more.csv"
+    pd.read_csv(path).query("station == 'beta'").to_csv(other, index=False)
+    with pytest.raises(DataError, match=r"basin 'beta' is in .*all_basins.csv and .*more.csv"):
+        prepare(config([path, other], basin_column="station"))
+
+
+def test_predict_reads_every_basin_of_a_long_file(tmp_path):
+    pytest.importorskip("keras")
+    from common.experiment import run_experiment
+    from common.predict import predict_run
+
+    path = long_format(tmp_path)
+    cfg = dataclasses.replace(config([path], basin_column="station"), out=str(tmp_path / "runs"))
+    res = run_experiment(cfg, DOMAIN, run_name="long", log=lambda m: None)
+    got = pd.read_csv(predict_run(res.run_dir, [str(path)], tmp_path / "p.csv", log=lambda m: None))
+    assert list(dict.fromkeys(got["basin"])) == ["alpha", "beta"] and got["lstm_seed0"].notna().all()

@@ -5,7 +5,8 @@ The files go through the suite's CSV reader (``domains.social.series.load_series
 encodings, dates, duplicate days), then the CAMELS protocol of ``streamflow.prepare_streamflow``: sequences of
 ``data.seq_length`` days, the periods of ``data.periods`` (required: the CAMELS water years are the CAMELS
 release's), training days without flow left out of the loss, test days without flow masked in the metrics. Rules:
-- the basin is named after its file (``alpha.csv`` -> ``alpha``);
+- the basin is named after its file (``alpha.csv`` -> ``alpha``), or, with ``data.basin_column``, each file is a long
+  table of many basins, one row per basin and day, the basin named in that column;
 - a missing day, or a missing forcing value, is an error naming the file and the date (a forcing is never filled);
 - missing flow is masked, never filled; negative flow is an error (a code for missing flow, such as -999, goes in
   ``data.na_values``);
@@ -42,36 +43,62 @@ def precipitation_input(opt) -> str:
     return ""
 
 
-def _daily(path: str, opt, columns: list[str]):
-    """The file's ``columns`` on the full daily calendar (a missing day becomes a row of NaN) and the reader's report;
-    a missing forcing value (``data.inputs``), on such a day or in a cell, is an error naming the file and date."""
+def _daily(where: str, opt, columns: list[str], frame=None):
+    """The ``columns`` of a basin's rows (the file ``where``, or ``frame`` read from it) on the full daily calendar
+    (a missing day becomes a row of NaN) and the reader's report; a missing forcing value (``data.inputs``), on such
+    a day or in a cell, is an error naming the file, the basin of a long file, and the date."""
     from domains.social.series import csv_format, load_series_csv
 
-    frame, report = load_series_csv(path, opt.date_column, columns, "D", gaps="keep", freq_remedy=DAILY,
-                                    **csv_format(opt))
+    frame, report = load_series_csv(where, opt.date_column, columns, "D", gaps="keep", freq_remedy=DAILY,
+                                    frame=frame, **csv_format(opt))
     missing = describe_missing(frame[list(opt.inputs)])
     if missing:
-        raise DataError(f"{path}: forcing {missing}; a forcing value is never filled: give every day its forcing")
+        raise DataError(f"{where}: forcing {missing}; a forcing value is never filled: give every day its forcing")
     return frame, report
 
 
-def read_basin(path: str, opt) -> BasinSeries:
+def basin_parts(files, opt) -> list[tuple[str, str, object]]:
+    """(basin, where: the file or "file (basin 'x')", rows already read or None) for every basin of ``files``: one
+    per file named after it, or with ``data.basin_column`` every basin of each long file."""
+    if not opt.basin_column:
+        return [(Path(f).stem, str(f), None) for f in files]
+    from domains.social.series import csv_format, read_csv
+
+    column, out, seen = opt.basin_column, [], {}
+    for f in files:
+        table = read_csv(f, **{**csv_format(opt), "dtype": {column: str}})
+        if column not in table.columns:
+            raise DataError(f"{f}: no basin column {column!r} (data.basin_column); the file has {list(table.columns)}")
+        blank = table[column].isna().to_numpy()
+        if blank.any():
+            raise DataError(f"{f}: {count_of(int(blank.sum()), 'row')} without a basin in column {column!r} (first: "
+                            f"data row {int(blank.argmax()) + 1})")
+        for basin, rows in table.groupby(column, sort=False):
+            if basin in seen:
+                raise DataError(f"basin {basin!r} is in {seen[basin]} and {f}; each basin's rows in one file")
+            seen[basin] = f
+            out.append((basin, f"{f} (basin {basin!r})", rows.drop(columns=column)))
+    return out
+
+
+def read_basin(basin: str, where: str, opt, rows=None) -> BasinSeries:
     inputs, flow = list(opt.inputs), opt.flow_column
     if flow in inputs:
         raise DataError(f"data.flow_column {flow!r} is among data.inputs: the observed flow is the target, never an "
                         "input (the model would read the answer)")
-    frame, report = _daily(path, opt, [*inputs, flow])
-    notes = [f"{Path(path).name}: {a}" for a in report.actions]
+    frame, report = _daily(where, opt, [*inputs, flow], rows)
+    shown = Path(where).name
+    notes = [f"{shown}: {a}" for a in report.actions]
     q = frame[flow].to_numpy(float)
     negative = np.flatnonzero(q < 0)
     if len(negative):
-        raise DataError(f"{path}: flow {q[negative[0]]:g} on {frame.index[negative[0]].date()} is negative "
+        raise DataError(f"{where}: flow {q[negative[0]]:g} on {frame.index[negative[0]].date()} is negative "
                         f"({count_of(len(negative), 'day')}); if it is a code for missing flow, name it in "
                         "data.na_values")
     absent = int(np.isnan(q).sum())
     if absent:
-        notes.append(f"{Path(path).name}: {count_of(absent, 'day')} without observed flow (masked, never filled)")
-    return BasinSeries(Path(path).stem, frame.index, frame[inputs].to_numpy(float), q, notes)
+        notes.append(f"{shown}: {count_of(absent, 'day')} without observed flow (masked, never filled)")
+    return BasinSeries(basin, frame.index, frame[inputs].to_numpy(float), q, notes)
 
 
 def prepare_basin_csv(opt) -> Prepared:
@@ -85,17 +112,18 @@ def prepare_basin_csv(opt) -> Prepared:
     if not opt.periods:
         raise DataError("data.periods: give the six dates [train start, end, validation start, end, test start, end] "
                         "of your files' years (the default periods are the CAMELS release's)")
-    names = [Path(f).stem for f in opt.basin_files]
+    parts = basin_parts(opt.basin_files, opt)
+    names = [basin for basin, _, _ in parts]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise DataError(f"data.basin_files: two files name basin {twice[0]!r} (a basin is named after its file)")
     precipitation = precipitation_input(opt)
-    series = [read_basin(f, opt) for f in opt.basin_files]
+    series = [read_basin(basin, where, opt, rows) for basin, where, rows in parts]
     if opt.attributes and not attribute_files(opt):
         raise DataError("data.attributes names columns of data.attributes_file, which is not set")
     statics = read_basin_attributes(opt, names) if attribute_files(opt) else None
     shown = ", ".join(Path(f).name for f in opt.basin_files[:3]) + (", ..." if len(opt.basin_files) > 3 else "")
-    label = (f"your basin CSV files ({count_of(len(series), 'basin')}: {shown}; flow {opt.flow_column!r} in the "
+    label = (f"your basin CSV files ({count_of(len(series), 'basin')} in {shown}; flow {opt.flow_column!r} in the "
              f"files' units; inputs {list(opt.inputs)}"
              + (f"; static attributes {list(statics.columns)} from "
                 f"{', '.join(Path(f).name for f in attribute_files(opt))}"
@@ -199,6 +227,7 @@ def flow_signature_note(columns) -> str:
             "unless computed from training years only")
 
 
-def read_new_forcing(path: str, opt):
-    """A new basin file for ``lstm-suite predict``: the run's forcing columns (flow not needed) and the basin name."""
-    return _daily(path, opt, list(opt.inputs))[0], Path(path).stem
+def read_new_forcing(path: str, opt) -> list:
+    """A new basin file for ``lstm-suite predict``: (the run's forcing columns, flow not needed; the basin name) of its
+    basin, or of each basin of a long file when the run has ``data.basin_column``."""
+    return [(_daily(where, opt, list(opt.inputs), rows)[0], basin) for basin, where, rows in basin_parts([path], opt)]

@@ -68,6 +68,8 @@ class EnvironmentalOptions:
     # input the baselines sum over windows (default: the first with prcp, precip, precipitation, rain or rainfall as a
     # word of its name), and how the files are written (as the social domain's CSV options)
     basin_files: tuple[str, ...] = option((), datasets=BASIN_CSV)
+    # a column naming each row's basin: then the files are long tables of many basins (one row per basin and day)
+    basin_column: str = option("", datasets=BASIN_CSV)
     date_column: str = option("date", datasets=BASIN_CSV)
     flow_column: str = option("", datasets=BASIN_CSV)
     precipitation: str = option("", datasets=BASIN_CSV)

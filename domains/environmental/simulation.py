@@ -24,14 +24,15 @@ def _gauge(path: str) -> str:
     return match.group(1) if match else ""
 
 
-def _camels_forcing(path: str):
+def _camels_forcing(path: str) -> list:
     from .camels import read_forcing
 
-    return read_forcing(path)[0], _gauge(path)
+    return [(read_forcing(path)[0], _gauge(path))]
 
 
 def streamflow_inputs(prep: Prepared, opt, root: Path | None, files: list[str], read=_camels_forcing, attributes=None):
-    """``read(file) -> (daily forcing frame holding the run's inputs, basin name)``: CAMELS forcing files by default
+    """``read(file) -> [(daily forcing frame holding the run's inputs, basin name), ...]`` (one per basin the file
+    holds): CAMELS forcing files by default
     (the basin is the gauge id the name starts with); ``attributes(basin) -> one-row frame`` of a model with static
     inputs: the CAMELS attributes of the run's folder by default. A basin CSV run passes its own of both."""
     from common.predict import NewInputs
@@ -43,8 +44,7 @@ def streamflow_inputs(prep: Prepared, opt, root: Path | None, files: list[str], 
     periods, trained = prep.split["periods"], set(prep.split["train_basins"])
     static = Standardizer.from_dict(prep.scalers["static"]) if prep.extra.get("has_static") else None
     seqs, statics, keys, notes = [], [], {"basin": [], "date": [], "in_training": []}, []
-    for f in files:
-        forcing, basin = read(f)
+    for f, forcing, basin in ((f, forcing, basin) for f in files for forcing, basin in read(f)):
         if static is not None and not basin:
             raise DataError(f"{f}: the run's model reads catchment attributes, looked up by the 8-digit gauge id the "
                             "file name starts with (as in <gauge>_lump_nldas_forcing_leap.txt); this name has none")

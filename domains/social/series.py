@@ -272,11 +272,12 @@ def _separator_hint(columns) -> str:
 
 def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tuple[str, ...], freq: str,
                     duplicates: str = "error", gaps: str = "error", date_format: str = "", freq_remedy: str = "",
-                    **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
+                    frame: pd.DataFrame | None = None, **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
     """A regular time-indexed frame of ``columns`` at frequency ``freq`` (a pandas offset alias such as
     ``"h"``, ``"D"``, ``"W-SUN"``), with the rules of the module docstring; dates as ``parse_dates``.
     ``freq_remedy``: the advice when the dates follow another frequency, for a caller whose frequency is fixed
-    (default: set ``data.freq`` to the one pandas guesses)."""
+    (default: set ``data.freq`` to the one pandas guesses). ``frame``: the rows as already read (part of a file);
+    ``path`` then only names them in messages."""
     if duplicates not in ("error", "mean") or gaps not in ("error", "keep", "interpolate"):
         raise DataError(f"duplicates must be error|mean and gaps error|keep|interpolate, not {duplicates!r}/{gaps!r}")
     repeated = sorted({c for c in columns if list(columns).count(c) > 1})
@@ -284,7 +285,7 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         raise DataError(f"{path}: data.columns names {repeated[0]!r} twice; each channel once")
     if date_column in columns:
         raise DataError(f"{path}: data.columns holds the date column {date_column!r}; it indexes the rows")
-    frame = read_csv(path, **read_kwargs)
+    frame = read_csv(path, **read_kwargs) if frame is None else frame.reset_index(drop=True)
     rep = SeriesReport(rows_read=len(frame))
     codes = list(read_kwargs.get("na_values") or [])
     if codes:

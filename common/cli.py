@@ -419,8 +419,8 @@ def cmd_config(args) -> int:
     return 0
 
 
-COMMANDS = {"config": cmd_config, "list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare, "run": cmd_run,
-            "reproduce": cmd_reproduce, "predict": cmd_predict, "tabulate": cmd_tabulate}
+COMMANDS = {"config": cmd_config, "list": cmd_list, "fetch": cmd_fetch, "train": cmd_train, "compare": cmd_compare,
+            "run": cmd_run, "reproduce": cmd_reproduce, "predict": cmd_predict, "tabulate": cmd_tabulate}
 
 
 def main(argv: list[str] | None = None) -> int:

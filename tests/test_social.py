@@ -545,7 +545,8 @@ def test_a_text_column_among_the_channels_is_named_as_not_numeric(tmp_path):
 
 @pytest.mark.parametrize("freq, season, said", [
     ("h", 1, "hourly rows ('h') usually have season 24"), ("D", 1, "daily rows ('D') usually have season 7"),
-    ("W-SUN", 1, "weekly rows ('W-SUN') usually have season 52"), ("MS", 1, "monthly rows ('MS') usually have season 12"),
+    ("W-SUN", 1, "weekly rows ('W-SUN') usually have season 52"),
+    ("MS", 1, "monthly rows ('MS') usually have season 12"),
     ("h", 24, ""), ("2h", 1, "rows every 2 hours ('2h') usually have season 12"), ("7D", 1, ""),
 ])
 def test_a_user_csv_left_at_season_1_gets_a_note_naming_its_frequencys_season(tmp_path, freq, season, said):

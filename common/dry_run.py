@@ -76,6 +76,27 @@ def _size(n: float) -> str:
                 if n >= f or unit == "bytes")
 
 
+def _batch_seconds(model, X, y, batch: int, batches: int = 10) -> float:
+    """Seconds per training batch: ``model.fit`` over the first ``batches`` batches, timed after the same fit once as
+    a warm-up (tracing); Keras' own per-step work is included. The weights change, which is fine for a model that
+    is thrown away."""
+    from .training import _inputs
+
+    n = batch * batches
+    xb = {k: v[:n] for k, v in X.items()} if isinstance(X, dict) else X[:n]
+    xb, yb = _inputs(xb), np.asarray(y[:n], dtype="float32")
+    steps = math.ceil(len(yb) / batch)
+    model.fit(xb, yb, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    start = time.perf_counter()
+    model.fit(xb, yb, batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    return (time.perf_counter() - start) / steps
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min" if seconds < 7200 else \
+        f"{seconds / 3600:.1f} h"
+
+
 def dry_run(cfg: RunConfig, domain: Domain, log: Callable[[str], None] = print) -> DryRun:
     from .builder import build_model
     from .training import _shapes
@@ -103,10 +124,15 @@ def dry_run(cfg: RunConfig, domain: Domain, log: Callable[[str], None] = print) 
     cudnn = "yes" if spec.cudnn_eligible else "no (a simple RNN cell or recurrent dropout)"
     log(f"{name} model: {describe(spec)}, {spec.head} head, {model.count_params():,} parameters; Keras' cuDNN kernel "
         f"on a GPU: {cudnn}")
-    steps = math.ceil(math.ceil(len(fold.y_train) / t.batch_size) / t.epoch_split)
+    X_fit, y_fit = fold.augment(fold.X_train, fold.y_train) if fold.augment else (fold.X_train, fold.y_train)
+    steps = math.ceil(math.ceil(len(y_fit) / t.batch_size) / t.epoch_split)
+    per_batch = _batch_seconds(model, X_fit, y_fit, t.batch_size)
+    most = per_batch * steps * t.epochs * t.seeds
     log(f"{name} training: {count_of(t.seeds, 'seed')} from {t.seed}, up to {t.epochs} epochs of about {steps} "
         f"batches of {t.batch_size}" + (f" (1/{t.epoch_split} of a pass each)" if t.epoch_split > 1 else "")
-        + f", patience {t.patience}")
+        + f", patience {t.patience}; about {per_batch * steps:.1f} s per epoch on this machine (up to 10 batches "
+        f"timed after a warm-up; validation not counted), so at most about {_duration(most)} for all seeds if no "
+        "epoch stops early")
     log(f"{name} baselines: {', '.join(baselines) or 'none'}")
     log(f"{name} dry run: nothing trained, no run directory written ({time.perf_counter() - start:.1f} s)")
     return DryRun(prep, spec, model, baselines)

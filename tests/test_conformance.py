@@ -162,6 +162,7 @@ def test_a_dry_run_prepares_the_data_and_builds_the_model_without_training_or_wr
     assert f"train {len(fold.y_train)}, validation {len(fold.y_val)}, test {len(fold.y_test)}" in text
     assert f"{got.model.count_params():,} parameters" in text and "nothing trained" in text
     assert "the prepared arrays take" in text  # memory, before a long run on a large data set
+    assert "s per epoch on this machine (up to 10 batches timed after a warm-up" in text  # time, likewise
     assert f'domain = "{domain.name}"' in text and "[training] epochs = " in text  # the resolved config
 
 

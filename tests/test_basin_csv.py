@@ -347,3 +347,13 @@ def test_predict_reads_every_basin_of_a_long_file(tmp_path):
     res = run_experiment(cfg, DOMAIN, run_name="long", log=lambda m: None)
     got = pd.read_csv(predict_run(res.run_dir, [str(path)], tmp_path / "p.csv", log=lambda m: None))
     assert list(dict.fromkeys(got["basin"])) == ["alpha", "beta"] and got["lstm_seed0"].notna().all()
+
+
+def test_a_repeated_day_gets_advice_that_fits_basin_files(tmp_path):
+    """Before: "set data.duplicates = 'mean'", an option basin files do not have (an unknown key if tried). A long
+    file read without data.basin_column repeats every day, once per basin."""
+    path = long_format(tmp_path)
+    with pytest.raises(DataError) as err:
+        prepare(config([path]))
+    assert "occur more than once" in str(err.value) and "data.basin_column" in str(err.value)
+    assert "data.duplicates" not in str(err.value)

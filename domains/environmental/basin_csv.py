@@ -26,6 +26,8 @@ from .camels import numeric_attributes
 from .streamflow import BasinSeries, prepare_streamflow
 
 DAILY = "basin files hold one row per day: sum or average sub-daily data to days first"
+REPEATED = ("a basin file holds one row per day; a file of many basins needs data.basin_column, the column that "
+            "names each row's basin")
 PRECIPITATION_NAMES = ("prcp", "precip", "precipitation", "rain", "rainfall")  # case-insensitive
 
 
@@ -50,7 +52,7 @@ def _daily(where: str, opt, columns: list[str], frame=None):
     from domains.social.series import csv_format, load_series_csv
 
     frame, report = load_series_csv(where, opt.date_column, columns, "D", gaps="keep", freq_remedy=DAILY,
-                                    frame=frame, **csv_format(opt))
+                                    duplicates_remedy=REPEATED, frame=frame, **csv_format(opt))
     missing = describe_missing(frame[list(opt.inputs)])
     if missing:
         raise DataError(f"{where}: forcing {missing}; a forcing value is never filled: give every day its forcing")

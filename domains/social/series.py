@@ -272,12 +272,14 @@ def _separator_hint(columns) -> str:
 
 def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tuple[str, ...], freq: str,
                     duplicates: str = "error", gaps: str = "error", date_format: str = "", freq_remedy: str = "",
-                    frame: pd.DataFrame | None = None, **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
+                    frame: pd.DataFrame | None = None, duplicates_remedy: str = "",
+                    **read_kwargs) -> tuple[pd.DataFrame, SeriesReport]:
     """A regular time-indexed frame of ``columns`` at frequency ``freq`` (a pandas offset alias such as
     ``"h"``, ``"D"``, ``"W-SUN"``), with the rules of the module docstring; dates as ``parse_dates``.
     ``freq_remedy``: the advice when the dates follow another frequency, for a caller whose frequency is fixed
-    (default: set ``data.freq`` to the one pandas guesses). ``frame``: the rows as already read (part of a file);
-    ``path`` then only names them in messages."""
+    (default: set ``data.freq`` to the one pandas guesses); ``duplicates_remedy`` likewise for repeated timestamps
+    (default: set ``data.duplicates``). ``frame``: the rows as already read (part of a file); ``path`` then only
+    names them in messages."""
     if duplicates not in ("error", "mean") or gaps not in ("error", "keep", "interpolate"):
         raise DataError(f"duplicates must be error|mean and gaps error|keep|interpolate, not {duplicates!r}/{gaps!r}")
     repeated = sorted({c for c in columns if list(columns).count(c) > 1})
@@ -314,7 +316,8 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         if duplicates == "error":
             n = rep.duplicate_timestamps
             raise DataError(f"{path}: {count_of(n, 'timestamp')} {'occurs' if n == 1 else 'occur'} more than once, "
-                            f"e.g. {values.index[dup][0]}; set data.duplicates = 'mean' to average their rows"
+                            f"e.g. {values.index[dup][0]}; "
+                            + (duplicates_remedy or "set data.duplicates = 'mean' to average their rows")
                             + _clock_change_hint(values.index[dup]))
         values = values.groupby(level=0).mean()
         offsets = offsets.groupby(level=0).first() if offsets is not None else None

@@ -25,7 +25,7 @@ from .config import (ConfigError, RunConfig, check_run_name, dotted_keys, make_o
 from .domain import Domain, Prepared
 from .download import record_fetches, user_files
 from .evaluation import comparison_table, load_published, summarize_seeds, write_table
-from .significance import compare_to_baselines
+from .significance import compare_all
 from .significance import markdown as significance_markdown
 from .metrics import compute
 from .training import LSTMEstimator, environment_record, write_json
@@ -357,7 +357,7 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log, resuming: boo
         header += "\n\nNotes on the data:\n" + "\n".join(f"- {n}" for n in prep.audit.notes)
     write_table(table, run_dir, header=header)
     lstm_column = "lstm_ensemble" if "lstm_ensemble" in columns else f"lstm_seed{cfg.training.seed}"
-    significance = compare_to_baselines(prep, columns, lstm_column, list(base_scores), seed=cfg.training.seed)
+    significance = compare_all(prep, columns, lstm_column, list(base_scores), seed=cfg.training.seed)
     write_json(run_dir / "significance.json", significance)
     with open(run_dir / "comparison.md", "a", encoding="utf-8") as report:
         report.write("\n" + significance_markdown(significance))

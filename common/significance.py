@@ -90,9 +90,10 @@ def _resampled_values(prep, metric: str, draws: list[np.ndarray], fast: bool):
 
 
 def compare_to_baselines(prep, columns: dict, lstm: str, baselines: list[str], *, resamples: int = N_RESAMPLES,
-                         seed: int = 0, fast: bool = True) -> dict:
+                         seed: int = 0, fast: bool = True, metric: str = "") -> dict:
     """The LSTM's column ``lstm`` against each of ``baselines`` (columns of test predictions, in training units) on
-    the first metric of ``prep.metrics``: the difference LSTM - baseline, its 95% interval, and a verdict. Metrics
+    ``metric`` (default: the first of ``prep.metrics``): the difference LSTM - baseline, its 95% interval, and a
+    verdict. Metrics
     outside ``FAST_METRICS`` (and grouped data) score every resample; where one score takes long, fewer resamples
     are drawn so that all models together take about ``BUDGET_S`` seconds (at least ``MIN_RESAMPLES``)."""
     import time
@@ -100,7 +101,7 @@ def compare_to_baselines(prep, columns: dict, lstm: str, baselines: list[str], *
     from .experiment import score
     from .metrics import GREATER_IS_BETTER
 
-    metric = prep.metrics[0]
+    metric = metric or prep.metrics[0]
     n = len(prep.y_test)
     groups = np.asarray(prep.metric_groups) if prep.metric_groups is not None else np.zeros(n, int)
     if not (fast and metric in FAST_METRICS and prep.metric_groups is None):
@@ -132,6 +133,33 @@ def compare_to_baselines(prep, columns: dict, lstm: str, baselines: list[str], *
             "level": LEVEL, "seed": seed, "rows": rows}
 
 
+def significance_metrics(prep) -> list[str]:
+    """The metrics the check reports: the first of ``prep.metrics`` and, where the data score forecast steps apart
+    (``Prepared.step_labels``), the same metric at its other steps (Beijing PM2.5: rmse@h1, rmse@h6, rmse@h24)."""
+    first = prep.metrics[0]
+    base = first.split("@")[0]
+    return [first, *(m for m in prep.metrics if m != first and "@" in m and m.split("@")[0] == base
+                     and m.split("@")[1] in prep.step_labels)]
+
+
+def compare_all(prep, columns: dict, lstm: str, baselines: list[str], **kw) -> dict:
+    """``compare_to_baselines`` for every metric of ``significance_metrics``: the first metric's result, with the
+    others under ``more`` (the same resamples' seed for each)."""
+    metrics = significance_metrics(prep)
+    first = compare_to_baselines(prep, columns, lstm, baselines, metric=metrics[0], **kw)
+    first["more"] = [compare_to_baselines(prep, columns, lstm, baselines, metric=m, **kw) for m in metrics[1:]]
+    return first
+
+
+def _table(result: dict) -> list[str]:
+    lines = ["| baseline | LSTM - baseline | 95% interval | verdict |", "|---|---|---|---|"]
+    for r in result["rows"]:
+        shown = "n/a" if not np.isfinite(r["difference"]) else f"{r['difference']:.4g}"
+        interval = "n/a" if not np.isfinite(r["low"]) else f"[{r['low']:.4g}, {r['high']:.4g}]"
+        lines.append(f"| {r['baseline']} | {shown} | {interval} | {r['verdict']} |")
+    return lines
+
+
 def markdown(result: dict) -> str:
     """The comparison as a Markdown section for ``comparison.md``."""
     lines = ["## The LSTM against each baseline, beyond the test set's noise?", "",
@@ -139,20 +167,21 @@ def markdown(result: dict) -> str:
              f"{result['level']:.0%} paired bootstrap interval ({result['resamples']} resamples of "
              f"{result['unit']}; `common/significance.py`). An interval that excludes 0 is a difference the test "
              "set supports; seed-to-seed variation is the table's sd, not part of this interval.", "",
-             "| baseline | LSTM - baseline | 95% interval | verdict |", "|---|---|---|---|"]
-    for r in result["rows"]:
-        shown = "n/a" if not np.isfinite(r["difference"]) else f"{r['difference']:.4g}"
-        interval = "n/a" if not np.isfinite(r["low"]) else f"[{r['low']:.4g}, {r['high']:.4g}]"
-        lines.append(f"| {r['baseline']} | {shown} | {interval} | {r['verdict']} |")
+             *_table(result)]
+    for more in result.get("more", []):
+        lines += ["", f"{more['metric']} ({more['resamples']} resamples):", "", *_table(more)]
     return "\n".join(lines) + "\n"
 
 
 def summary_line(result: dict) -> str:
-    """The verdicts in one line, for the console after a run's table."""
-    by = {}
-    for r in result["rows"]:
-        by.setdefault(r["verdict"], []).append(r["baseline"])
+    """The verdicts, a line per metric, for the console after a run's table."""
     words = {"LSTM better": "LSTM better than", "within noise": "within noise of",
              "baseline better": "baseline better:", "undefined": "undefined for"}
-    parts = [f"{words[v]} {', '.join(by[v])}" for v in words if v in by]
-    return f"{result['metric']}, 95% paired bootstrap over the test set: " + "; ".join(parts)
+    lines = []
+    for res in [result, *result.get("more", [])]:
+        by = {}
+        for r in res["rows"]:
+            by.setdefault(r["verdict"], []).append(r["baseline"])
+        parts = [f"{words[v]} {', '.join(by[v])}" for v in words if v in by]
+        lines.append(f"{res['metric']}, 95% paired bootstrap over the test set: " + "; ".join(parts))
+    return "\n".join(lines)

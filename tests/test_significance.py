@@ -124,3 +124,28 @@ def test_one_line_sums_up_the_verdicts_for_the_console():
                                       {"baseline": "e", "verdict": "undefined"}]}
     assert summary_line(sig) == ("rmse, 95% paired bootstrap over the test set: LSTM better than a, c; "
                                  "within noise of b; baseline better: d; undefined for e")
+
+
+def test_a_first_metric_with_forecast_step_variants_gets_an_interval_at_every_step():
+    """Beijing PM2.5's first metric is rmse@h1 while its targets are at 6 h and 24 h: the other steps of the same
+    metric get their own intervals (``more``); the first metric's stay at the top level (the main job reads them)."""
+    from common.significance import compare_all, significance_metrics
+
+    rng = np.random.default_rng(6)
+    y = rng.normal(size=(300, 3, 1))
+    steps = {"h1": 0, "h6": 1, "h24": 2}
+    prep = prep_of(y, metrics=("rmse@h1", "mae@h1", "rmse@h6", "mae@h6", "rmse@h24"), step_labels=steps,
+                   bootstrap_block=24)
+    assert significance_metrics(prep) == ["rmse@h1", "rmse@h6", "rmse@h24"]
+    assert significance_metrics(prep_of(y, metrics=("mae", "smape", "mae@h24"), step_labels={"h24": slice(0, 2)})) \
+        == ["mae", "mae@h24"]
+    assert significance_metrics(prep_of(y, metrics=("mse", "mae@original"))) == ["mse"]
+    worse = y + np.array([0.1, 0.5, 2.0])[None, :, None] * rng.normal(size=y.shape)
+    got = compare_all(prep, {"l": y + 0.05 * rng.normal(size=y.shape), "b": worse}, "l", ["b"], resamples=200)
+    assert got["metric"] == "rmse@h1" and [m["metric"] for m in got["more"]] == ["rmse@h6", "rmse@h24"]
+    assert got["more"][1]["rows"][0]["verdict"] == "LSTM better"
+    text = markdown(got)
+    assert text.count("| baseline | LSTM - baseline |") == 3 and "rmse@h24" in text
+    from common.significance import summary_line
+
+    assert summary_line(got).count("95% paired bootstrap") == 3

@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from domains import DOMAINS  # names only: importing the domains does not import TensorFlow
 
-    def experiment_args(sp, many: bool = False):
+    def experiment_args(sp, many: bool = False, runs: bool = True):
         sp.add_argument("domain", nargs="?", help=", ".join(DOMAINS) + (", or 'all'" if many else "")
                         + " (default: the domain the --config file names)")
         sp.add_argument("--dataset", help="dataset id (default: the domain's default; `lstm-suite list` shows each "
@@ -101,8 +101,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--seeds", type=int, help="number of seeds (training.seeds)")
         sp.add_argument("--epochs", type=int, help="maximum epochs (training.epochs)")
         sp.add_argument("--out", help="folder for run directories (default runs)")
-        sp.add_argument("--run-name", type=_run_name,
-                        help="run directory suffix; reuse it to resume an interrupted run")
+        if runs:
+            sp.add_argument("--run-name", type=_run_name,
+                            help="run directory suffix; reuse it to resume an interrupted run")
         sp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key, e.g. --set model.units=[32,32] (repeatable)")
 
@@ -127,16 +128,9 @@ def _parser() -> argparse.ArgumentParser:
                     "saves none), in columns named as in predictions.csv")
     pr.add_argument("--out", help="the CSV to write (default: predictions-<run directory name>.csv in the current "
                     "folder)")
-    cf = sub.add_parser("config", help="print the config a train command would run, as TOML (every key), to start a "
-                        "config file from: lstm-suite config DOMAIN --dataset ID --profile full > my.toml")
-    cf.add_argument("domain", help=", ".join(DOMAINS))
-    cf.add_argument("--dataset", help="dataset id (default: the domain's default)")
-    cf.add_argument("--config", help="TOML run config to complete; flags below override it")
-    cf.add_argument("--profile", choices=["quick", "full"], help="default config profile (default quick)")
-    cf.add_argument("--seeds", type=int, help="number of seeds (training.seeds)")
-    cf.add_argument("--epochs", type=int, help="maximum epochs (training.epochs)")
-    cf.add_argument("--out", help="folder for run directories (out)")
-    cf.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override any config key")
+    experiment_args(sub.add_parser("config", help="print the config a train command would run, as TOML (every "
+                                   "key), to start a config file from: lstm-suite config DOMAIN --dataset ID "
+                                   "--profile full > my.toml"), runs=False)
     tb = sub.add_parser("tabulate", help="finished runs side by side, a table per domain and dataset: the config keys "
                         "that differ between them and each run's scores (mean and sd over seeds), best first")
     tb.add_argument("paths", nargs="+", metavar="RUN_DIR_OR_FOLDER", help="run directories, or folders of them "
@@ -183,6 +177,8 @@ def _known_dataset(dataset: str | None, domain, where: str = "") -> None:
 def _config(args, domain):
     from .config import ConfigError, apply_overrides, load_config, options_outside_dataset, validate_options
 
+    if args.profile == "smoke":  # a training run's config (named experiments build their own)
+        raise ConfigError("--profile smoke exists only for named experiments (--experiment)")
     flags = [(key, getattr(args, flag), f"--{flag} {getattr(args, flag)}") for flag, key in
              (("seeds", "training.seeds"), ("epochs", "training.epochs"), ("out", "out"), ("dataset", "dataset"))
              if getattr(args, flag, None) is not None]
@@ -281,8 +277,6 @@ def cmd_train(args) -> int:
         if getattr(args, "dry_run", False):
             raise ConfigError("--dry-run checks a training run; named experiments (--experiment) have none")
         return _run_named_experiments(domain, args)
-    if args.profile == "smoke":
-        raise ConfigError("--profile smoke exists only for named experiments (--experiment)")
     if getattr(args, "dry_run", False):
         from .dry_run import dry_run
 
@@ -401,7 +395,7 @@ def cmd_config(args) -> int:
 
     from .config import config_text, option_comments
 
-    domain = get_domain(args.domain)
+    domain = get_domain(_domain_name(args))
     cfg = _config(args, domain)
     text = config_text(cfg)
     if "\n[data]\n" not in f"\n{text}":

@@ -30,7 +30,7 @@ def _names(names, most: int = 8) -> str:
     return ", ".join(names[:most]) + (f", ... ({len(names)} in all)" if len(names) > most else "")
 
 
-def _inputs(prep: Prepared, X) -> str:
+def _describe_inputs(prep: Prepared, X) -> str:
     seq = X["sequence"] if isinstance(X, dict) else X
     steps = f"{seq.shape[1]} steps" if prep.fixed_length else f"up to {seq.shape[1]} steps (masked)"
     names = prep.feature_names
@@ -115,7 +115,7 @@ def dry_run(cfg: RunConfig, domain: Domain, log: Callable[[str], None] = print) 
         log(f"{name} note: {note}")
     folds = f" (fold 1 of {len(prep.folds)})" if prep.folds else ""
     log(f"{name} samples{folds}: train {len(fold.y_train)}, validation {len(fold.y_val)}, test {len(fold.y_test)}; "
-        f"inputs: {_inputs(prep, fold.X_train)}")
+        f"inputs: {_describe_inputs(prep, fold.X_train)}")
     sizes = [sum(_bytes(getattr(f, f"{x}_{split}")) for f in (prep.folds or [prep]) for x in "Xy")
              for split in ("train", "val", "test")]
     log(f"{name} memory: the prepared arrays take {_size(sum(sizes))} (train {_size(sizes[0])}, validation "

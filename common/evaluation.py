@@ -172,9 +172,11 @@ def _fmt(v) -> str:
     return f"{v:.4g}" if abs(v) < 1e5 else f"{v:.4e}"
 
 
-def write_table(df: pd.DataFrame, run_dir: Path, stem: str = "comparison", header: str = "") -> str:
-    """Write the table as Markdown and CSV in ``run_dir``; return the Markdown text."""
-    md = (header + "\n\n" if header else "") + df.to_markdown(index=False) + "\n"
+def write_table(df: pd.DataFrame, run_dir: Path, stem: str = "comparison", header: str = "",
+                footer: str = "") -> str:
+    """Write the table as Markdown (between ``header`` and ``footer``) and CSV in ``run_dir``; return the Markdown
+    text."""
+    md = (header + "\n\n" if header else "") + df.to_markdown(index=False) + "\n" + ("\n" + footer if footer else "")
     (run_dir / f"{stem}.md").write_text(md, encoding="utf-8")
     df.to_csv(run_dir / f"{stem}.csv", index=False)
     return md

@@ -355,12 +355,10 @@ def _run_in(cfg, domain, prep, spec, dataset, run_dir, start, log, resuming: boo
               f"Leakage audit: {prep.audit.summary()}.")
     if prep.audit.notes:  # what the data preparation did or found (crops, gaps, held-out entities, flat channels)
         header += "\n\nNotes on the data:\n" + "\n".join(f"- {n}" for n in prep.audit.notes)
-    write_table(table, run_dir, header=header)
     lstm_column = "lstm_ensemble" if "lstm_ensemble" in columns else f"lstm_seed{cfg.training.seed}"
     significance = compare_all(prep, columns, lstm_column, list(base_scores), seed=cfg.training.seed)
     write_json(run_dir / "significance.json", significance)
-    with open(run_dir / "comparison.md", "a", encoding="utf-8") as report:
-        report.write("\n" + significance_markdown(significance))
+    write_table(table, run_dir, header=header, footer=significance_markdown(significance))
     if domain.plots is not None and first_est is not None:
         figures = domain.plots(prep, first_est, columns, run_dir)
         log(f"[{domain.name}] plots: {', '.join(str(f) for f in figures)}")

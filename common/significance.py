@@ -60,6 +60,11 @@ def _sums(prep, pred, metric: str) -> tuple[np.ndarray, np.ndarray]:
     return (np.abs(err) if metric == "mae" else err ** 2).sum(axis=1), (~np.isnan(y)).sum(axis=1)
 
 
+def _fast_path(prep, metric: str, fast: bool) -> bool:
+    """Whether a resample's value follows from per-sample sums (``FAST_METRICS``, data without entities)."""
+    return fast and metric in FAST_METRICS and prep.metric_groups is None
+
+
 def _resampled_values(prep, metric: str, draws: list[np.ndarray], fast: bool):
     """``values(pred) -> (the metric on the test set, the metric on each resample of draws)``."""
     from .experiment import score
@@ -70,7 +75,7 @@ def _resampled_values(prep, metric: str, draws: list[np.ndarray], fast: bool):
     def whole(pred):
         return score(one, pred)[metric]
 
-    if fast and metric in FAST_METRICS and groups is None:
+    if _fast_path(prep, metric, fast):
         def values(pred):
             s, c = _sums(prep, pred, metric)
             with np.errstate(all="ignore"):
@@ -93,9 +98,8 @@ def compare_to_baselines(prep, columns: dict, lstm: str, baselines: list[str], *
                          seed: int = 0, fast: bool = True, metric: str = "") -> dict:
     """The LSTM's column ``lstm`` against each of ``baselines`` (columns of test predictions, in training units) on
     ``metric`` (default: the first of ``prep.metrics``): the difference LSTM - baseline, its 95% interval, and a
-    verdict. Metrics
-    outside ``FAST_METRICS`` (and grouped data) score every resample; where one score takes long, fewer resamples
-    are drawn so that all models together take about ``BUDGET_S`` seconds (at least ``MIN_RESAMPLES``)."""
+    verdict. Off the fast path every resample is scored; where one score takes long, fewer resamples are drawn so
+    that all models together take about ``BUDGET_S`` seconds (at least ``MIN_RESAMPLES``)."""
     import time
 
     from .experiment import score
@@ -104,7 +108,7 @@ def compare_to_baselines(prep, columns: dict, lstm: str, baselines: list[str], *
     metric = metric or prep.metrics[0]
     n = len(prep.y_test)
     groups = np.asarray(prep.metric_groups) if prep.metric_groups is not None else np.zeros(n, int)
-    if not (fast and metric in FAST_METRICS and prep.metric_groups is None):
+    if not _fast_path(prep, metric, fast):
         start = time.perf_counter()
         score(dataclasses.replace(prep, metrics=(metric,)), columns[lstm])
         each = (time.perf_counter() - start) * (1 + len(baselines))

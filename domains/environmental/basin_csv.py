@@ -63,7 +63,11 @@ def basin_parts(files, opt) -> list[tuple[str, str, object]]:
     """(basin, where: the file or "file (basin 'x')", rows already read or None) for every basin of ``files``: one
     per file named after it, or with ``data.basin_column`` every basin of each long file."""
     if not opt.basin_column:
-        return [(Path(f).stem, str(f), None) for f in files]
+        names = [Path(f).stem for f in files]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise DataError(f"data.basin_files: two files name basin {twice[0]!r} (a basin is named after its file)")
+        return [(name, str(f), None) for name, f in zip(names, files)]
     from domains.social.series import csv_format, read_csv
 
     column, out, seen = opt.basin_column, [], {}
@@ -115,10 +119,7 @@ def prepare_basin_csv(opt) -> Prepared:
         raise DataError("data.periods: give the six dates [train start, end, validation start, end, test start, end] "
                         "of your files' years (the default periods are the CAMELS release's)")
     parts = basin_parts(opt.basin_files, opt)
-    names = [basin for basin, _, _ in parts]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise DataError(f"data.basin_files: two files name basin {twice[0]!r} (a basin is named after its file)")
+    names = [basin for basin, _, _ in parts]  # each once: basin_parts refuses a basin named twice
     precipitation = precipitation_input(opt)
     series = [read_basin(basin, where, opt, rows) for basin, where, rows in parts]
     if opt.attributes and not attribute_files(opt):

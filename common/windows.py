@@ -13,6 +13,7 @@ classification per window). Entities shorter than the window are left-padded wit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -124,16 +125,59 @@ def physical_memory() -> int | None:
         return None
 
 
+def cgroup_memory_limit(root: str | Path = "/sys/fs/cgroup", own: str | Path = "/proc/self/cgroup"
+                        ) -> tuple[int, str] | None:
+    """The memory limit of this process's control group (a container's ``--memory``, a batch job's allocation) in
+    bytes and the file that sets it, or None where there is none: the smallest ``memory.max`` (cgroup v2) or
+    ``memory.limit_in_bytes`` (v1, under ``memory/``) from the process's own group (``own``) up to the mount's root.
+    "max", v1's huge "unlimited" number and unreadable files count as no limit."""
+    try:
+        lines = Path(own).read_text().splitlines()
+    except OSError:
+        return None
+    places = []  # (folder, limit file name) of each hierarchy that holds a memory controller
+    for line in lines:
+        _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if controllers == "":
+            places.append((Path(root), path, "memory.max"))
+        elif "memory" in controllers.split(","):
+            places.append((Path(root) / "memory", path, "memory.limit_in_bytes"))
+    found = []
+    for base, path, name in places:
+        parts = [p for p in path.strip().split("/") if p]
+        for depth in range(len(parts), -1, -1):
+            file = base.joinpath(*parts[:depth], name)
+            try:
+                text = file.read_text().strip()
+            except OSError:
+                continue
+            if text.isdigit() and int(text) < 2**60:
+                found.append((int(text), str(file)))
+    return min(found) if found else None
+
+
+def memory_limit() -> tuple[float, str] | None:
+    """The bytes this process may use, and how to say where that figure comes from: the machine's physical memory,
+    or its control group's limit where that is smaller; None where neither is known."""
+    machine, group = physical_memory(), cgroup_memory_limit()
+    if group is not None and (machine is None or group[0] < machine):
+        also = f"; the machine has {machine / 1e9:.1f} GB" if machine is not None else ""
+        return group[0], (f"this process may use {group[0] / 1e9:.1f} GB (the memory limit of its control group, "
+                          f"{group[1]}{also})")
+    return (machine, f"this machine has {machine / 1e9:.1f} GB of memory") if machine is not None else None
+
+
 def check_window_memory(samples: int, steps: int, features: int, what: str = "", remedy: str = "",
                         itemsize: int = 4, noun: str = "windows") -> None:
     """Refuse, before building them, windows (``samples`` x ``steps`` x ``features`` values of ``itemsize`` bytes)
-    that would not fit in the machine's physical memory: numpy would stop with a MemoryError, or the system would
-    swap for hours. ``what`` names the data, ``remedy`` says what to change."""
-    need, have = samples * steps * features * itemsize, physical_memory()
-    if have is not None and need > have:
+    that would not fit in the machine's physical memory or the process's container limit (``memory_limit``): numpy
+    would stop with a MemoryError, the kernel would kill the process, or the system would swap for hours. ``what``
+    names the data, ``remedy`` says what to change."""
+    need, limit = samples * steps * features * itemsize, memory_limit()
+    if limit is not None and need > limit[0]:
         from .domain import DataError
 
         dtype = {4: "float32", 8: "float64"}.get(itemsize, f"{itemsize} bytes each")
         raise DataError(f"{what + ': ' if what else ''}the {noun} ({samples:,} samples x {steps} steps x {features} "
-                        f"inputs, {dtype}) take {need / 1e9:.1f} GB; this machine has {have / 1e9:.1f} GB of memory"
+                        f"inputs, {dtype}) take {need / 1e9:.1f} GB; {limit[1]}"
                         + (f": {remedy}" if remedy else " (a shorter look-back, fewer inputs or fewer rows fit)"))

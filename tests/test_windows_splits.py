@@ -205,12 +205,65 @@ def test_windows_that_cannot_fit_in_memory_are_refused_before_they_are_built(mon
     from common.domain import DataError
 
     monkeypatch.setattr(windows, "physical_memory", lambda: 16e9)
+    monkeypatch.setattr(windows, "cgroup_memory_limit", lambda: None)
     windows.check_window_memory(1000, 365, 5, "CAMELS", remedy="use fewer basins")  # 7 MB: fine
     with pytest.raises(DataError, match=r"CAMELS: the windows \(4,600,000 samples x 365 steps x 5 inputs, float32\) "
                                         r"take 33.6 GB; this machine has 16.0 GB of memory: use fewer basins"):
         windows.check_window_memory(4_600_000, 365, 5, "CAMELS", remedy="use fewer basins")
     monkeypatch.setattr(windows, "physical_memory", lambda: None)  # unknown (no sysconf): no check
     windows.check_window_memory(4_600_000, 365, 5, "CAMELS", remedy="")
+
+
+def test_a_container_memory_limit_below_the_machine_memory_is_the_limit(monkeypatch, tmp_path):
+    """In a container (docker --memory, a Kubernetes pod, a batch job's cgroup) the process is killed by the kernel
+    at its control group's limit, long before the machine's memory is used: the check takes the smaller one and
+    names the file the limit comes from."""
+    from common import windows
+    from common.domain import DataError
+
+    # cgroup v2: the process's own group (from /proc/self/cgroup), its parents up to the root; "max" is no limit
+    (tmp_path / "v2" / "job" / "step").mkdir(parents=True)
+    (tmp_path / "v2" / "memory.max").write_text("max\n")
+    (tmp_path / "v2" / "job" / "memory.max").write_text(f"{8 * 2**30}\n")
+    (tmp_path / "v2" / "job" / "step" / "memory.max").write_text("max\n")
+    (tmp_path / "self_v2").write_text("0::/job/step\n")
+    limit = windows.cgroup_memory_limit(tmp_path / "v2", tmp_path / "self_v2")
+    assert limit == (8 * 2**30, str(tmp_path / "v2" / "job" / "memory.max"))
+    # cgroup v1: the memory controller's line; an unlimited group holds a huge number
+    (tmp_path / "v1" / "memory" / "docker" / "abc").mkdir(parents=True)
+    (tmp_path / "v1" / "memory" / "memory.limit_in_bytes").write_text("9223372036854771712\n")
+    (tmp_path / "v1" / "memory" / "docker" / "abc" / "memory.limit_in_bytes").write_text(f"{2**30}\n")
+    (tmp_path / "self_v1").write_text("5:cpu:/docker/abc\n4:memory:/docker/abc\n0::/\n")
+    limit = windows.cgroup_memory_limit(tmp_path / "v1", tmp_path / "self_v1")
+    assert limit == (2**30, str(tmp_path / "v1" / "memory" / "docker" / "abc" / "memory.limit_in_bytes"))
+    # inside a container the group's own path is often not mounted: its files are at the mount's root
+    (tmp_path / "self_ns").write_text("0::/kubepods/pod1/c1\n")
+    (tmp_path / "ns").mkdir()
+    (tmp_path / "ns" / "memory.max").write_text("4294967296\n")
+    assert windows.cgroup_memory_limit(tmp_path / "ns", tmp_path / "self_ns") == (2**32, str(tmp_path / "ns" /
+                                                                                             "memory.max"))
+    # no limit anywhere, no cgroup file, or an unreadable value: None (the machine's memory is the limit)
+    (tmp_path / "v2" / "job" / "memory.max").write_text("max\n")
+    assert windows.cgroup_memory_limit(tmp_path / "v2", tmp_path / "self_v2") is None
+    assert windows.cgroup_memory_limit(tmp_path / "missing", tmp_path / "self_v2") is None
+    assert windows.cgroup_memory_limit(tmp_path / "v2", tmp_path / "no_such_file") is None
+    (tmp_path / "v2" / "job" / "memory.max").write_text("lots\n")
+    assert windows.cgroup_memory_limit(tmp_path / "v2", tmp_path / "self_v2") is None
+
+    monkeypatch.setattr(windows, "physical_memory", lambda: 64e9)
+    monkeypatch.setattr(windows, "cgroup_memory_limit", lambda: (8e9, "/sys/fs/cgroup/memory.max"))
+    windows.check_window_memory(1000, 365, 5, "CAMELS")  # 7 MB: fine
+    with pytest.raises(DataError, match=r"take 9.1 GB; this process may use 8.0 GB \(the memory limit of its control "
+                                        r"group, /sys/fs/cgroup/memory.max; the machine has 64.0 GB\): use fewer"):
+        windows.check_window_memory(1_250_000, 365, 5, "CAMELS", remedy="use fewer basins")
+    monkeypatch.setattr(windows, "cgroup_memory_limit", lambda: (128e9, "/sys/fs/cgroup/memory.max"))
+    with pytest.raises(DataError, match=r"take 100.0 GB; this machine has 64.0 GB of memory"):  # the smaller one
+        windows.check_window_memory(250_000, 100, 1000, "CAMELS")
+    monkeypatch.setattr(windows, "physical_memory", lambda: None)  # no sysconf, but a cgroup limit: still checked
+    monkeypatch.setattr(windows, "cgroup_memory_limit", lambda: (8e9, "/sys/fs/cgroup/memory.max"))
+    with pytest.raises(DataError, match=r"this process may use 8.0 GB \(the memory limit of its control group, "
+                                        r"/sys/fs/cgroup/memory.max\)"):
+        windows.check_window_memory(1_250_000, 365, 5, "CAMELS")
 
 
 def test_make_windows_and_windows_by_group_check_the_memory_of_what_they_build(monkeypatch):

@@ -38,6 +38,33 @@ class ForgetGateBias(keras.initializers.Initializer):
 
 
 @keras.saving.register_keras_serializable(package="lstm_suite")
+class ChronoBias(keras.initializers.Initializer):
+    """Chrono initialisation (Tallec & Ollivier 2018, "Can recurrent neural networks warp time?", ICLR): each unit's
+    gate bias is b = log(u), u ~ U(1, t_max - 1), so that its initial memory lasts about u steps and the units
+    together span 1 to t_max. LSTM (gate order i, f, c, o): forget bias b, input bias -b. GRU (gates z, r, h; in
+    Keras' GRU z keeps the old state): z's bias b in the input-bias row. ``seed``: drawn from Python's ``random``
+    (set by ``set_seed``) when not given, as Keras' random initialisers do."""
+
+    def __init__(self, t_max: int, cell: str = "lstm", seed: int | None = None):
+        import random
+
+        self.t_max, self.cell = int(t_max), cell
+        self.seed = random.randint(1, 10**9) if seed is None else int(seed)
+
+    def __call__(self, shape, dtype=None):
+        gates = 4 if self.cell == "lstm" else 3
+        units = shape[-1] // gates
+        b = ops.log(keras.random.uniform((units,), 1.0, self.t_max - 1.0, seed=self.seed, dtype=dtype))
+        if self.cell == "lstm":
+            return ops.concatenate([-b, b, ops.zeros((2 * units,), dtype=dtype)])
+        row = ops.concatenate([b, ops.zeros((2 * units,), dtype=dtype)])
+        return ops.stack([row, ops.zeros_like(row)]) if len(shape) == 2 else row
+
+    def get_config(self):
+        return {"t_max": self.t_max, "cell": self.cell, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="lstm_suite")
 class BroadcastToSteps(layers.Layer):
     """Repeat a static vector ``(batch, k)`` along the time axis of ``sequence`` -> ``(batch, T, k)``."""
 
@@ -230,6 +257,10 @@ def _recurrent_layer(spec: ModelSpec, units: int, return_sequences: bool, index,
         kwargs["unit_forget_bias"] = spec.unit_forget_bias
         if spec.unit_forget_bias and spec.forget_bias != 1.0:
             kwargs.update(unit_forget_bias=False, bias_initializer=ForgetGateBias(spec.forget_bias))
+    if spec.chrono_init:
+        kwargs.update(bias_initializer=ChronoBias(spec.chrono_init, spec.cell))
+        if spec.cell == "lstm":
+            kwargs["unit_forget_bias"] = False
     if spec.cell in ("lstm", "gru"):
         kwargs["use_cudnn"] = {"auto": "auto", "require": True, "off": False}[cudnn]
     layer = _CELLS[spec.cell](**kwargs)

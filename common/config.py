@@ -48,6 +48,9 @@ class ModelSpec:
     recurrent_dropout: float = 0.0
     unit_forget_bias: bool = True
     forget_bias: float = 1.0  # initial forget-gate bias of LSTM layers when unit_forget_bias (Keras: 1)
+    chrono_init: int = 0  # T_max >= 3: chrono initialisation of the gate biases (Tallec & Ollivier 2018), each unit's
+    # forget bias log(u), u ~ U(1, T_max - 1), the input gate's its negative (GRU: the update gate's), so the units'
+    # initial memories span 1 to T_max steps (the longest dependency expected); 0: off
     conv_filters: int = 0
     conv_kernel: int = 9
     conv_pool: int = 1
@@ -115,6 +118,12 @@ class ModelSpec:
         _check(self.clipnorm >= 0.0, "model.clipnorm", "must be >= 0 (0 turns gradient clipping off)")
         _check(0.0 <= self.ema < 1.0, "model.ema", "must be in [0, 1) (0 turns weight averaging off)")
         _check(self.input_noise >= 0.0, "model.input_noise", "must be >= 0 (0 turns the noise off)")
+        _check(self.chrono_init == 0 or self.chrono_init >= 3, "model.chrono_init",
+               "must be 0 (off) or at least 3 (the longest dependency, in steps)")
+        _check(not self.chrono_init or self.cell in ("lstm", "gru"), "model.chrono_init",
+               "sets gate biases: it needs an LSTM or GRU cell")
+        _check(not self.chrono_init or self.forget_bias == 1.0, "model.chrono_init",
+               "sets the forget bias itself: leave model.forget_bias at 1")
 
     @property
     def cudnn_eligible(self) -> bool:

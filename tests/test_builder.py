@@ -229,6 +229,51 @@ def test_forget_bias_sets_only_the_forget_gate_and_survives_saving(tmp_path):
     assert keras.saving.load_model(tmp_path / "m.keras").get_layer("lstm_0").cell.bias.shape == (12,)
 
 
+def test_chrono_init_spreads_the_gate_biases_over_log_1_to_t_max_and_survives_saving(tmp_path):
+    """Chrono initialisation (Tallec & Ollivier 2018): forget bias log(u), u ~ U(1, T_max - 1) per unit, input bias
+    its negative; for a GRU the update gate's bias (in Keras' GRU z keeps the old state). Biases only: the cuDNN
+    kernel stays eligible."""
+    import keras
+
+    from common.training import set_seed
+
+    set_seed(0)
+    spec = ModelSpec(units=(64, 5), chrono_init=100)
+    assert spec.cudnn_eligible
+    model = build_model(spec, 2, 5)
+    bias = model.get_layer("lstm_0").cell.bias.numpy()
+    i, f, c, o = np.split(bias, 4)
+    assert np.all(f >= 0) and np.all(f <= np.log(99) + 1e-6) and f.std() > 0.5  # spread over units, not one value
+    np.testing.assert_allclose(i, -f)
+    assert not c.any() and not o.any()
+    assert model.get_layer("lstm_1").cell.bias.numpy()[5:10].max() <= np.log(99) + 1e-6
+    set_seed(0)
+    again = build_model(spec, 2, 5).get_layer("lstm_0").cell.bias.numpy()
+    np.testing.assert_array_equal(again, bias)  # the seed decides the draw
+    save(model, tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(loaded.get_layer("lstm_0").cell.bias.numpy(), bias)
+
+    gru = build_model(ModelSpec(cell="gru", units=(64,), chrono_init=100), 2, 5).get_layer("gru_0").cell.bias.numpy()
+    assert gru.shape == (2, 192)  # reset_after: input and recurrent bias rows, gates z, r, h
+    z = gru[0, :64]
+    assert np.all(z >= 0) and np.all(z <= np.log(99) + 1e-6) and z.std() > 0.5
+    assert not gru[0, 64:].any() and not gru[1].any()
+    bi = build_model(ModelSpec(units=(4,), chrono_init=30, bidirectional=True), 2, 5)
+    assert bi.predict(np.zeros((1, 5, 2), "float32"), verbose=0).shape == (1, 1)
+
+
+@pytest.mark.parametrize("kwargs, problem", [
+    (dict(chrono_init=2), "at least 3"),
+    (dict(chrono_init=-1), "at least 3"),
+    (dict(chrono_init=50, cell="simple_rnn"), "LSTM or GRU"),
+    (dict(chrono_init=50, forget_bias=3.0), "model.forget_bias"),
+])
+def test_chrono_init_refuses_what_it_cannot_mean(kwargs, problem):
+    with pytest.raises(ConfigError, match=rf"model.chrono_init.*{problem}"):
+        ModelSpec(**kwargs)
+
+
 @pytest.mark.parametrize("head", ["forecast", "quantile"])
 def test_known_future_inputs_reach_every_forecast_step_through_a_decoder(head, tmp_path):
     spec = ModelSpec(units=(6, 5), head=head, horizon=4, n_targets=1, instance_norm="mean")

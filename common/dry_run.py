@@ -14,6 +14,7 @@ import numpy as np
 
 from .config import RunConfig, validate_options
 from .domain import Domain, Prepared, count_of
+from . import windows
 from .experiment import describe
 
 
@@ -120,7 +121,7 @@ def dry_run(cfg: RunConfig, domain: Domain, log: Callable[[str], None] = print) 
              for split in ("train", "val", "test")]
     log(f"{name} memory: the prepared arrays take {_size(sum(sizes))} (train {_size(sizes[0])}, validation "
         f"{_size(sizes[1])}, test {_size(sizes[2])}" + (f", over {len(prep.folds)} folds" if prep.folds else "")
-        + ")")
+        + ")" + (f"; {limit[1]}" if (limit := windows.memory_limit()) else ""))
     cudnn = "yes" if spec.cudnn_eligible else "no (a simple RNN cell or recurrent dropout)"
     log(f"{name} model: {describe(spec)}, {spec.head} head, {model.count_params():,} parameters; Keras' cuDNN kernel "
         f"on a GPU: {cudnn}")

@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -91,6 +92,19 @@ def test_train_dry_run_says_what_a_run_would_do_and_writes_nothing(tmp_path, cap
     assert not (tmp_path / "runs").exists()
     assert main(["train", "mechanisms", "--experiment", "all", "--dry-run"]) == 2
     assert "--dry-run" in capsys.readouterr().err
+
+
+def test_dry_run_sets_the_arrays_memory_beside_what_the_process_may_use(tmp_path, capsys, monkeypatch):
+    """The dry run said what the prepared arrays take, but not against what: a user on a shared node or in a
+    container could not tell whether the real run would fit."""
+    from common import windows
+
+    monkeypatch.setattr(windows, "memory_limit",
+                        lambda: (8e9, "this process may use 8.0 GB (the memory limit of its control group, /x)"))
+    assert main(["train", "engineering", "--dry-run", "--out", str(tmp_path / "runs")]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"memory: the prepared arrays take [\d.]+ MB \(train .*\); this process may use 8.0 GB \(the "
+                     r"memory limit of its control group, /x\)", out), out
 
 
 def test_config_prints_the_resolved_config_as_a_file_train_takes_back(tmp_path, capsys):

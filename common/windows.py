@@ -135,7 +135,7 @@ def cgroup_memory_limit(root: str | Path = "/sys/fs/cgroup", own: str | Path = "
         lines = Path(own).read_text().splitlines()
     except OSError:
         return None
-    places = []  # (folder, limit file name) of each hierarchy that holds a memory controller
+    places = []  # (mount folder, the group's path, limit file name) of each hierarchy with a memory controller
     for line in lines:
         _, controllers, path = (line.split(":", 2) + ["", ""])[:3]
         if controllers == "":

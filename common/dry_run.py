@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import windows
 from .config import RunConfig, validate_options
 from .domain import Domain, Prepared, count_of
-from . import windows
 from .experiment import describe
 
 

@@ -137,6 +137,30 @@ def test_csv_loader_reports_duplicates_and_gaps_by_rule(tmp_path):
     assert rep.actions == ["sorted the rows by time (1 step(s) back in time in the file)"]
 
 
+def test_a_frequency_finer_than_the_files_dates_is_named_not_filled(tmp_path):
+    """Daily rows read with data.freq = 'h' gave "207 timestamps missing at frequency 'h' ...; set data.gaps =
+    'interpolate'", advice that would make 23 of every 24 rows up."""
+    path = write(tmp_path, [f"2024-01-{d:02d},{d},{2 * d}" for d in range(1, 11)])
+    with pytest.raises(DataError, match=r"s.csv: 207 timestamps missing at frequency 'h', e.g. 2024-01-01 01:00:00; "
+                                        r"the dates follow 'D' \(pandas' guess\): set data.freq = 'D'$"):
+        load_series_csv(path, "date", ["a", "b"], "h")
+
+
+def test_a_header_name_with_spaces_around_it_is_pointed_out(tmp_path):
+    """'date, a, b' (a space after each comma) gave "missing column(s) ['a']; the file has ['date', ' a', ' b']"."""
+    path = tmp_path / "spaced.csv"
+    path.write_text("date, a, b\n" + "\n".join(f"2024-01-{d:02d},{d},{2 * d}" for d in range(1, 11)) + "\n")
+    with pytest.raises(DataError, match=r"missing column\(s\) \['a'\]; the file has \['date', ' a', ' b'\] \(the "
+                                        r"file's ' a' differs by the spaces around it: name it so in data.columns\)"):
+        load_series_csv(path, "date", ["a"], "D")
+    kept, _ = load_series_csv(path, "date", [" a"], "D")
+    assert kept[" a"].tolist() == list(range(1, 11))
+    path.write_text("Date ,a\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n")
+    with pytest.raises(DataError, match=r"no date column 'date'; the file has \['Date ', 'a'\] \(the file's 'Date ' "
+                                        r"differs by the spaces around it or by case: name it so in data.date_column"):
+        load_series_csv(path, "date", ["a"], "D")
+
+
 def test_missing_values_are_named_by_column_and_first_place(tmp_path):
     frame = pd.DataFrame({"a": [1.0, np.nan, 3.0, np.nan], "b": [1.0, 2.0, 3.0, 4.0], "c": [np.nan] * 4},
                          index=pd.date_range("2024-01-01", periods=4, freq="D"))

@@ -81,7 +81,8 @@ def _refuse_other_formats(path: Path, encoding: str) -> None:
 def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise DataError(f"{path}: missing column(s) {missing}; the file has {list(frame.columns)}")
+        raise DataError(f"{path}: missing column(s) {missing}; the file has {list(frame.columns)}"
+                        + _near_names(missing, frame.columns, "data.columns"))
     out = frame[columns].apply(pd.to_numeric, errors="coerce")
     for col in columns:  # a column of words (weekday names, categories) is not a channel
         failed = frame[col][out[col].isna() & frame[col].notna()]
@@ -96,6 +97,20 @@ def numeric_columns(frame: pd.DataFrame, columns: list[str], path) -> pd.DataFra
         raise DataError(f"{path}: column {col!r} row {row + 2} holds {shown}, not a finite number"
                         + _reading_hint(shown, frame[col].iloc[row]))
     return out
+
+
+def _near_names(wanted: list[str], columns, key: str) -> str:
+    """The file's column names that differ from a wanted one only by the spaces around them or by case (a header
+    written 'date, a, b'), named so the user can write them as the file has them."""
+    near = [c for w in wanted for c in columns if isinstance(c, str) and c != w and c.strip().lower() == w.lower()]
+    if not near:
+        return ""
+    one = len(near) == 1
+    how = "the spaces around " + ("it" if one else "them")
+    how += "" if all(c.strip() in wanted for c in near) else " or by case"
+    names = ", ".join(repr(c) for c in near)
+    return (f" (the file's {names} {'differs' if one else 'differ'} by {how}: name {'it' if one else 'them'} so in "
+            f"{key})")
 
 
 def _reading_hint(shown: str, cell) -> str:
@@ -295,7 +310,8 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
         rep.actions.append(f"cells holding {said} read as missing (data.na_values)")
     if date_column not in frame.columns:
         raise DataError(f"{path}: no date column {date_column!r}"
-                        + (_separator_hint(frame.columns) or f"; the file has {list(frame.columns)}"))
+                        + (_separator_hint(frame.columns) or f"; the file has {list(frame.columns)}"
+                           + _near_names([date_column], frame.columns, "data.date_column")))
     if len(frame) < 2:
         raise DataError(f"{path}: {count_of(len(frame), 'row')}: too short for a time series")
     dates = parse_dates(path, frame[date_column], date_format, rep.actions, freq)
@@ -338,8 +354,10 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     if rep.missing_timestamps:
         if gaps == "error":
             missing = full.difference(values.index)
+            coarser = _frequency_hint(values.index, freq, freq_remedy)  # daily rows read at 'h': not gaps to fill
             raise DataError(f"{path}: {count_of(rep.missing_timestamps, 'timestamp')} missing at frequency {freq!r}, "
-                            f"e.g. {missing[0]}; set data.gaps = 'interpolate'" + _clock_change_hint(missing))
+                            f"e.g. {missing[0]}" + (coarser if "pandas' guess" in coarser else
+                                                    "; set data.gaps = 'interpolate'" + _clock_change_hint(missing)))
         values = values.reindex(full)
         rep.actions.append(f"reindexed to the full {freq!r} calendar: {rep.missing_timestamps} missing timestamps")
     rep.missing_values = int(values.isna().sum().sum())

@@ -74,7 +74,11 @@ def test_n_is_kept_and_encoded_as_uniform(tmp_path):
 
 
 @pytest.mark.parametrize("text, problem", [
-    (">s\nACGTXAC\n", r"record 's' has invalid character 'X' at position 5"),
+    (">s\nACGTXAC\n", r"record 's' has invalid character 'X' at position 5 \(only A, C, G, T and N are accepted\)$"),
+    (">s\nACGUAC\n", r"invalid character 'U' at position 4 \(only A, C, G, T and N are accepted; an RNA sequence\? "
+                     r"write T for U\)"),
+    (">s\nACGTRYAC\n", r"invalid character 'R' at position 5 \(only A, C, G, T and N are accepted; 'R' is an IUPAC "
+                       r"ambiguity code: write N for it, as for any base not known\)"),
     (">s\nACGT\n>t\n\n>u\nAC\n", r"record 't' has an empty sequence"),
     (">s\nACGT\n>s\nAC\n", r"duplicate record header 's'"),
     ("ACGT\n>s\nAC\n", r"first non-empty line does not start with '>'"),

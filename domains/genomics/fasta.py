@@ -71,7 +71,7 @@ def read_fasta(path: str | Path) -> list[Record]:
         bad = next((i for i, ch in enumerate(seq) if ch not in VALID), None)
         if bad is not None:
             raise DataError(f"{path}: record {rid!r} has invalid character {seq[bad]!r} at position {bad + 1} "
-                            "(only A, C, G, T and N are accepted)")
+                            f"(only A, C, G, T and N are accepted{_character_hint(seq[bad])})")
         records.append(Record(rid, seq, str(path), title, len(records) + 1))
     if not records:
         raise DataError(f"{path}: no FASTA records")
@@ -143,3 +143,12 @@ def label_records(records: list[Record], *, label: str | None = None, labels: di
             raise DataError(f"{r.source}: header of record {r.id!r} does not match pattern '{header_pattern}'")
         out.append(m.group(1))
     return out
+
+
+def _character_hint(ch: str) -> str:
+    """What a non-ACGTN letter likely is: RNA's U, or an IUPAC ambiguity code (R = A/G, Y = C/T, ...)."""
+    if ch == "U":
+        return "; an RNA sequence? write T for U"
+    if ch in "RYSWKMBDHV":
+        return f"; {ch!r} is an IUPAC ambiguity code: write N for it, as for any base not known"
+    return ""

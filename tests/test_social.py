@@ -367,6 +367,16 @@ def test_user_csv_dataset_prepares(tmp_path):
     assert prep.y_test.shape == (24 - 7 + 1, 7, 2) and prep.metric_context["target_index"] == 1
 
 
+@pytest.mark.parametrize("protocol", ["ltsf", "rolling"])
+def test_user_csv_dataset_names_the_options_it_lacks(tmp_path, protocol):
+    """Before: "dataset 'csv' needs data.path, data.columns and data.freq", whichever of the three was set."""
+    cfg = RunConfig(domain="social", dataset="csv", data={"path": str(tmp_path / "u.csv"), "protocol": protocol})
+    with pytest.raises(DataError, match=r"^dataset 'csv' needs data.path, data.columns and data.freq: data.columns "
+                                        r"and data.freq are not set \(e.g. --set 'data.columns=\[\"sales\"\]' "
+                                        r"--set data.freq=D\)$"):
+        DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))
+
+
 def ili(**data):
     cfg = RunConfig(domain="social", dataset="ili_national_illness", data=data)
     return DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, "social"))

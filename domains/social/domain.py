@@ -96,10 +96,9 @@ def _data(cfg: RunConfig, opt: SocialOptions) -> tuple[LTSFData, int, int]:
                  "not a published benchmark)")
         return LTSFData(frame, opt.target or "unemp", 4, label), opt.lookback or 16, opt.horizon or 4
     if dataset == "csv":
-        from .series import csv_format, load_series_csv
+        from .series import csv_format, load_series_csv, require_csv_options
 
-        if not (opt.path and opt.columns and opt.freq):
-            raise DataError("dataset 'csv' needs data.path, data.columns and data.freq")
+        require_csv_options(opt)
         if opt.gaps == "keep":
             raise DataError("data.gaps = 'keep' is not available here: every look-back window needs complete rows")
         frame, rep = load_series_csv(opt.path, opt.date_column, opt.columns, opt.freq, opt.duplicates, opt.gaps,

@@ -92,10 +92,9 @@ def _ilinet(opt, path=None) -> RollingData:
 
 
 def _csv(opt) -> RollingData:
-    from .series import csv_format, load_series_csv
+    from .series import csv_format, load_series_csv, require_csv_options
 
-    if not (opt.path and opt.columns and opt.freq):
-        raise DataError("dataset 'csv' needs data.path, data.columns and data.freq")
+    require_csv_options(opt)
     target = opt.target or opt.columns[-1]
     if target not in opt.columns:
         raise DataError(f"data.target {target!r} is not one of data.columns {list(opt.columns)}")

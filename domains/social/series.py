@@ -258,6 +258,16 @@ def _numeric_dates(path, text: pd.Series, freq: str = "") -> tuple[np.ndarray, b
     return rows, order == "day", said
 
 
+def require_csv_options(opt) -> None:
+    """Dataset 'csv' reads nothing without its file, channels and frequency: say which of them are not set."""
+    unset = [f"data.{key}" for key in ("path", "columns", "freq") if not getattr(opt, key)]
+    if unset:
+        said = " and ".join([", ".join(unset[:-1]), unset[-1]] if len(unset) > 1 else unset)
+        raise DataError(f"dataset 'csv' needs data.path, data.columns and data.freq: {said} "
+                        f"{'is' if len(unset) == 1 else 'are'} not set (e.g. --set 'data.columns=[\"sales\"]' "
+                        "--set data.freq=D)")
+
+
 def csv_format(opt) -> dict:
     """``sep``, ``decimal`` and ``na_values`` for ``pandas.read_csv`` from the options ``data.sep`` /
     ``data.decimal`` / ``data.na_values`` (codes that mark a missing value, beside pandas' own)."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -422,7 +423,14 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's C++ log noise; Python errors still raise
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # argparse reads a word with a space as a value, so "--set k=v" as one word ended as "unrecognized arguments"
+    fused = next((m for a in argv if (m := re.fullmatch(r"(--[A-Za-z][\w-]*)\s+(\S.*)", a, re.S))), None)
+    if fused:
+        parser.error(f"{fused.group(0)!r} is an option and its value in one argument: give them as two, "
+                     f"{fused.group(1)} {fused.group(2)} (a quoting slip?)")
+    args = parser.parse_args(argv)
     try:
         # predict's --out is a file; config and a dry run write nothing
         writes_runs = args.command not in ("predict", "config") and not getattr(args, "dry_run", False)

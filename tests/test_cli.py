@@ -56,6 +56,17 @@ def test_fetch_unknown_and_offline_errors_are_clear(capsys, monkeypatch, tmp_pat
     assert "ili_national_illness" in err and "LSTM_SUITE_MIRROR" in err and "https://" in err
 
 
+def test_an_option_and_its_value_in_one_word_are_named(capsys):
+    """A script passing ["--set data.units=[64]"] (one quoted word) got "unrecognized arguments: --set
+    data.units=[64]", which reads as if --set were unknown: argparse takes a word with a space for a value."""
+    with pytest.raises(SystemExit) as done:
+        main(["train", "engineering", "--set data.units=[64]", "--dry-run"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert ("'--set data.units=[64]' is an option and its value in one argument: give them as two, --set "
+            "data.units=[64] (a quoting slip?)") in err, err
+
+
 def test_bad_config_file_exits_2_with_the_key(tmp_path, capsys):
     cfg = tmp_path / "bad.toml"
     cfg.write_text('domain = "engineering"\n[training]\nepochz = 3\n')

@@ -364,9 +364,9 @@ def load_series_csv(path: str | Path, date_column: str, columns: list[str] | tup
     if rep.missing_timestamps:
         if gaps == "error":
             missing = full.difference(values.index)
-            coarser = _frequency_hint(values.index, freq, freq_remedy)  # daily rows read at 'h': not gaps to fill
+            other = _guessed_freq(values.index) not in ("", freq)  # daily rows read at 'h': not gaps to fill
             raise DataError(f"{path}: {count_of(rep.missing_timestamps, 'timestamp')} missing at frequency {freq!r}, "
-                            f"e.g. {missing[0]}" + (coarser if "pandas' guess" in coarser else
+                            f"e.g. {missing[0]}" + (_frequency_hint(values.index, freq, freq_remedy) if other else
                                                     "; set data.gaps = 'interpolate'" + _clock_change_hint(missing)))
         values = values.reindex(full)
         rep.actions.append(f"reindexed to the full {freq!r} calendar: {rep.missing_timestamps} missing timestamps")
@@ -392,16 +392,22 @@ def _clock_change_hint(stamps: pd.DatetimeIndex) -> str:
             "offset (e.g. 2021-03-28 03:00+02:00) or in UTC")
 
 
-def _frequency_hint(index: pd.DatetimeIndex, freq: str, remedy: str = "") -> str:
-    """The frequency pandas infers from the first rows (e.g. 'W-MON' for weekly dates on Mondays), as a remedy
-    (``remedy`` instead of setting ``data.freq`` to it, where the caller's frequency is fixed)."""
+def _guessed_freq(index: pd.DatetimeIndex) -> str:
+    """The frequency pandas infers from the first rows (e.g. 'W-MON' for weekly dates on Mondays); "" where it
+    cannot say (fewer than 3 dates, or not regular enough)."""
     try:
         with warnings.catch_warnings():  # pandas 3 warns that infer_freq will return an offset, not a string
             warnings.simplefilter("ignore", DeprecationWarning)
             guess = pd.infer_freq(index[:200])
-    except (TypeError, ValueError):  # fewer than 3 dates, or not regular enough to guess
+    except (TypeError, ValueError):
         return ""
-    guess = getattr(guess, "freqstr", guess)
+    return getattr(guess, "freqstr", guess) or ""
+
+
+def _frequency_hint(index: pd.DatetimeIndex, freq: str, remedy: str = "") -> str:
+    """The frequency pandas infers from the first rows, as a remedy (``remedy`` instead of setting ``data.freq`` to
+    it, where the caller's frequency is fixed)."""
+    guess = _guessed_freq(index)
     if not guess or guess == freq:
         return f"; {remedy}" if remedy else ""
     return f"; the dates follow {guess!r} (pandas' guess): " + (remedy or f"set data.freq = {guess!r}")

@@ -12,13 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from common.builder import build_model
-from common.config import ModelSpec
 from common.training import set_seed
 
-from .runner import Claim, fit, pick
+from .runner import CELLS, Claim, cell_spec, fit, pick
 from .tasks import long_range
 
-CELLS = ("simple_rnn", "gru", "lstm", "gru_chrono", "lstm_chrono")  # name -> cell (chrono: chrono_init = T)
 
 
 def gradient_profile(model, x: np.ndarray, n_proj: int = 4, seed: int = 0) -> np.ndarray:
@@ -58,8 +56,7 @@ def run(profile: str, out: Path, seed: int = 0) -> Claim:
     x, y = long_range(n_train, T, seed=seed)
     curves, rates = {}, {}
     for cell in CELLS:
-        spec = ModelSpec(cell=cell.removesuffix("_chrono"), units=(units,), head="binary",
-                         chrono_init=T if cell.endswith("_chrono") else 0)
+        spec = cell_spec(cell, T, units=(units,), head="binary")
         set_seed(seed)
         init = build_model(spec, 2, T)
         curves[f"{cell} init"] = gradient_profile(init, x_probe, seed=seed)

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from common.config import ModelSpec
 
-from .runner import Claim, binary_accuracy, fit, learning_rate, pick
+from .runner import CELLS, Claim, binary_accuracy, cell_spec, fit, learning_rate, pick
 from .tasks import long_range
 
-CELLS = ("simple_rnn", "gru", "lstm", "gru_chrono", "lstm_chrono")  # name -> cell (chrono: chrono_init = T)
 TARGET = 0.95
 
 
@@ -33,8 +31,7 @@ def run(profile: str, out: Path, seed: int = 0) -> Claim:
             for budget in sorted(budgets, reverse=True):
                 x, y = long_range(budget, T, seed=seed)
                 same_updates = int(np.ceil(epochs * max(budgets) / budget))
-                spec = ModelSpec(cell=cell.removesuffix("_chrono"), units=(units,), head="binary", learning_rate=lr,
-                                 chrono_init=T if cell.endswith("_chrono") else 0)
+                spec = cell_spec(cell, T, units=(units,), head="binary", learning_rate=lr)
                 model = fit(spec, x, y, epochs=same_updates, seed=seed, batch_size=32)
                 acc[cell].setdefault(T, {})[budget] = binary_accuracy(model, x_test, y_test)
                 if acc[cell][T][budget] < TARGET:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from common.claims import Claim, run_claim, write_report  # noqa: F401  (re-exported for the experiments)
+from common.config import ModelSpec
 
 PROFILES = ("smoke", "quick", "full")  # smoke: seconds, for tests; quick: < 2 min each; full: the real thing
 LEARNED = 0.9  # test accuracy from which a model counts as having learned a task (below: its gates decide nothing)
@@ -13,6 +14,15 @@ def pick(profile: str, smoke, quick, full):
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
     return {"smoke": smoke, "quick": quick, "full": full}[profile]
+
+
+CELLS = ("simple_rnn", "gru", "lstm", "gru_chrono", "lstm_chrono")  # the memory and gradient experiments' cells
+
+
+def cell_spec(name: str, T: int, **kwargs):
+    """The ModelSpec of a cell named in ``CELLS``: "<cell>_chrono" is that cell with ``chrono_init = T``, the others
+    keep Keras' default biases."""
+    return ModelSpec(cell=name.removesuffix("_chrono"), chrono_init=T if name.endswith("_chrono") else 0, **kwargs)
 
 
 def learning_rate(profile: str) -> float:

@@ -16,6 +16,7 @@ from . import windows
 from .config import RunConfig, validate_options
 from .domain import Domain, Prepared, count_of
 from .experiment import describe
+from .lazy_windows import WindowView, is_streamed
 
 
 @dataclass
@@ -68,8 +69,19 @@ def settings_text(cfg: RunConfig, width: int = 118) -> str:
     return "\n".join(out)
 
 
-def _bytes(X) -> int:
-    return sum(np.asarray(v).nbytes for v in X.values()) if isinstance(X, dict) else np.asarray(X).nbytes
+def _bytes(X, full: bool = False, seen: set | None = None) -> int:
+    """The bytes ``X`` holds (windows cut on demand: their rows, counted once over the calls that share ``seen``), or
+    with ``full`` the bytes as built arrays."""
+    if isinstance(X, dict):
+        return sum(_bytes(v, full, seen) for v in X.values())
+    if isinstance(X, WindowView):
+        if full:
+            return X.full_nbytes
+        shared = seen is not None and id(X.rows) in seen
+        if seen is not None:
+            seen.add(id(X.rows))
+        return X.starts.nbytes if shared else X.nbytes
+    return np.asarray(X).nbytes
 
 
 def _size(n: float) -> str:
@@ -117,11 +129,15 @@ def dry_run(cfg: RunConfig, domain: Domain, log: Callable[[str], None] = print) 
     folds = f" (fold 1 of {len(prep.folds)})" if prep.folds else ""
     log(f"{name} samples{folds}: train {len(fold.y_train)}, validation {len(fold.y_val)}, test {len(fold.y_test)}; "
         f"inputs: {_describe_inputs(prep, fold.X_train)}")
-    sizes = [sum(_bytes(getattr(f, f"{x}_{split}")) for f in (prep.folds or [prep]) for x in "Xy")
+    seen: set = set()  # rows that windows of several splits are cut from are held once
+    sizes = [sum(_bytes(getattr(f, f"{x}_{split}"), seen=seen) for f in (prep.folds or [prep]) for x in "Xy")
              for split in ("train", "val", "test")]
+    splits = [getattr(f, f"X_{split}") for f in (prep.folds or [prep]) for split in ("train", "val", "test")]
+    streamed = ("; windows cut from their rows batch by batch: as arrays they would take "
+                f"{_size(sum(_bytes(X, full=True) for X in splits))}") if any(map(is_streamed, splits)) else ""
     log(f"{name} memory: the prepared arrays take {_size(sum(sizes))} (train {_size(sizes[0])}, validation "
         f"{_size(sizes[1])}, test {_size(sizes[2])}" + (f", over {len(prep.folds)} folds" if prep.folds else "")
-        + ")" + (f"; {limit[1]}" if (limit := windows.memory_limit()) else ""))
+        + streamed + ")" + (f"; {limit[1]}" if (limit := windows.memory_limit()) else ""))
     cudnn = "yes" if spec.cudnn_eligible else "no (a simple RNN cell or recurrent dropout)"
     log(f"{name} model: {describe(spec)}, {spec.head} head, {model.count_params():,} parameters; Keras' cuDNN kernel "
         f"on a GPU: {cudnn}")

@@ -178,6 +178,7 @@ def extrapolation_note(X_train, X_new, margin: float = 0.1, names=()) -> str | N
     its width (padded steps ignored; a dict of inputs is checked key by key); None when none do. ``names`` (the
     run's ``Prepared.feature_names``: a name per feature, or a dict of them per input key) lets the note name the
     features most often beyond their range."""
+    from .lazy_windows import WindowView
     from .windows import PAD_VALUE
 
     keys = [k for k in X_new if k in X_train] if isinstance(X_new, dict) and isinstance(X_train, dict) else [None]
@@ -186,6 +187,8 @@ def extrapolation_note(X_train, X_new, margin: float = 0.1, names=()) -> str | N
     shares = []  # (share of the feature's values beyond its range, name)
     for key in keys:
         train, new = (X_train, X_new) if key is None else (X_train[key], X_new[key])
+        if isinstance(train, WindowView):  # windows cut from rows: their range is that of the rows they take
+            train = train.covered_rows()[:, None, :]
         if not isinstance(train, np.ndarray) or np.ndim(new) < 2 or np.shape(train)[-1] != np.shape(new)[-1]:
             continue
         lo, hi = _ranges(train)

@@ -16,6 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from .config import ModelSpec, TrainSpec
+from .lazy_windows import is_streamed
+
+PREDICT_BATCH = 1024  # samples per batch when predicting or validating
 
 
 class TrainingDiverged(RuntimeError):
@@ -126,7 +129,11 @@ class LSTMEstimator:
             callbacks.append(keras.callbacks.LearningRateScheduler(
                 lambda e, lr: float(base * 0.5 * (1 + np.cos(np.pi * e / epochs)))))
         validation = None
-        if has_val:
+        if has_val and is_streamed(X_val):
+            from .window_batches import WindowBatches
+
+            validation = WindowBatches(X_val, y_val, val_sample_weight, batch_size=PREDICT_BATCH)
+        elif has_val:
             validation = (_inputs(X_val), np.asarray(y_val, "float32"))
             if val_sample_weight is not None:
                 validation += (np.asarray(val_sample_weight, "float32"),)
@@ -134,8 +141,14 @@ class LSTMEstimator:
         if self.spec.zero_head and has_val:  # the untrained model is the reference forecast: a candidate too
             initial = (self._raw(X_val), self.model.get_weights())
         weights = None if sample_weight is None else np.asarray(sample_weight, "float32")
-        if self.train.epoch_split > 1:  # the stream shuffles itself; Keras takes steps_per_epoch batches per epoch
-            per_pass = -(-len(y) // self.train.batch_size)  # batches in one pass over the windows
+        per_pass = -(-len(y) // self.train.batch_size)  # batches in one pass over the windows
+        if is_streamed(X):  # windows cut from their rows batch by batch (too many to build at once)
+            from .window_batches import WindowBatches
+
+            source = {"x": WindowBatches(X, y, weights, batch_size=self.train.batch_size, seed=self.seed,
+                                         shuffle=True), "shuffle": False,
+                      "steps_per_epoch": max(1, -(-per_pass // self.train.epoch_split))}
+        elif self.train.epoch_split > 1:  # the stream shuffles itself; Keras takes steps_per_epoch batches per epoch
             source = {"x": _window_stream(X, y, weights, self.train.batch_size, self.seed), "shuffle": False,
                       "steps_per_epoch": max(1, -(-per_pass // self.train.epoch_split))}
         else:
@@ -168,7 +181,11 @@ class LSTMEstimator:
     def _raw(self, X) -> np.ndarray:
         if self.model is None:
             raise RuntimeError("call fit() before predict()")
-        return np.asarray(self.model.predict(_inputs(X), verbose=0, batch_size=1024))
+        if is_streamed(X):
+            from .window_batches import WindowBatches
+
+            return np.asarray(self.model.predict(WindowBatches(X, batch_size=PREDICT_BATCH), verbose=0))
+        return np.asarray(self.model.predict(_inputs(X), verbose=0, batch_size=PREDICT_BATCH))
 
     def predict(self, X) -> np.ndarray:
         out = self._raw(X)  # the median of a quantile head is never moved by conformal calibration

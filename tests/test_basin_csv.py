@@ -56,13 +56,14 @@ def test_basin_csvs_give_per_basin_samples_with_missing_flow_masked_and_the_base
     assert explicit.extra["precipitation"] == "rain_mm"
 
 
-def test_a_run_trains_scores_and_predict_simulates_the_same_flow(tmp_path):
+@pytest.mark.parametrize("windows", ["auto", "stream"])
+def test_a_run_trains_scores_and_predict_simulates_the_same_flow(tmp_path, windows):
     pytest.importorskip("keras")
     from common.experiment import run_experiment
     from common.predict import predict_run
 
     write_basin(tmp_path / "alpha.csv")
-    cfg = dataclasses.replace(config([tmp_path / "alpha.csv"]), out=str(tmp_path / "runs"))
+    cfg = dataclasses.replace(config([tmp_path / "alpha.csv"], windows=windows), out=str(tmp_path / "runs"))
     res = run_experiment(cfg, DOMAIN, run_name="b", log=lambda m: None)
     import json
 
@@ -289,9 +290,44 @@ def test_basin_windows_larger_than_memory_are_refused_naming_the_remedies(tmp_pa
 
     write_basin(tmp_path / "alpha.csv")
     monkeypatch.setattr(windows, "physical_memory", lambda: 2**16)  # a 64 kB machine
+    monkeypatch.setattr(windows, "cgroup_memory_limit", lambda: None)
     with pytest.raises(DataError, match=r"the windows \(.* samples x 30 steps x 2 inputs, float32\) take .*"
-                                        r"data.seq_length.*data.val_stride"):
-        prepare(config([tmp_path / "alpha.csv"]))
+                                        r"data.seq_length.*data.val_stride.*data.windows = 'auto'"):
+        prepare(config([tmp_path / "alpha.csv"], windows="arrays"))
+
+
+def test_windows_too_large_for_memory_are_cut_from_the_daily_rows_batch_by_batch(tmp_path, monkeypatch):
+    from common import windows
+    from common.lazy_windows import WindowView
+
+    write_basin(tmp_path / "alpha.csv")
+    monkeypatch.setattr(windows, "physical_memory", lambda: 2**16)  # a 64 kB machine: the arrays take 0.6 MB
+    monkeypatch.setattr(windows, "cgroup_memory_limit", lambda: None)
+    prep = prepare(config([tmp_path / "alpha.csv"]))  # data.windows = "auto"
+    assert all(isinstance(x, WindowView) for x in (prep.X_train, prep.X_val, prep.X_test))
+    note = next(n for n in prep.audit.notes if "batch by batch" in n)
+    assert "would take 0.6 MB" in note and "this machine has 0.0 GB" in note
+    with pytest.raises(DataError, match="data.windows must be auto, arrays or stream, not 'lazy'"):
+        prepare(config([tmp_path / "alpha.csv"], windows="lazy"))
+
+
+def test_streamed_windows_hold_the_same_samples_and_give_the_baselines_the_same_predictions(tmp_path):
+    from common.lazy_windows import WindowView
+
+    write_basin(tmp_path / "alpha.csv", flow_missing=range(2000, 2010))
+    write_basin(tmp_path / "beta.csv", seed=1)
+    files = [tmp_path / "alpha.csv", tmp_path / "beta.csv"]
+    arrays, stream = prepare(config(files, windows="arrays")), prepare(config(files, windows="stream"))
+    assert isinstance(stream.X_train, WindowView) and isinstance(arrays.X_train, np.ndarray)
+    for split in ("train", "val", "test"):
+        np.testing.assert_array_equal(np.asarray(getattr(stream, f"X_{split}")), getattr(arrays, f"X_{split}"))
+        np.testing.assert_array_equal(getattr(stream, f"y_{split}"), getattr(arrays, f"y_{split}"))
+    assert stream.split["windows"] == "streamed" and arrays.split["windows"] == "arrays"
+    cfg = config([])
+    for name, model in DOMAIN.baselines(stream, cfg).items():
+        got = model.fit(stream.X_train, stream.y_train).predict(stream.X_test)
+        want = DOMAIN.baselines(arrays, cfg)[name].fit(arrays.X_train, arrays.y_train).predict(arrays.X_test)
+        np.testing.assert_allclose(got, want, rtol=1e-6, err_msg=name)
 
 
 def long_format(tmp_path, names=("alpha", "beta"), column="station"):
@@ -357,3 +393,20 @@ def test_a_repeated_day_gets_advice_that_fits_basin_files(tmp_path):
         prepare(config([path]))
     assert "occur more than once" in str(err.value) and "data.basin_column" in str(err.value)
     assert "data.duplicates" not in str(err.value)
+
+
+def test_a_dry_run_counts_streamed_windows_by_the_rows_they_hold_and_says_what_arrays_would_take(tmp_path):
+    pytest.importorskip("keras")
+    import re
+
+    from common.dry_run import dry_run
+
+    write_basin(tmp_path / "alpha.csv")
+    said = []
+    dry_run(config([tmp_path / "alpha.csv"], windows="stream"), DOMAIN, log=said.append)
+    line = next(s for s in said if "memory:" in s)
+    held, full = re.search(r"the prepared arrays take ([\d.]+) kB .*windows cut from their rows batch by batch: "
+                           r"as arrays they would take ([\d.]+) kB", line).groups()
+    # the daily rows (2557 days x 2 inputs, float32: 20.5 kB) count once though all three splits are cut from them,
+    # beside the windows' first rows (int64) and the targets (float32): 2528 samples
+    assert float(held) == pytest.approx((2557 * 2 * 4 + 2528 * (8 + 4)) / 1e3, abs=0.1) and float(full) > 500, line

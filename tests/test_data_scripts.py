@@ -119,3 +119,17 @@ def test_social_benchmark_second_lookback_runs_ili_at_36_and_the_exchange_rate_a
     run = subprocess.run([sys.executable, script, "--datasets", "ili", "--second-lookback", "--set",
                           "data.lookback=52"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 2 and "--set data.lookback chooses one" in run.stderr, run.stderr[-500:]
+
+
+def test_the_streamed_windows_benchmark_reports_what_the_arrays_would_take_against_what_is_held(capsys):
+    pytest.importorskip("keras")
+    from benchmarks.streamed_windows import main
+
+    report = main(["--basins", "3", "--seq-length", "30", "--batches", "2", "--batch-size", "16"])
+    days = sum(report["samples"].values())
+    assert report["windows_as_arrays_GB"] == round(days * 30 * 6 * 4 / 1e9, 2)
+    assert report["daily_rows_held_GB"] == round(3 * 12418 * 6 * 4 / 1e9, 3)  # 1980-10-01..2014-09-30
+    assert report["seconds_per_batch_cut"] > 0 and report["seconds_per_batch_trained"] > 0
+    assert "generated basins (not real data)" in report["data"] and '"peak_memory_GB"' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--basins", "0"])

@@ -187,6 +187,24 @@ def test_regional_statics_nse_weights_and_ungauged_mode(tmp_path):
         _prepare(tmp_path, ungauged_basins=["07777777"])
 
 
+def test_regional_windows_stream_beside_their_static_attributes(tmp_path):
+    from common.lazy_windows import WindowView
+
+    make_camels(tmp_path)
+    arrays, _ = _prepare(tmp_path, static=True, loss="nse", windows="arrays")
+    stream, _ = _prepare(tmp_path, static=True, loss="nse", windows="stream")
+    assert isinstance(stream.X_train["sequence"], WindowView)
+    for split in ("train", "val", "test"):
+        got, want = getattr(stream, f"X_{split}"), getattr(arrays, f"X_{split}")
+        np.testing.assert_array_equal(np.asarray(got["sequence"]), want["sequence"])
+        np.testing.assert_array_equal(got["static"], want["static"])
+    np.testing.assert_array_equal(stream.sample_weight[0], arrays.sample_weight[0])
+    # the basins' daily rows are held once: far less than the windows of 20 days
+    assert stream.X_train["sequence"].nbytes < arrays.X_train["sequence"].nbytes / 5
+    for a, b in zip(stream.extra["index"](stream.X_test), arrays.extra["index"](arrays.X_test)):
+        np.testing.assert_array_equal(a, b)  # the climatology still finds each sample's basin and day
+
+
 def test_unknown_forcing_input_and_missing_folder_are_clear(tmp_path):
     make_camels(tmp_path, start="2000-01-01", end="2000-03-01")
     with pytest.raises(DataError, match="forcing columns are"):

@@ -16,15 +16,27 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from common.lazy_windows import WindowView
+
 SUM_WINDOWS = (1, 3, 7, 15, 30, 60, 90, 180, 365)
 MEAN_WINDOWS = (1, 7, 30, 90)
 
 
-def forcing_features(X, inputs: tuple[str, ...], lags: int = 0, precipitation: str = "prcp") -> np.ndarray:
+def forcing_features(X, inputs: tuple[str, ...], lags: int = 0, precipitation: str = "prcp",
+                     chunk: int = 4096) -> np.ndarray:
     """Window features from (scaled) forcing windows: sums of the ``precipitation`` input (name compared without
     case; "" for none) over ``SUM_WINDOWS`` days, means of the other inputs over ``MEAN_WINDOWS`` days, optionally the
-    last ``lags`` days raw, and the statics."""
+    last ``lags`` days raw, and the statics. Windows cut on demand (a ``WindowView``) are read ``chunk`` at a time."""
     seq = X["sequence"] if isinstance(X, dict) else X
+    if isinstance(seq, WindowView):
+        static = X.get("static") if isinstance(X, dict) else None
+        parts = []
+        for first in range(0, len(seq), chunk):
+            part = seq[first:first + chunk]
+            if static is not None:
+                part = {"sequence": part, "static": static[first:first + chunk]}
+            parts.append(forcing_features(part, inputs, lags, precipitation))
+        return np.concatenate(parts)
     L = seq.shape[1]
     cols = []
     csum = np.cumsum(seq[:, ::-1, :], axis=1, dtype=np.float64)  # csum[:, k-1] = sum of the last k days

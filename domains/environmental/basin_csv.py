@@ -132,8 +132,8 @@ def prepare_basin_csv(opt) -> Prepared:
                 f"{', '.join(Path(f).name for f in attribute_files(opt))}"
                 if statics is not None else "") + f"; periods {list(opt.periods)})")
     prep = prepare_streamflow(series, seq_length=opt.seq_length, test_basins=opt.ungauged_basins, loss=opt.loss,
-                              statics=statics,
-                              val_stride=opt.val_stride, label=label, input_names=tuple(opt.inputs),
+                              statics=statics, val_stride=opt.val_stride, windows=opt.windows, label=label,
+                              input_names=tuple(opt.inputs),
                               periods=date_periods(opt.periods, chronological=False))
     if statics is not None and flow_signature_note(statics.columns):
         prep.audit.notes.append(flow_signature_note(statics.columns))

@@ -55,6 +55,9 @@ class EnvironmentalOptions:
     # never trained on; scored over their test period (ungauged mode)
     ungauged_basins: tuple[str, ...] = option((), datasets=(*CAMELS, *BASIN_CSV))
     val_stride: int = option(1, min=1, datasets=ALL_STREAMFLOW)  # keep every k-th validation day (faster CPU epochs)
+    # arrays: build every window; stream: cut windows from the basins' daily rows batch by batch (many basins: the
+    # 531 of Kratzert et al. take about 34 GB as arrays); auto: stream when the arrays would take over half the memory
+    windows: str = option("auto", datasets=ALL_STREAMFLOW)
     stations: tuple[str, ...] = option((), datasets=MULTISITE)  # station names; empty: every registered station file
     station_files: tuple[str, ...] = option((), datasets=MULTISITE)  # your own station files of the UCI releases
     test_stations: tuple[str, ...] = option((), datasets=MULTISITE)  # never trained on, scored over the test period
@@ -120,7 +123,8 @@ def _camels(opt: EnvironmentalOptions) -> Prepared:
     if opt.ungauged_basins:
         key = ("", "")  # the published rows are gauged (temporal) results: not comparable
     return prepare_streamflow(series, seq_length=opt.seq_length, statics=statics, test_basins=opt.ungauged_basins,
-                              test=opt.test_period, loss=opt.loss, val_stride=opt.val_stride, label=label,
+                              test=opt.test_period, loss=opt.loss, val_stride=opt.val_stride, windows=opt.windows,
+                              label=label,
                               published_key=key if not periods else ("", ""), input_names=tuple(opt.inputs),
                               periods=periods)
 
@@ -135,7 +139,8 @@ def _sacsma(opt: EnvironmentalOptions) -> Prepared:
              "runoff; the SAC-SMA run is scored beside the LSTM (real"
              + (f"; periods {list(opt.periods)} (data.periods))" if periods else ")"))
     prep = prepare_streamflow([series], seq_length=opt.seq_length, test=opt.test_period, loss=opt.loss,
-                              val_stride=opt.val_stride, label=label, reference={"13331500": out["MOD_RUN"]},
+                              val_stride=opt.val_stride, windows=opt.windows, label=label,
+                              reference={"13331500": out["MOD_RUN"]},
                               input_names=SACSMA_INPUTS, periods=periods)
     qs = prep.scalers["target"]
     prep.extra["reference"] = (prep.extra["reference"] - qs["mean"][0]) / qs["scale"][0]

@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
+from common import windows as windowing
 from common.domain import DataError, Prepared, count_of
 from common.evaluation import audit
+from common.lazy_windows import WindowView
 from common.splits import Standardizer
-from common.windows import check_window_memory
 
 METRICS = ("nse", "kge", "fhv", "flv", "peak_timing")
 PERIODS = {"train": ("1999-10-01", "2008-09-30"), "val": ("2008-10-01", "2013-09-30"),
@@ -103,18 +104,38 @@ def _rows(series: BasinSeries, period: tuple[str, str], seq_length: int, need_fl
     return warm
 
 
+def _streamed(windows: str, samples: int, steps: int, features: int, label: str, notes: list[str]) -> bool:
+    """Whether to cut the windows from the daily rows on demand (``data.windows``), said in ``notes``; "arrays"
+    that would not fit in memory are refused before they are built."""
+    need, limit = samples * steps * features * 4, windowing.memory_limit()
+    if windows == "arrays" or (windows == "auto" and (limit is None or need <= limit[0] / 2)):
+        windowing.check_window_memory(samples, steps, features, label,
+                                      "use fewer basins, a shorter data.seq_length, data.val_stride = k to keep every "
+                                      "k-th validation day, or data.windows = 'auto' to cut the windows from the "
+                                      "daily rows batch by batch")
+        return False
+    why = f", more than half of the memory ({limit[1]})" if windows == "auto" else ""
+    notes.append(f"the windows are cut from the basins' daily rows batch by batch (data.windows = {windows!r}): as "
+                 f"arrays they would take {need / 1e6:.1f} MB{why}")
+    return True
+
+
 def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, statics: pd.DataFrame | None = None,
                        test_basins: tuple[str, ...] = (), test: str = "auto", loss: str = "mse",
                        val_stride: int = 1, label: str = "", reference: dict[str, pd.Series] | None = None,
                        published_key: tuple[str, str] = ("", ""), input_names: tuple[str, ...] = (),
-                       periods: dict[str, tuple[str, str]] | None = None) -> Prepared:
+                       periods: dict[str, tuple[str, str]] | None = None, windows: str = "auto") -> Prepared:
     """``test_basins`` non-empty: the ungauged mode (those basins are never trained on and are scored over
     their test period). ``reference``: a stored simulation per basin (e.g. SAC-SMA), aligned to test samples.
-    ``periods``: train / val / test (start, end) instead of ``PERIODS`` and ``test`` (``data.periods``)."""
+    ``periods``: train / val / test (start, end) instead of ``PERIODS`` and ``test`` (``data.periods``).
+    ``windows``: "arrays" builds every window; "stream" keeps the basins' scaled daily rows and cuts windows from them
+    on demand (``WindowView``); "auto" streams when the arrays would take more than half the memory."""
     if seq_length < 2:
         raise DataError("data.seq_length must be at least 2")
     if loss not in ("mse", "nse"):
         raise DataError(f"data.loss must be 'mse' or 'nse', not {loss!r}")
+    if windows not in ("auto", "arrays", "stream"):
+        raise DataError(f"data.windows must be auto, arrays or stream, not {windows!r}")
     if test not in ("auto", "standard", "long"):
         raise DataError(f"data.test_period must be auto, standard or long, not {test!r}")
     if periods is not None and test != "auto":
@@ -138,9 +159,8 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
                                           "test")
     if sum(len(r) for r in rows["train"].values()) == 0:
         raise DataError(f"{label}: no training days with observed flow in {own['train']}")
-    check_window_memory(sum(len(r) for split in rows.values() for r in split.values()), seq_length,
-                        series[0].x.shape[1], label, "use fewer basins, a shorter data.seq_length, or "
-                        "data.val_stride = k to keep every k-th validation day")
+    streamed = _streamed(windows, sum(len(r) for split in rows.values() for r in split.values()), seq_length,
+                         series[0].x.shape[1], label, notes)
     period = {s.basin: (s.dates >= pd.Timestamp(own["train"][0])) & (s.dates <= pd.Timestamp(own["train"][1]))
               for s in train_series}
     fit_x = np.concatenate([s.x[period[s.basin]] for s in train_series])  # every training-period day
@@ -156,6 +176,9 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         fit_rows["static"] = statics.loc[[s.basin for s in train_series]].to_numpy(float)
     index, sets, meta = SampleIndex(), {}, {}
     scaled = {s.basin: (xs.transform(s.x).astype(np.float32), qs.transform(s.q[:, None])[:, 0]) for s in series}
+    if streamed:  # every basin's daily rows, one after another, held once for all splits
+        all_rows = np.concatenate([scaled[s.basin][0] for s in series])
+        offset = dict(zip([s.basin for s in series], np.cumsum([0] + [len(s.x) for s in series[:-1]])))
     for split, by_basin in rows.items():
         Xs, ys, bs, ds, ws = [], [], [], [], []
         for s in series:
@@ -163,8 +186,11 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
             if r is None or len(r) == 0:
                 continue
             z, qz = scaled[s.basin]
-            win = sliding_window_view(z, seq_length, axis=0)  # (days - L + 1, features, L)
-            Xs.append(np.moveaxis(win[r - seq_length + 1], -1, 1))
+            if streamed:
+                Xs.append(offset[s.basin] + r - seq_length + 1)  # the first row of each window
+            else:
+                win = sliding_window_view(z, seq_length, axis=0)  # (days - L + 1, features, L)
+                Xs.append(np.moveaxis(win[r - seq_length + 1], -1, 1))
             ys.append(qz[r].astype(np.float32))
             bs.append(np.full(len(r), s.basin))
             ds.append(s.dates[r].to_numpy())
@@ -173,7 +199,7 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
         if not Xs:
             word = {"val": "validation"}.get(split, split)
             raise DataError(f"{label}: no {word} samples (see: {'; '.join(notes[-3:])})")
-        X = np.concatenate(Xs)
+        X = WindowView(all_rows, np.concatenate(Xs), seq_length) if streamed else np.concatenate(Xs)
         basins = np.concatenate(bs)
         if static_z is not None:
             X = {"sequence": X, "static": static_z.loc[basins].to_numpy(np.float32)}
@@ -197,7 +223,8 @@ def prepare_streamflow(series: list[BasinSeries], *, seq_length: int = 365, stat
     split_info = {"kind": "grouped" if test_basins else "periods", "seq_length": seq_length,
                   "periods": {**own, "test_per_basin": tested},
                   "train_basins": [s.basin for s in train_series], "test_basins": sorted(rows["test"]),
-                  "samples": {k: len(v[1]) for k, v in sets.items()}, "val_stride": val_stride}
+                  "samples": {k: len(v[1]) for k, v in sets.items()}, "val_stride": val_stride,
+                  "windows": "streamed" if streamed else "arrays"}
     overrides = {"head": "regression", "n_targets": 1}
     return Prepared(
         X_train=sets["train"][0], y_train=sets["train"][1], X_val=sets["val"][0], y_val=sets["val"][1],

@@ -173,11 +173,11 @@ def _ranges(X: np.ndarray, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def extrapolation_note(X_train, X_new, margin: float = 0.1, names=()) -> str | None:
+def extrapolation_note(X_train, X_new, margin: float = 0.1, names=(), chunk: int = 4096) -> str | None:
     """A note when new inputs lie beyond the per-feature range of the training inputs by more than ``margin`` of
-    its width (padded steps ignored; a dict of inputs is checked key by key); None when none do. ``names`` (the
-    run's ``Prepared.feature_names``: a name per feature, or a dict of them per input key) lets the note name the
-    features most often beyond their range."""
+    its width (padded steps ignored; a dict of inputs is checked key by key; ``chunk`` new samples at a time); None
+    when none do. ``names`` (the run's ``Prepared.feature_names``: a name per feature, or a dict of them per input
+    key) lets the note name the features most often beyond their range."""
     from .lazy_windows import WindowView
     from .windows import PAD_VALUE
 
@@ -192,18 +192,24 @@ def extrapolation_note(X_train, X_new, margin: float = 0.1, names=()) -> str | N
         if not isinstance(train, np.ndarray) or np.ndim(new) < 2 or np.shape(train)[-1] != np.shape(new)[-1]:
             continue
         lo, hi = _ranges(train)
-        new = np.asarray(new, dtype=float).reshape(len(new), -1, np.shape(new)[-1])
-        real = ~np.all(new == PAD_VALUE, axis=-1)
         width = np.where(np.isfinite(hi - lo), hi - lo, 0.0)
-        out = ((new < lo - margin * width) | (new > hi + margin * width)) & real[..., None]
-        values += int(real.sum()) * new.shape[-1]
-        beyond += int(out.sum())
-        samples |= out.any(axis=(1, 2))
-        features += int(out.any(axis=(0, 1)).sum())
-        n_features += new.shape[-1]
+        n_in = np.shape(new)[-1]
+        real_steps, out_counts = 0, np.zeros(n_in, dtype=np.int64)
+        for first in range(0, len(new), chunk):  # windows cut on demand are never built all at once
+            part = np.asarray(new[first:first + chunk], dtype=float)
+            part = part.reshape(len(part), -1, n_in)
+            real = ~np.all(part == PAD_VALUE, axis=-1)
+            out = ((part < lo - margin * width) | (part > hi + margin * width)) & real[..., None]
+            real_steps += int(real.sum())
+            out_counts += out.sum(axis=(0, 1))
+            samples[first:first + len(part)] |= out.any(axis=(1, 2))
+        values += real_steps * n_in
+        beyond += int(out_counts.sum())
+        features += int((out_counts > 0).sum())
+        n_features += n_in
         named = names.get(key, ()) if isinstance(names, dict) else names if key is None else ()
-        if len(named) == new.shape[-1] and real.any():
-            shares += [(n / real.sum(), name) for n, name in zip(out.sum(axis=(0, 1)), named) if n]
+        if len(named) == n_in and real_steps:
+            shares += [(n / real_steps, name) for n, name in zip(out_counts, named) if n]
     if not beyond:
         return None
     shares.sort(key=lambda t: -t[0])  # stable: ties keep the order of the inputs

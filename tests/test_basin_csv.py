@@ -410,3 +410,18 @@ def test_a_dry_run_counts_streamed_windows_by_the_rows_they_hold_and_says_what_a
     # the daily rows (2557 days x 2 inputs, float32: 20.5 kB) count once though all three splits are cut from them,
     # beside the windows' first rows (int64) and the targets (float32): 2528 samples
     assert float(held) == pytest.approx((2557 * 2 * 4 + 2528 * (8 + 4)) / 1e3, abs=0.1) and float(full) > 500, line
+
+
+def test_new_basin_files_are_simulated_from_their_daily_rows_without_building_every_window(tmp_path):
+    """Before: predict built every day's window of every file at once (110 MB per basin of 34 years at 365 days),
+    without the memory check the run's own windows have."""
+    from common.lazy_windows import WindowView
+    from domains.environmental.domain import new_inputs
+
+    write_basin(tmp_path / "alpha.csv")
+    cfg = config([tmp_path / "alpha.csv"])
+    prep = prepare(cfg)
+    new = new_inputs(prep, cfg, validate_options(DOMAIN.options, cfg.data, DOMAIN.name), [str(tmp_path / "alpha.csv")])
+    assert isinstance(new.X, WindowView) and len(new.X) == 2557 - 29 == len(new.keys["date"])
+    assert new.X.nbytes < new.X.full_nbytes / 10
+    np.testing.assert_array_equal(new.X[-1], prep.X_test[-1])  # 2006-12-31: the last test day

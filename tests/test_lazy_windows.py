@@ -119,3 +119,19 @@ def test_the_extrapolation_note_reads_the_training_range_of_a_window_view():
     new[0, 0, 1] = 100.0
     note = extrapolation_note(view, new, names=("a", "b", "c"))
     assert note is not None and note == extrapolation_note(expected, new, names=("a", "b", "c"))
+
+
+def test_the_extrapolation_note_reads_new_windows_cut_on_demand_a_chunk_at_a_time(monkeypatch):
+    from common import windows
+    from common.predict import extrapolation_note
+
+    view, expected = make_view(n=30)
+    rows = view.rows.copy()
+    rows[3, 2] = 50.0  # beyond the range: every window that takes row 3
+    new_view = WindowView(rows, np.arange(0, 40), 7)
+    new = np.asarray(new_view)
+    want = extrapolation_note(expected, new, names=("a", "b", "c"))
+    assert want is not None and "in 4 of 40 samples" in want
+    monkeypatch.setattr(windows, "physical_memory", lambda: 1000)  # the new windows are never built at once
+    monkeypatch.setattr(windows, "cgroup_memory_limit", lambda: None)
+    assert extrapolation_note(view, new_view, names=("a", "b", "c")) == want

@@ -25,7 +25,7 @@ from .config import (ConfigError, RunConfig, check_run_name, dotted_keys, make_o
 from .domain import Domain, Prepared
 from .download import record_fetches, user_files
 from .evaluation import comparison_table, load_published, summarize_seeds, write_table
-from .significance import compare_all
+from .significance import compare_all, group_members
 from .significance import markdown as significance_markdown
 from .metrics import compute
 from .training import LSTMEstimator, environment_record, write_json
@@ -94,8 +94,8 @@ def score_by_group(prep: Prepared, y_pred: np.ndarray) -> dict[str, dict[str, fl
     point = _report_units(prep, np.asarray(y_pred, dtype=float))
     names = _point_metrics(prep)
     out = {}
-    for g in dict.fromkeys(groups.tolist()):  # first-seen order
-        rows = groups == g
+    for rows in group_members(groups):  # first-seen order
+        g = groups[rows[0]].item()
         if np.sum(~np.isnan(y_true[rows])) < 2:
             out[g] = {m: float("nan") for m in names}
             continue

@@ -16,27 +16,39 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 
 from .domain import count_of
 
 N_RESAMPLES = 1000
 LEVEL = 0.95
-FAST_METRICS = ("mse", "rmse", "mae")  # a resample's value follows from per-sample sums and counts
+# a resample's value follows from per-sample sums and counts (per entity, then their median, where the data have
+# entities): no ``score`` call per resample
+FAST_METRICS = ("mse", "rmse", "mae", "nse")
 BUDGET_S = 10.0  # other metrics score every resample: fewer resamples (not below MIN_RESAMPLES) where that is slow
 MIN_RESAMPLES = 200
 
 
-def block_resample(groups: np.ndarray, block: int, rng: np.random.Generator) -> np.ndarray:
+def group_members(groups: np.ndarray) -> list[np.ndarray]:
+    """The samples of each group, in increasing order, the groups in first-seen order (one sort, not a scan of every
+    sample per group)."""
+    codes, uniques = pd.factorize(np.asarray(groups))
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
+
+
+def block_resample(groups: np.ndarray, block: int, rng: np.random.Generator,
+                   members: list[np.ndarray] | None = None) -> np.ndarray:
     """Indices of one resample: within each group (samples in order, each group contiguous or not), blocks of
     ``block`` consecutive samples of that group, starting anywhere a whole block fits, drawn with replacement until
-    the group's size, cut to it. ``block`` 1: the ordinary bootstrap."""
+    the group's size, cut to it. ``block`` 1: the ordinary bootstrap. ``members``: ``group_members(groups)``, found
+    once for many resamples."""
     out = []
-    for g in dict.fromkeys(np.asarray(groups).tolist()):
-        members = np.flatnonzero(groups == g)
-        n = len(members)
+    for m in group_members(groups) if members is None else members:
+        n = len(m)
         b = max(1, min(block, n))
         starts = rng.integers(0, n - b + 1, size=-(-n // b))
-        out.append(members[(starts[:, None] + np.arange(b)).ravel()[:n]])
+        out.append(m[(starts[:, None] + np.arange(b)).ravel()[:n]])
     return np.concatenate(out)
 
 
@@ -49,49 +61,66 @@ def _unit(prep, n: int, groups) -> str:
     return f"{block}{where}{n} test samples)"
 
 
-def _sums(prep, pred, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per test sample: the sum of squared (mse, rmse) or absolute (mae) errors in reporting units, and the number
-    of observed targets it holds."""
-    from .experiment import _report_units
+class _SumScores:
+    """``FAST_METRICS`` of resamples from per-sample sums in reporting units (missing targets masked), per entity
+    and then their median where the data have entities, as ``experiment.score`` gives them: an entity with fewer
+    than two observed values is NaN; NSE's denominator is taken about the resample's own mean (two passes)."""
 
-    y = _report_units(prep, np.asarray(prep.y_test, dtype=float)).reshape(len(prep.y_test), -1)
-    p = _report_units(prep, np.asarray(pred, dtype=float)).reshape(len(prep.y_test), -1)
-    err = np.where(np.isnan(y), 0.0, y - p)
-    return (np.abs(err) if metric == "mae" else err ** 2).sum(axis=1), (~np.isnan(y)).sum(axis=1)
+    def __init__(self, prep, metric: str, groups: np.ndarray | None):
+        from .experiment import _report_units
+
+        y = _report_units(prep, np.asarray(prep.y_test, dtype=float)).reshape(len(prep.y_test), -1)
+        self.prep, self.metric, self.observed = prep, metric, ~np.isnan(y)
+        self.y, self.count = np.where(self.observed, y, 0.0), self.observed.sum(axis=1)
+        self.grouped = groups is not None
+        self.codes, self.k = np.zeros(len(y), dtype=np.int64), 1
+        if groups is not None:
+            codes, uniques = pd.factorize(np.asarray(groups))
+            self.codes, self.k = codes, len(uniques)
+
+    def errors(self, pred) -> np.ndarray:
+        """Per test sample: the sum of squared (absolute, for mae) errors over its observed targets."""
+        from .experiment import _report_units
+
+        p = _report_units(self.prep, np.asarray(pred, dtype=float)).reshape(self.y.shape)
+        err = np.where(self.observed, self.y - p, 0.0)
+        return (np.abs(err) if self.metric == "mae" else err ** 2).sum(axis=1)
+
+    def context(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """What every model's value on resample ``idx`` shares: each sample's entity, each entity's number of
+        observed values, and (NSE) each entity's sum of squared deviations from its resample mean."""
+        g = self.codes[idx]
+        n = np.bincount(g, weights=self.count[idx], minlength=self.k)
+        if self.metric != "nse":
+            return g, n, None
+        with np.errstate(all="ignore"):
+            mean = np.bincount(g, weights=self.y[idx].sum(axis=1), minlength=self.k) / n
+        dev = np.where(self.observed[idx], self.y[idx] - mean[g][:, None], 0.0)
+        return g, n, np.bincount(g, weights=(dev ** 2).sum(axis=1), minlength=self.k)
+
+    def value(self, errors: np.ndarray, idx: np.ndarray, context) -> float:
+        g, n, sst = context
+        e = np.bincount(g, weights=errors[idx], minlength=self.k)
+        with np.errstate(all="ignore"):
+            if self.metric == "nse":
+                v = np.where(sst > 0, 1 - e / np.where(sst > 0, sst, 1.0), np.nan)
+            else:
+                v = e / n
+                v = np.sqrt(v) if self.metric == "rmse" else v
+        if not self.grouped:
+            return float(v[0])
+        v = np.where(n >= 2, v, np.nan)
+        return float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan")
 
 
-def _fast_path(prep, metric: str, fast: bool) -> bool:
-    """Whether a resample's value follows from per-sample sums (``FAST_METRICS``, data without entities)."""
-    return fast and metric in FAST_METRICS and prep.metric_groups is None
-
-
-def _resampled_values(prep, metric: str, draws: list[np.ndarray], fast: bool):
-    """``values(pred) -> (the metric on the test set, the metric on each resample of draws)``."""
+def _scored(prep, pred: np.ndarray, idx: np.ndarray, groups: np.ndarray | None, metric: str) -> float:
+    """The metric on resample ``idx`` by the table's own ``score`` (the path for metrics without sums)."""
     from .experiment import score
 
-    one = dataclasses.replace(prep, metrics=(metric,))
-    groups = None if prep.metric_groups is None else np.asarray(prep.metric_groups)
-
-    def whole(pred):
-        return score(one, pred)[metric]
-
-    if _fast_path(prep, metric, fast):
-        def values(pred):
-            s, c = _sums(prep, pred, metric)
-            with np.errstate(all="ignore"):
-                per = np.array([s[idx].sum() / c[idx].sum() for idx in draws])
-            return whole(pred), np.sqrt(per) if metric == "rmse" else per
-        return values
-
-    def values(pred):
-        out = []
-        for idx in draws:
-            sub = dataclasses.replace(one, y_test=np.asarray(prep.y_test)[idx],
-                                      metric_groups=None if groups is None else groups[idx])
-            with np.errstate(all="ignore"):
-                out.append(score(sub, np.asarray(pred)[idx])[metric])
-        return whole(pred), np.array(out)
-    return values
+    sub = dataclasses.replace(prep, metrics=(metric,), y_test=np.asarray(prep.y_test)[idx],
+                              metric_groups=None if groups is None else groups[idx])
+    with np.errstate(all="ignore"):
+        return score(sub, np.asarray(pred)[idx])[metric]
 
 
 def compare_to_baselines(prep, columns: dict, lstm: str, baselines: list[str], *, resamples: int = N_RESAMPLES,
@@ -108,20 +137,30 @@ def compare_to_baselines(prep, columns: dict, lstm: str, baselines: list[str], *
     metric = metric or prep.metrics[0]
     n = len(prep.y_test)
     groups = np.asarray(prep.metric_groups) if prep.metric_groups is not None else np.zeros(n, int)
-    if not _fast_path(prep, metric, fast):
+    fast_path = fast and metric in FAST_METRICS
+    if not fast_path:
         start = time.perf_counter()
         score(dataclasses.replace(prep, metrics=(metric,)), columns[lstm])
         each = (time.perf_counter() - start) * (1 + len(baselines))
         resamples = min(resamples, max(MIN_RESAMPLES, int(BUDGET_S / max(each, 1e-9))))
-    rng = np.random.default_rng(seed)
-    draws = [block_resample(groups, prep.bootstrap_block, rng) for _ in range(resamples)]
-    values = _resampled_values(prep, metric, draws, fast)
+    rng, members = np.random.default_rng(seed), group_members(groups)
+    models = [lstm, *baselines]
+    own = np.asarray(prep.metric_groups) if prep.metric_groups is not None else None
+    sums = _SumScores(prep, metric, own) if fast_path else None
+    errors = {m: sums.errors(columns[m]) for m in models} if fast_path else {}
+    resampled = {m: np.empty(resamples) for m in models}
+    for r in range(resamples):  # each resample drawn once and scored for every model, never all kept at once
+        idx = block_resample(groups, prep.bootstrap_block, rng, members)
+        shared = sums.context(idx) if fast_path else None
+        for m in models:
+            resampled[m][r] = (sums.value(errors[m], idx, shared) if fast_path
+                               else _scored(prep, columns[m], idx, own, metric))
+    one = dataclasses.replace(prep, metrics=(metric,))
+    whole = {m: score(one, columns[m])[metric] for m in models}
     sign = 1 if GREATER_IS_BETTER.get(metric, False) else -1
     rows = []
-    a, a_draws = values(columns[lstm])
     for name in baselines:
-        b, b_draws = values(columns[name])
-        diff, spread = a - b, a_draws - b_draws
+        diff, spread = whole[lstm] - whole[name], resampled[lstm] - resampled[name]
         if not np.isfinite(diff) or not np.isfinite(spread).any():
             rows.append({"baseline": name, "difference": float("nan"), "low": float("nan"), "high": float("nan"),
                          "verdict": "undefined"})

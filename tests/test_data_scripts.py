@@ -130,6 +130,7 @@ def test_the_streamed_windows_benchmark_reports_what_the_arrays_would_take_again
     assert report["windows_as_arrays_GB"] == round(days * 30 * 6 * 4 / 1e9, 2)
     assert report["daily_rows_held_GB"] == round(3 * 12418 * 6 * 4 / 1e9, 3)  # 1980-10-01..2014-09-30
     assert report["seconds_per_batch_cut"] > 0 and report["seconds_per_batch_trained"] > 0
+    assert report["seconds_to_score_one_model"] >= 0 and report["bootstrap"].startswith("1000 resamples of blocks of 30")
     assert "generated basins (not real data)" in report["data"] and '"peak_memory_GB"' in capsys.readouterr().out
     with pytest.raises(SystemExit):
         main(["--basins", "0"])

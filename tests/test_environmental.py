@@ -252,6 +252,36 @@ def test_end_to_end_run_writes_per_basin_table_and_hydrographs(tmp_path):
     assert res.baselines["ridge on forcing sums"]["nse"] == pytest.approx(np.median(ridge))
 
 
+def test_hydrographs_of_many_basins_show_a_stated_selection_instead_of_a_panel_per_basin(tmp_path):
+    """Before: one panel per basin, 2.4 inches each: these 320 basins gave a 990 x 69120 pixel image (36 s), CAMELS'
+    531 about 115,000 pixels high, which no viewer shows usefully."""
+    from domains.environmental.plots import HYDROGRAPH_PANELS, hydrograph_basins, hydrographs
+    from domains.environmental.streamflow import BasinSeries, prepare_streamflow
+
+    dates = pd.date_range("2000-01-01", periods=90, freq="D")
+    rng = np.random.default_rng(0)
+    series = [BasinSeries(f"{k:08d}", dates, rng.gamma(1.0, size=(90, 2)), rng.gamma(2.0, size=90) + k % 7)
+              for k in range(320)]
+    periods = {"train": ("2000-01-03", "2000-01-31"), "val": ("2000-02-01", "2000-02-29"),
+               "test": ("2000-03-01", "2000-03-30")}
+    prep = prepare_streamflow(series, seq_length=3, periods=periods, windows="arrays")
+    y = np.asarray(prep.y_test)
+    spread = np.linspace(0.0, 2.0, 320)  # basin k's LSTM error grows with k: the first exact, the last far off
+    spread[-1] = 10.0
+    noise = np.repeat(spread, 30)[:, None]
+    predictions = {"lstm_seed0": y + noise * rng.normal(size=y.shape), "climatology": np.zeros_like(y)}
+    chosen, caption = hydrograph_basins(prep, predictions["lstm_seed0"])
+    assert len(chosen) == HYDROGRAPH_PANELS == 12 and chosen[0] == "00000000" and chosen[-1] == "00000319"
+    assert caption == ("12 of 320 basins, at evenly spaced ranks of the LSTM's NSE (best first); every basin's "
+                       "metrics are in per_basin.csv")
+    path = hydrographs(prep, predictions, tmp_path)
+    from PIL import Image
+
+    assert Image.open(path).size[1] < 12 * 2.4 * 90 + 200  # 12 panels of 2.4 inches at 90 dpi, and the caption
+    few = prepare_streamflow(series[:3], seq_length=3, periods=periods, windows="arrays")
+    assert hydrograph_basins(few, np.asarray(few.y_test)) == (["00000000", "00000001", "00000002"], "")
+
+
 # --- metrics ------------------------------------------------------------------------------------
 
 

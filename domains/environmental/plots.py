@@ -26,8 +26,26 @@ def per_basin_table(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
     return path
 
 
+HYDROGRAPH_PANELS = 12  # the most basins the hydrograph figure draws (a panel of 2.4 inches each)
+
+
+def hydrograph_basins(prep: Prepared, lstm_pred: np.ndarray) -> tuple[list[str], str]:
+    """The basins the hydrograph figure draws and the caption that says which: every test basin where there are at
+    most ``HYDROGRAPH_PANELS`` (no caption), else that many at evenly spaced ranks of the LSTM's NSE, best first
+    (basins without an NSE last), so the figure shows the spread of the results and not only its best."""
+    names = list(dict.fromkeys(prep.extra["test_basins"].tolist()))
+    if len(names) <= HYDROGRAPH_PANELS:
+        return names, ""
+    nse = {b: v["nse"] for b, v in score_by_group(prep, lstm_pred).items()}
+    ranked = sorted(names, key=lambda b: -nse[b] if np.isfinite(nse[b]) else np.inf)
+    picks = np.unique(np.round(np.linspace(0, len(ranked) - 1, HYDROGRAPH_PANELS)).astype(int))
+    return [ranked[i] for i in picks], (f"{len(picks)} of {len(names)} basins, at evenly spaced ranks of the LSTM's "
+                                        "NSE (best first); every basin's metrics are in per_basin.csv")
+
+
 def hydrographs(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
-    """Observed vs simulated flow over each basin's test period (first LSTM seed and the best baseline by NSE)."""
+    """Observed vs simulated flow over each basin's test period (first LSTM seed and the best baseline by NSE); with
+    many basins, a selection of them (``hydrograph_basins``), said in the figure's title."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -39,7 +57,8 @@ def hydrographs(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
     lstm_name = next(k for k in predictions if k.startswith("lstm_seed"))
     base = {k: v for k, v in predictions.items() if not k.startswith("lstm")}
     best = max(base, key=lambda k: np.nanmedian([v["nse"] for v in score_by_group(prep, base[k]).values()])) if base else None
-    names = list(dict.fromkeys(basins.tolist()))
+    names, caption = hydrograph_basins(prep, predictions[lstm_name])
+    ranked = {b: v["nse"] for b, v in score_by_group(prep, predictions[lstm_name]).items()} if caption else {}
     fig, axes = plt.subplots(len(names), 1, figsize=(11, 2.4 * len(names)), squeeze=False)
     for ax, b in zip(axes[:, 0], names):
         rows = basins == b
@@ -47,10 +66,14 @@ def hydrographs(prep: Prepared, predictions: dict, run_dir: Path) -> Path:
         ax.plot(dates[rows], inv(np.asarray(predictions[lstm_name], float)).ravel()[rows], lw=0.8, label=f"LSTM ({lstm_name})")
         if best:
             ax.plot(dates[rows], inv(np.asarray(base[best], float)).ravel()[rows], lw=0.8, alpha=0.8, label=best)
-        ax.set_title(f"basin {b}", fontsize=9)
+        ax.set_title(f"basin {b}" + (f", LSTM NSE {ranked[b]:.2f}" if b in ranked else ""), fontsize=9)
         ax.set_ylabel(prep.target_names[0] if prep.target_names else "flow", fontsize=8)
     axes[0, 0].legend(fontsize=8, loc="upper right")
-    fig.tight_layout()
+    if caption:
+        fig.suptitle(caption, fontsize=9)
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / (2.4 * len(names))))  # room for the caption above the panels
+    else:
+        fig.tight_layout()
     path = run_dir / "hydrographs.png"
     fig.savefig(path, dpi=90)
     plt.close(fig)

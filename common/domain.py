@@ -48,6 +48,27 @@ def not_found(path: str | Path, what: str) -> str:
     return f"{path}: {what} not found{read_from(path)}"
 
 
+GLOB_CHARS = "*?["
+PATTERN_OPTIONS = ("basin_files",)  # [data] options whose entries may be glob patterns (expand_patterns)
+
+
+def expand_patterns(entries, key: str = "") -> list[str]:
+    """``entries`` with every glob pattern (a name holding ``*``, ``?`` or ``[``; ``~`` expanded) replaced by the
+    files it matches, sorted; a pattern that matches no file is a DataError naming ``key`` and the pattern."""
+    import glob
+
+    out = []
+    for entry in entries:
+        if not isinstance(entry, str) or not any(c in entry for c in GLOB_CHARS):
+            out.append(entry)
+            continue
+        found = sorted(p for p in glob.glob(str(Path(entry).expanduser())) if Path(p).is_file())
+        if not found:
+            raise DataError(f"{key + ' ' if key else ''}{entry}: no file matches this pattern{read_from(entry)}")
+        out += found
+    return out
+
+
 def user_folder(text: str, key: str, holding: str) -> Path:
     """The folder a ``data.*`` option names, or a DataError saying what the path is instead (missing, a zip
     archive to extract, a file); ``holding`` names what the folder should hold, for the advice."""

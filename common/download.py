@@ -223,9 +223,17 @@ def record_fetches():
 def user_files(data: dict) -> list[dict]:
     """The user's own files and folders named in the ``[data]`` options (a CSV, FASTA files, a label file, a
     CAMELS folder): files with their sha256, folders by path only (too large to hash on every run)."""
+    from .domain import PATTERN_OPTIONS, DataError, expand_patterns
+
     out, seen = [], set()
     for key, value in data.items():
-        for v in value if isinstance(value, (list, tuple)) else [value]:
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if key in PATTERN_OPTIONS:  # glob patterns: the files they match, each recorded
+            try:
+                values = expand_patterns(values)
+            except DataError:  # a pattern that matches nothing is the data's error to raise, not the record's
+                pass
+        for v in values:
             if not isinstance(v, str) or not v:
                 continue
             path = Path(v).expanduser()

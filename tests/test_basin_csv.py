@@ -2,6 +2,7 @@
 date column, forcing columns and observed flow, under the CAMELS protocol of the suite (sequences, periods, masking
 of missing flow, per-basin metrics, the same baselines)."""
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -425,3 +426,18 @@ def test_new_basin_files_are_simulated_from_their_daily_rows_without_building_ev
     assert isinstance(new.X, WindowView) and len(new.X) == 2557 - 29 == len(new.keys["date"])
     assert new.X.nbytes < new.X.full_nbytes / 10
     np.testing.assert_array_equal(new.X[-1], prep.X_test[-1])  # 2006-12-31: the last test day
+
+
+def test_basin_files_take_glob_patterns_and_a_pattern_matching_nothing_is_named(tmp_path):
+    """A user with the 531 basins of CAMELS as CSV files had to list every file: `data.basin_files = ["b/*.csv"]`
+    stopped with "b/*.csv: file not found"."""
+    from common.download import user_files
+
+    write_basin(tmp_path / "beta.csv", seed=1)
+    write_basin(tmp_path / "alpha.csv")
+    prep = prepare(config([tmp_path / "*.csv"]))
+    assert prep.split["train_basins"] == ["alpha", "beta"]  # sorted, as the pattern matched them
+    recorded = user_files({"basin_files": [str(tmp_path / "*.csv")]})  # data_files.json: each file with its sha256
+    assert [Path(r["file"]).name for r in recorded] == ["alpha.csv", "beta.csv"] and all("sha256" in r for r in recorded)
+    with pytest.raises(DataError, match=r"data.basin_files .*nope\*.csv: no file matches this pattern"):
+        prepare(config([tmp_path / "nope*.csv"]))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.domain import DataError, Prepared, count_of, describe_missing
+from common.domain import DataError, Prepared, count_of, describe_missing, expand_patterns
 from common.splits import date_periods
 
 from .camels import numeric_attributes
@@ -118,6 +118,7 @@ def prepare_basin_csv(opt) -> Prepared:
     if not opt.periods:
         raise DataError("data.periods: give the six dates [train start, end, validation start, end, test start, end] "
                         "of your files' years (the default periods are the CAMELS release's)")
+    opt = dataclasses.replace(opt, basin_files=tuple(expand_patterns(opt.basin_files, "data.basin_files")))
     parts = basin_parts(opt.basin_files, opt)
     names = [basin for basin, _, _ in parts]  # each once: basin_parts refuses a basin named twice
     precipitation = precipitation_input(opt)

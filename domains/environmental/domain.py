@@ -67,7 +67,8 @@ class EnvironmentalOptions:
     # 0: the dataset's default (co2 104 weeks, Beijing 48 hours)
     lookback: int = option(0, datasets=("co2", "beijing_pm25", *MULTISITE))
     horizon: int = option(52, min=1, datasets=("co2",))  # weeks ahead (Beijing: always 1, 6 and 24 hours)
-    # streamflow_csv: your basin files (one CSV per basin, named after the file), their date and flow columns, the
+    # streamflow_csv: your basin files (one CSV per basin, named after the file; a pattern such as basins/*.csv takes
+    # every file it matches, sorted), their date and flow columns, the
     # input the baselines sum over windows (default: the first with prcp, precip, precipitation, rain or rainfall as a
     # word of its name), and how the files are written (as the social domain's CSV options)
     basin_files: tuple[str, ...] = option((), datasets=BASIN_CSV)

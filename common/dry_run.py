@@ -84,11 +84,6 @@ def _bytes(X, full: bool = False, seen: set | None = None) -> int:
     return np.asarray(X).nbytes
 
 
-def _size(n: float) -> str:
-    return next(f"{n / f:.1f} {unit}" for f, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1, "bytes"))
-                if n >= f or unit == "bytes")
-
-
 def _batch_seconds(model, X, y, batch: int, batches: int = 10) -> float:
     """Seconds per training batch: ``model.fit`` over the first ``batches`` batches, timed after the same fit once as
     a warm-up (tracing); Keras' own per-step work is included. The weights change, which is fine for a model that
@@ -133,10 +128,11 @@ def dry_run(cfg: RunConfig, domain: Domain, log: Callable[[str], None] = print) 
     sizes = [sum(_bytes(getattr(f, f"{x}_{split}"), seen=seen) for f in (prep.folds or [prep]) for x in "Xy")
              for split in ("train", "val", "test")]
     splits = [getattr(f, f"X_{split}") for f in (prep.folds or [prep]) for split in ("train", "val", "test")]
+    size = windows.size_text
     streamed = ("; windows cut from their rows batch by batch: as arrays they would take "
-                f"{_size(sum(_bytes(X, full=True) for X in splits))}") if any(map(is_streamed, splits)) else ""
-    log(f"{name} memory: the prepared arrays take {_size(sum(sizes))} (train {_size(sizes[0])}, validation "
-        f"{_size(sizes[1])}, test {_size(sizes[2])}" + (f", over {len(prep.folds)} folds" if prep.folds else "")
+                f"{size(sum(_bytes(X, full=True) for X in splits))}") if any(map(is_streamed, splits)) else ""
+    log(f"{name} memory: the prepared arrays take {size(sum(sizes))} (train {size(sizes[0])}, validation "
+        f"{size(sizes[1])}, test {size(sizes[2])}" + (f", over {len(prep.folds)} folds" if prep.folds else "")
         + streamed + ")" + (f"; {limit[1]}" if (limit := windows.memory_limit()) else ""))
     cudnn = "yes" if spec.cudnn_eligible else "no (a simple RNN cell or recurrent dropout)"
     log(f"{name} model: {describe(spec)}, {spec.head} head, {model.count_params():,} parameters; Keras' cuDNN kernel "

@@ -115,6 +115,12 @@ def windows_by_group(x: np.ndarray, y: np.ndarray, groups: np.ndarray, lookback:
                         padded=np.maximum(lookback - (within + 1), 0))
 
 
+def size_text(n: float) -> str:
+    """Bytes in words: ``size_text(1.5e9)`` is "1.5 GB", ``size_text(640)`` "640.0 bytes"."""
+    return next(f"{n / f:.1f} {unit}" for f, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB"), (1, "bytes"))
+                if n >= f or unit == "bytes")
+
+
 def physical_memory() -> int | None:
     """The machine's physical memory in bytes, or None where the system does not say (``os.sysconf``)."""
     import os

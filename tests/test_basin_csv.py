@@ -302,12 +302,12 @@ def test_windows_too_large_for_memory_are_cut_from_the_daily_rows_batch_by_batch
     from common.lazy_windows import WindowView
 
     write_basin(tmp_path / "alpha.csv")
-    monkeypatch.setattr(windows, "physical_memory", lambda: 2**16)  # a 64 kB machine: the arrays take 0.6 MB
+    monkeypatch.setattr(windows, "physical_memory", lambda: 2**16)  # a 64 kB machine: the arrays take 607 kB
     monkeypatch.setattr(windows, "cgroup_memory_limit", lambda: None)
     prep = prepare(config([tmp_path / "alpha.csv"]))  # data.windows = "auto"
     assert all(isinstance(x, WindowView) for x in (prep.X_train, prep.X_val, prep.X_test))
     note = next(n for n in prep.audit.notes if "batch by batch" in n)
-    assert "would take 0.6 MB" in note and "this machine has 0.0 GB" in note
+    assert "would take 606.7 kB" in note and "this machine has 0.0 GB" in note
     with pytest.raises(DataError, match="data.windows must be auto, arrays or stream, not 'lazy'"):
         prepare(config([tmp_path / "alpha.csv"], windows="lazy"))
 

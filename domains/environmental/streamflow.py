@@ -116,7 +116,7 @@ def _streamed(windows: str, samples: int, steps: int, features: int, label: str,
         return False
     why = f", more than half of the memory ({limit[1]})" if windows == "auto" else ""
     notes.append(f"the windows are cut from the basins' daily rows batch by batch (data.windows = {windows!r}): as "
-                 f"arrays they would take {need / 1e6:.1f} MB{why}")
+                 f"arrays they would take {windowing.size_text(need)}{why}")
     return True
 
 

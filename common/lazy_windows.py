@@ -67,9 +67,10 @@ class WindowView:
         if isinstance(key, tuple):
             key, rest = key[0], key[1:]
         if isinstance(key, (int, np.integer)):
-            out = self.take(np.arange(len(self))[[key]])[0]
+            out = self.take([range(len(self))[key]])[0]  # range: negative keys and bounds as a list's
             return out[rest] if rest else out
-        out = self.take(np.arange(len(self))[key])
+        picked = np.arange(*key.indices(len(self))) if isinstance(key, slice) else np.arange(len(self))[key]
+        out = self.take(picked)
         return out[(slice(None), *rest)] if rest else out
 
     def __array__(self, dtype=None, copy=None):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fnmatch
+import glob
 import json
 import os
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ConfigError, load_config, validate_options
+from .domain import GLOB_CHARS, PATTERN_OPTIONS
 
 RTOL = 1e-5  # a reloaded float32 model predicts what it predicted before up to float32 rounding
 
@@ -159,8 +162,8 @@ def say_other_code(run_dir: Path, log: Callable[[str], None], command: str = "re
 
 def recorded_paths(cfg, run_dir: Path, log: Callable[[str], None], command: str = "reproduce"):
     """A relative path of the user's in ``[data]`` that does not exist from here (the run was started in another
-    folder) is read as the absolute path ``data_files.json`` recorded for that option (``command`` names the command
-    speaking)."""
+    folder) is read as the absolute path ``data_files.json`` recorded for that option; a relative glob pattern that
+    matches nothing from here, as the recorded files it matched (``command`` names the command speaking)."""
     used = run_dir / "data_files.json"
     if not used.is_file():
         return cfg
@@ -169,17 +172,30 @@ def recorded_paths(cfg, run_dir: Path, log: Callable[[str], None], command: str 
         if "option" in u:
             recorded.setdefault(u["option"].removeprefix("data."), []).append(Path(u.get("file") or u["folder"]))
 
-    def absolute(key: str, value):
-        if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute() or Path(value).exists():
-            return value
+    def absolute(key: str, value) -> list:
+        if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
+            return [value]
         tail = tuple(p for p in Path(os.path.normpath(value)).parts if p != "..")
+        if key in PATTERN_OPTIONS and any(c in value for c in GLOB_CHARS):
+            if glob.glob(value):
+                return [value]
+            matched = [p for p in recorded.get(key, []) if len(p.parts) >= len(tail)
+                       and all(fnmatch.fnmatchcase(a, b) for a, b in zip(p.parts[-len(tail):], tail))]
+            if matched:
+                shown = ", ".join(map(str, matched[:3])) + (f", ... ({len(matched)} files)" if len(matched) > 3 else "")
+                log(f"[{command}] data.{key} {value}: read as {shown} (the files the run's pattern matched, as it "
+                    "recorded them)")
+                return [str(p) for p in matched]
+            return [value]
+        if Path(value).exists():
+            return [value]
         for path in recorded.get(key, []):
             if path.parts[-len(tail):] == tail:
                 log(f"[{command}] data.{key} {value}: read as {path} (the path the run recorded)")
-                return str(path)
-        return value
+                return [str(path)]
+        return [value]
 
-    data = {k: [absolute(k, x) for x in v] if isinstance(v, (list, tuple)) else absolute(k, v)
+    data = {k: [y for x in v for y in absolute(k, x)] if isinstance(v, (list, tuple)) else absolute(k, v)[0]
             for k, v in cfg.data.items()}
     return dataclasses.replace(cfg, data=data)
 

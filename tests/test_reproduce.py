@@ -1,5 +1,6 @@
 """``lstm-suite reproduce RUN_DIR``: a finished run's saved models, scored again on freshly prepared data, must give
 the metrics and predictions the run recorded; anything else is reported, naming what differs."""
+import dataclasses
 import json
 import shutil
 
@@ -262,3 +263,36 @@ def test_a_run_made_with_other_code_says_which_commit(finished_run, tmp_path):
     said.clear()
     reproduce_run(finished_run, domain=demo_domain.DOMAIN, log=said.append)
     assert not any("was made with code" in s for s in said)
+
+
+def test_a_relative_glob_pattern_is_read_as_the_files_the_run_recorded(tmp_path, monkeypatch):
+    """Before: a run made with `data.basin_files = ["basins/*.csv"]` in one folder could not be reproduced (or its
+    model used by `predict`) from another: the pattern matched no file there. Now it is read as the files the run's
+    pattern matched, as data_files.json recorded them; a pattern that matches files from here is left as it is."""
+    from common.config import RunConfig
+    from common.reproduce import recorded_paths
+
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    (work / "basins").mkdir(parents=True)
+    elsewhere.mkdir()
+    files = [work / "basins" / n for n in ("a.csv", "b.csv")]
+    for f in files:
+        f.write_text("date,q\n")
+    (work / "basins" / "notes.txt").write_text("")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "data_files.json").write_text(json.dumps(
+        [{"option": "data.basin_files", "file": str(f), "sha256": "0" * 64} for f in files]))
+    cfg = RunConfig(domain="environmental", dataset="basin_csv",
+                    data={"basin_files": ["basins/*.csv"], "flow_column": "q"})
+    monkeypatch.chdir(elsewhere)
+    said = []
+    out = recorded_paths(cfg, run, said.append)
+    assert out.data["basin_files"] == [str(files[0]), str(files[1])]
+    assert out.data["flow_column"] == "q"
+    assert (f"[reproduce] data.basin_files basins/*.csv: read as {files[0]}, {files[1]} (the files the run's pattern "
+            "matched, as it recorded them)") in said, said
+    up = dataclasses.replace(cfg, data={"basin_files": ["../basins/[b].csv"]})  # started in a sibling folder
+    assert recorded_paths(up, run, said.append).data["basin_files"] == [str(files[1])]
+    monkeypatch.chdir(work)  # from here the pattern matches: the files of this folder are read, as for a plain name
+    assert recorded_paths(cfg, run, said.append).data["basin_files"][0] == "basins/*.csv"

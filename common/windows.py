@@ -122,13 +122,39 @@ def size_text(n: float) -> str:
 
 
 def physical_memory() -> int | None:
-    """The machine's physical memory in bytes, or None where the system does not say (``os.sysconf``)."""
+    """The machine's physical memory in bytes (``os.sysconf``; on Windows, ``windows_memory``), or None where the
+    system does not say."""
     import os
 
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
+        return windows_memory()
+
+
+def windows_memory(kernel32=None) -> int | None:
+    """The physical memory Windows reports (``GlobalMemoryStatusEx``, read by ctypes), or None elsewhere or when the
+    call fails; ``kernel32`` stands in for ``ctypes.windll.kernel32`` (tests)."""
+    import ctypes
+
+    class MemoryStatusEx(ctypes.Structure):  # MEMORYSTATUSEX of the Windows API
+        _fields_ = [("dwLength", ctypes.c_uint32), ("dwMemoryLoad", ctypes.c_uint32),  # DWORD: 32 bits
+                    *((name, ctypes.c_ulonglong) for name in (
+                        "ullTotalPhys", "ullAvailPhys", "ullTotalPageFile", "ullAvailPageFile", "ullTotalVirtual",
+                        "ullAvailVirtual", "ullAvailExtendedVirtual"))]
+
+    if kernel32 is None:
+        windll = getattr(ctypes, "windll", None)
+        if windll is None:
+            return None
+        kernel32 = windll.kernel32
+    status = MemoryStatusEx()
+    status.dwLength = ctypes.sizeof(MemoryStatusEx)
+    try:
+        ok = kernel32.GlobalMemoryStatusEx(ctypes.byref(status))
+    except (AttributeError, OSError):
         return None
+    return int(status.ullTotalPhys) if ok and status.ullTotalPhys else None
 
 
 def cgroup_memory_limit(root: str | Path = "/sys/fs/cgroup", own: str | Path = "/proc/self/cgroup"

@@ -275,3 +275,32 @@ def test_make_windows_and_windows_by_group_check_the_memory_of_what_they_build(m
         make_windows(np.zeros((100, 2)), lookback=10, horizon=0)
     with pytest.raises(DataError, match=r"the windows \(82 samples x 10 steps x 2 inputs, float64\) take"):
         windows_by_group(np.zeros((100, 2)), np.zeros(100), np.repeat([1, 2], 50), lookback=10)
+
+
+def test_on_windows_the_machine_memory_comes_from_global_memory_status(monkeypatch):
+    """Windows has no os.sysconf: physical_memory() gave None there, so windows far larger than the machine's memory
+    were built until numpy failed or the system paged for hours. It now asks the Windows API (GlobalMemoryStatusEx,
+    by ctypes); a fake kernel32 stands in for it here, and elsewhere (no windll, or the call fails) it is None."""
+    import ctypes
+    import os
+
+    from common import windows
+
+    class Kernel32:
+        def __init__(self, ok=True):
+            self.ok = ok
+
+        def GlobalMemoryStatusEx(self, ref):  # noqa: N802 (the API's name)
+            status = ref._obj
+            assert status.dwLength == ctypes.sizeof(status) == 64  # the API refuses a structure of another size
+            status.ullTotalPhys = 32 * 2**30
+            return int(self.ok)
+
+    assert windows.windows_memory(Kernel32()) == 32 * 2**30
+    assert windows.windows_memory(Kernel32(ok=False)) is None
+    monkeypatch.delattr(os, "sysconf")
+    monkeypatch.setattr(windows, "windows_memory", lambda: 32 * 2**30)
+    assert windows.physical_memory() == 32 * 2**30
+    if not hasattr(ctypes, "windll"):
+        monkeypatch.undo()
+        assert windows.windows_memory() is None

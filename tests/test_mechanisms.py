@@ -190,3 +190,20 @@ def test_the_full_default_run_starts_its_lstm_with_memories_as_long_as_the_task(
     full = default_config("full")
     assert full.model.chrono_init == full.data["T"] == 100
     assert default_config("quick").model.chrono_init == 0  # the quick run learns T = 40 as it is (accuracy 1.0)
+
+
+def test_a_chrono_start_shorter_than_the_task_is_said_with_the_setting_that_spans_it():
+    """The full default's chrono initialisation spans its task (T = 100). A user who lengthens the task
+    (`--set data.T=300`) kept memories of at most 100 steps at the start without a word."""
+    import dataclasses
+
+    from common.config import validate_options
+    from domains.mechanisms.domain import DOMAIN, default_config
+
+    full = default_config("full")
+    for T, said in ((300, True), (100, False), (60, False)):
+        cfg = dataclasses.replace(full, data={**full.data, "T": T, "n": 64})
+        notes = DOMAIN.prepare(cfg, validate_options(DOMAIN.options, cfg.data, DOMAIN.name)).audit.notes
+        hint = (f"model.chrono_init = 100 starts the LSTM's memories at up to 100 steps, but the label is set at "
+                f"step 0 of {T} (data.T): model.chrono_init = {T} spans the task")
+        assert (hint in notes) == said, notes

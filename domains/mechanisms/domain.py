@@ -34,13 +34,18 @@ def prepare(cfg: RunConfig, opt: MechanismsOptions) -> Prepared:
     rows = x_tr.reshape(-1, x_tr.shape[-1])
     scaler = Standardizer().fit(rows)
     scale = lambda a: scaler.transform(a).astype("float32")  # noqa: E731
+    rep = audit(train_samples=x_tr, test_samples=x_te, val_samples=x_va)
+    chrono = cfg.model.chrono_init
+    if chrono and chrono < opt.T:  # the memory task's length is set apart from the model's initialisation
+        rep.notes.append(f"model.chrono_init = {chrono} starts the LSTM's memories at up to {chrono} steps, but the "
+                         f"label is set at step 0 of {opt.T} (data.T): model.chrono_init = {opt.T} spans the task")
     return Prepared(
         X_train=scale(x_tr), y_train=y_tr, X_val=scale(x_va), y_val=y_va, X_test=scale(x_te), y_test=y_te,
         metrics=("accuracy", "mcc", "auroc"),
         data_label=f"generated (simulated) long-range memory task, label set at step 0 of {opt.T}",
         model_overrides={"head": "binary"}, scalers={"inputs": scaler.to_dict()}, scaler_fit_rows={"inputs": rows},
         split={"kind": "generated", "note": "train, validation and test drawn independently with different seeds"},
-        audit=audit(train_samples=x_tr, test_samples=x_te, val_samples=x_va))
+        audit=rep)
 
 
 def baselines(prep: Prepared, cfg: RunConfig) -> dict:

@@ -227,13 +227,17 @@ def user_files(data: dict) -> list[dict]:
 
     out, seen = [], set()
     for key, value in data.items():
-        values = value if isinstance(value, (list, tuple)) else [value]
-        if key in PATTERN_OPTIONS:  # glob patterns: the files they match, each recorded
-            try:
-                values = expand_patterns(values)
-            except DataError:  # a pattern that matches nothing is the data's error to raise, not the record's
-                pass
-        for v in values:
+        pairs = [(v, None) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        if key in PATTERN_OPTIONS:  # glob patterns: the files they match, each recorded with its pattern
+            expanded = []
+            for v, _ in pairs:
+                try:
+                    found = expand_patterns([v])
+                except DataError:  # a pattern that matches nothing is the data's error to raise, not the record's
+                    found = []
+                expanded += [(f, v if f != v else None) for f in found]
+            pairs = expanded
+        for v, pattern in pairs:
             if not isinstance(v, str) or not v:
                 continue
             path = Path(v).expanduser()
@@ -243,6 +247,8 @@ def user_files(data: dict) -> list[dict]:
             entry = {"option": f"data.{key}", "file" if path.is_file() else "folder": str(path.resolve())}
             if path.is_file():
                 entry["sha256"] = sha256_of(path)
+            if pattern is not None:
+                entry["pattern"] = pattern
             out.append(entry)
     return out
 

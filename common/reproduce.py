@@ -168,9 +168,13 @@ def recorded_paths(cfg, run_dir: Path, log: Callable[[str], None], command: str 
     if not used.is_file():
         return cfg
     recorded: dict[str, list[Path]] = {}
+    by_pattern: dict[tuple[str, str], list[Path]] = {}  # (option, pattern): the files it matched
     for u in json.loads(used.read_text(encoding="utf-8")):
         if "option" in u:
-            recorded.setdefault(u["option"].removeprefix("data."), []).append(Path(u.get("file") or u["folder"]))
+            key, path = u["option"].removeprefix("data."), Path(u.get("file") or u["folder"])
+            recorded.setdefault(key, []).append(path)
+            if "pattern" in u:
+                by_pattern.setdefault((key, u["pattern"]), []).append(path)
 
     def absolute(key: str, value) -> list:
         if not isinstance(value, str) or not value or Path(value).expanduser().is_absolute():
@@ -179,8 +183,9 @@ def recorded_paths(cfg, run_dir: Path, log: Callable[[str], None], command: str 
         if key in PATTERN_OPTIONS and any(c in value for c in GLOB_CHARS):
             if glob.glob(value):
                 return [value]
-            matched = [p for p in recorded.get(key, []) if len(p.parts) >= len(tail)
-                       and all(fnmatch.fnmatchcase(a, b) for a, b in zip(p.parts[-len(tail):], tail))]
+            matched = by_pattern.get((key, value)) or [  # runs made before patterns were recorded: by name
+                p for p in recorded.get(key, []) if len(p.parts) >= len(tail)
+                and all(fnmatch.fnmatchcase(a, b) for a, b in zip(p.parts[-len(tail):], tail))]
             if matched:
                 shown = ", ".join(map(str, matched[:3])) + (f", ... ({len(matched)} files)" if len(matched) > 3 else "")
                 log(f"[{command}] data.{key} {value}: read as {shown} (the files the run's pattern matched, as it "

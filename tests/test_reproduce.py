@@ -296,3 +296,27 @@ def test_a_relative_glob_pattern_is_read_as_the_files_the_run_recorded(tmp_path,
     assert recorded_paths(up, run, said.append).data["basin_files"] == [str(files[1])]
     monkeypatch.chdir(work)  # from here the pattern matches: the files of this folder are read, as for a plain name
     assert recorded_paths(cfg, run, said.append).data["basin_files"][0] == "basins/*.csv"
+
+
+def test_a_pattern_is_read_as_the_very_files_it_matched_when_the_run_recorded_them(tmp_path, monkeypatch):
+    """data_files.json records which pattern matched each file: `["*.csv", "/elsewhere/extra.csv"]` is read back as
+    the pattern's own files, not also as the listed file, whose name the pattern would match too."""
+    from common.config import RunConfig
+    from common.download import user_files
+    from common.reproduce import recorded_paths
+
+    work, other = tmp_path / "work", tmp_path / "other"
+    work.mkdir(), other.mkdir()
+    for f in (work / "a.csv", work / "b.csv", other / "extra.csv"):
+        f.write_text("date,q\n")
+    monkeypatch.chdir(work)
+    data = {"basin_files": ["*.csv", str(other / "extra.csv")]}
+    recorded = user_files(data)
+    assert [(r["file"], r.get("pattern")) for r in recorded] == [
+        (str(work / "a.csv"), "*.csv"), (str(work / "b.csv"), "*.csv"), (str(other / "extra.csv"), None)]
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "data_files.json").write_text(json.dumps(recorded))
+    monkeypatch.chdir(tmp_path / "run")
+    out = recorded_paths(RunConfig(domain="environmental", dataset="basin_csv", data=data), run, lambda m: None)
+    assert out.data["basin_files"] == [str(work / "a.csv"), str(work / "b.csv"), str(other / "extra.csv")]

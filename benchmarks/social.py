@@ -103,11 +103,17 @@ def at_or_below(value: float, reference: float) -> bool:
 
 
 def kept_reference(run_dir: Path) -> str:
-    """'k of n' seeds whose zero-head LSTM kept its untrained Repeat start (``seed*/reference_check.json``)."""
+    """'k of n' seeds whose zero-head LSTM kept its untrained Repeat start (``seed*/reference_check.json``), and how
+    many of those by rule: too few validation windows for a standard error (the exchange rate at H720)."""
     import json
 
     checks = [json.loads(f.read_text()) for f in sorted(Path(run_dir).glob("seed*/reference_check.json"))]
-    return f"{sum(c['kept'].startswith('reference') for c in checks)} of {len(checks)}" if checks else ""
+    if not checks:
+        return ""
+    kept = [c for c in checks if c["kept"].startswith("reference")]
+    by_rule = sum("note" in c for c in kept)
+    return f"{len(kept)} of {len(checks)}" + (
+        f" ({by_rule} by rule: too few validation windows for a standard error)" if by_rule else "")
 
 
 def lookbacks(short: str, args) -> tuple[int, ...]:

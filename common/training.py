@@ -170,9 +170,14 @@ class LSTMEstimator:
                 self.model.set_weights(initial[1])
                 self.history["kept_initial"] = [1.0]
             if self.run_dir:
-                write_json(self.run_dir / "reference_check.json",
-                           {"validation_gain_over_reference": gain[0], "standard_error": gain[1],
-                            "kept": "reference (untrained zero head)" if kept else "trained model"})
+                check = {"validation_gain_over_reference": gain[0], "standard_error": gain[1],
+                         "kept": "reference (untrained zero head)" if kept else "trained model"}
+                if not np.isfinite(gain[1]):  # kept by rule, not by evidence
+                    block = y.shape[1] if y.ndim > 2 else 1
+                    check["note"] = (f"{len(y_val)} validation windows make fewer than two blocks of {block} (the "
+                                     "horizon; windows that far apart share no target step): no standard error, so "
+                                     "the reference is kept whatever the gain")
+                write_json(self.run_dir / "reference_check.json", check)
         if calibrate:
             self.conformal_offsets = conformal_offsets(self._raw(X_val), np.asarray(y_val, float),
                                                        self.spec.quantiles[-1] - self.spec.quantiles[0])

@@ -449,6 +449,23 @@ def test_at_or_below_forgives_the_rounding_of_a_mean_of_equal_seeds():
     assert at_or_below(0.80, 0.81) and not at_or_below(0.8101, 0.8100)
 
 
+def test_seeds_kept_at_repeat_say_how_many_were_kept_by_rule(tmp_path):
+    """At H720 the exchange rate's 41 validation windows give no standard error, so every seed keeps Repeat by rule
+    and the target "at or below Repeat" is met by construction there. The benchmark's column said "5 of 5"."""
+    import json
+
+    from benchmarks.social import kept_reference
+
+    for k, note in enumerate((None, "too few windows", None)):
+        (tmp_path / f"seed{k}").mkdir()
+        check = {"kept": "reference (untrained zero head)" if k < 2 else "trained model"}
+        (tmp_path / f"seed{k}" / "reference_check.json").write_text(json.dumps({**check, **({"note": note} if note
+                                                                                              else {})}))
+    assert kept_reference(tmp_path) == "2 of 3 (1 by rule: too few validation windows for a standard error)"
+    (tmp_path / "seed1" / "reference_check.json").unlink()
+    assert kept_reference(tmp_path) == "1 of 2"
+
+
 @pytest.mark.parametrize("profile", ["quick", "full"])
 def test_each_dataset_starts_from_its_own_settings_in_either_profile(profile):
     """`--profile full --dataset macrodata` took ILI's horizon 24 and stopped ('the val split (21 rows) is too short');

@@ -294,3 +294,24 @@ def test_mixed_precision_trains_with_weight_averaging_resumes_and_saves(tmp_path
     est.save(run_dir / "model.keras")
     loaded = LSTMEstimator.load(run_dir / "model.keras", spec, train)
     np.testing.assert_array_equal(loaded.predict(X[64:]), pred)
+
+
+def test_a_reference_kept_for_want_of_validation_windows_says_so(tmp_path):
+    """With fewer than two blocks of `horizon` validation windows (the exchange rate at H720: 41 windows) the
+    standard error is unknown and the reference forecast is always kept: a verdict by rule, not by evidence.
+    reference_check.json wrote only `standard_error: null`; it now says why the reference was kept."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 6, 1)).astype("float32")
+    y = np.repeat(X[:, -1:, :], 8, axis=1) + rng.normal(0, 1.0, size=(80, 8, 1)).astype("float32")
+    spec = ModelSpec(units=(4,), head="forecast", horizon=8, instance_norm="last", zero_head=True)
+    LSTMEstimator(spec, TrainSpec(epochs=1, batch_size=16), run_dir=tmp_path / "seed0").fit(
+        X[:70], y[:70], X[70:], y[70:])  # 10 validation windows: one block of 8 and a rest of 2 -> two blocks
+    check = json.loads((tmp_path / "seed0" / "reference_check.json").read_text())
+    assert check["standard_error"] is not None and "note" not in check
+    LSTMEstimator(spec, TrainSpec(epochs=1, batch_size=16), run_dir=tmp_path / "seed1").fit(
+        X[:74], y[:74], X[74:], y[74:])  # 6 validation windows: less than one block
+    check = json.loads((tmp_path / "seed1" / "reference_check.json").read_text())
+    assert check["kept"] == "reference (untrained zero head)" and check["standard_error"] is None
+    assert check["note"] == ("6 validation windows make fewer than two blocks of 8 (the horizon; windows that far "
+                             "apart share no target step): no standard error, so the reference is kept whatever "
+                             "the gain"), check

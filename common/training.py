@@ -173,8 +173,8 @@ class LSTMEstimator:
                 check = {"validation_gain_over_reference": gain[0], "standard_error": gain[1],
                          "kept": "reference (untrained zero head)" if kept else "trained model"}
                 if not np.isfinite(gain[1]):  # kept by rule, not by evidence
-                    block = y.shape[1] if y.ndim > 2 else 1
-                    check["note"] = (f"{len(y_val)} validation windows make fewer than two blocks of {block} (the "
+                    check["note"] = (f"{len(y_val)} validation windows make fewer than two blocks of "
+                                     f"{gain_block(np.asarray(y_val))} (the "
                                      "horizon; windows that far apart share no target step): no standard error, so "
                                      "the reference is kept whatever the gain")
                 write_json(self.run_dir / "reference_check.json", check)
@@ -228,6 +228,12 @@ class LSTMEstimator:
             write_json(Path(path).with_name("conformal_offsets.json"), self.conformal_offsets.tolist())
 
 
+def gain_block(y: np.ndarray) -> int:
+    """Windows per block of ``reference_gain``'s batch means: the horizon of (windows, horizon, ...) targets, since
+    windows ``horizon`` apart share no target step; 1 for one target per window."""
+    return y.shape[1] if y.ndim > 2 else 1
+
+
 def reference_gain(reference: np.ndarray, trained: np.ndarray, y: np.ndarray, absolute: bool = False):
     """Mean over validation windows of loss(reference) - loss(trained) and its standard error, each window's
     loss the mean squared (``absolute``: absolute) error over its observed targets. ``model.zero_head`` keeps the
@@ -242,7 +248,7 @@ def reference_gain(reference: np.ndarray, trained: np.ndarray, y: np.ndarray, ab
         return np.where(seen > 0, np.nansum(err, axis=1) / np.maximum(seen, 1), np.nan)
 
     d = per_window(reference) - per_window(trained)
-    block = y.shape[1] if y.ndim > 2 else 1  # windows `horizon` apart share no target step
+    block = gain_block(y)
     means = np.array([np.nanmean(b) for b in np.array_split(d, np.arange(block, len(d), block))
                       if np.isfinite(b).any()])
     if len(means) < 2:
